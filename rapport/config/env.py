@@ -1,0 +1,71 @@
+"""Typed helpers for reading settings from the environment.
+
+A bad value stops the process at start with a message that names the variable, instead of
+surfacing later as a confusing error deep in a request.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """A setting in the environment has a value Rapport cannot use."""
+
+
+def env_str(name: str, default: str = "") -> str:
+    """Return the variable, or the contents of the file named by ``<name>_FILE`` (for secrets)."""
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        return Path(file_path).read_text().strip()
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def stored_secret(name: str, data_dir: Path) -> str:
+    """Return ``name`` from the environment, or a random secret generated once and kept on disk.
+
+    A fresh install must work without configuration, yet sessions and signed tokens must
+    survive a restart, so the generated secret is written to the data directory.
+    """
+    value = env_str(name)
+    if value:
+        return value
+    path = data_dir / name.lower()
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(50)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value

@@ -1,0 +1,62 @@
+"""Storing uploaded files safely: size-limited, content type sniffed from the bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import filetype
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from rapport.conversations.models import Attachment, Message
+from rapport.core.errors import TooLarge, ValidationFailed
+
+MAX_FILES = 10
+
+
+def sniff_content_type(head: bytes) -> str:
+    """Trust the bytes, never the name or the declared type."""
+    kind = filetype.guess(head)
+    if kind is not None:
+        return str(kind.mime)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "application/octet-stream"
+    return "text/plain"
+
+
+def clean_filename(name: str) -> str:
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>')
+    return name.strip()[:200] or "file"
+
+
+def check_uploads(files: Sequence[UploadedFile]) -> None:
+    if len(files) > MAX_FILES:
+        raise ValidationFailed(f"at most {MAX_FILES} attachments per message")
+    limit = settings.RAPPORT_MAX_ATTACHMENT_BYTES
+    for upload in files:
+        if (upload.size or 0) > limit:
+            raise TooLarge(
+                f"{clean_filename(upload.name or '')} is larger than the {limit // 1024 // 1024} MB limit"
+            )
+
+
+def store_attachments(message: Message, files: Sequence[UploadedFile]) -> list[Attachment]:
+    check_uploads(files)
+    stored = []
+    for upload in files:
+        upload.seek(0)
+        head = upload.read(8192)
+        upload.seek(0)
+        attachment = Attachment(
+            message=message,
+            filename=clean_filename(upload.name or ""),
+            content_type=sniff_content_type(head),
+            size=upload.size or 0,
+        )
+        attachment.file.save("upload", upload, save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored

@@ -1,0 +1,60 @@
+"""Keeping ``ConversationCount`` in step with conversations (see that model's docstring)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Sum
+
+from rapport.conversations.models import Conversation, ConversationCount
+
+Bucket = tuple[str, int | None]  # (status, assignee id)
+
+
+def bump(inbox_id: int, bucket: Bucket, delta: int) -> None:
+    status, assignee_id = bucket
+    rows = ConversationCount.objects.filter(
+        inbox_id=inbox_id, status=status, assignee_id=assignee_id
+    )
+    if rows.update(count=F("count") + delta):
+        return
+    try:
+        with transaction.atomic():
+            ConversationCount.objects.create(
+                inbox_id=inbox_id, status=status, assignee_id=assignee_id, count=delta
+            )
+    except IntegrityError:  # another transaction created the row first
+        rows.update(count=F("count") + delta)
+
+
+def move(inbox_id: int, old: Bucket, new: Bucket) -> None:
+    """Move one conversation from bucket ``old`` to ``new`` (no-op when they are equal)."""
+    if old == new:
+        return
+    bump(inbox_id, old, -1)
+    bump(inbox_id, new, +1)
+
+
+def total(*, status: str, inbox_ids: list[int] | None = None, **bucket: object) -> int:
+    """Sum the counts for ``status``, optionally for some inboxes and an assignee filter."""
+    rows = ConversationCount.objects.filter(status=status, **bucket)
+    if inbox_ids is not None:
+        rows = rows.filter(inbox_id__in=inbox_ids)
+    return int(rows.aggregate(total=Sum("count"))["total"] or 0)
+
+
+def recount() -> None:
+    """Rebuild every count from the conversations themselves."""
+    with transaction.atomic():
+        ConversationCount.objects.all().delete()
+        groups = Conversation.objects.values("inbox_id", "status", "assignee_id").annotate(
+            n=Count("id")
+        )
+        ConversationCount.objects.bulk_create(
+            ConversationCount(
+                inbox_id=g["inbox_id"],
+                status=g["status"],
+                assignee_id=g["assignee_id"],
+                count=g["n"],
+            )
+            for g in groups
+        )

@@ -1,0 +1,178 @@
+"""Reads: the inbox lists (keyset-paginated), tab counts, and access to one conversation.
+
+Every list is ordered by an indexed key plus the id, and pages continue "after" the last
+row seen, so page 1 and page 10,000 cost the same and new messages never shift a page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from rapport.accounts.models import User
+from rapport.conversations import counts
+from rapport.conversations.models import Attachment, Conversation, Message, Mention, Status
+from rapport.core.errors import NotFound, ValidationFailed
+from rapport.inboxes.selectors import visible_inbox_ids
+
+SORTS = {"newest", "waiting"}  # "waiting": waiting longest for a reply, first
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class ConversationFilter:
+    """What the inbox list shows. ``view`` is mine, unassigned, all or team:<id>."""
+
+    view: str = "all"
+    status: str = Status.OPEN
+    inbox_id: int | None = None
+    tag: str | None = None
+    priority: int | None = None
+    assignee_id: int | None = None
+    customer_id: int | None = None
+    sort: str = "newest"
+
+    def __post_init__(self) -> None:
+        if self.status not in Status.values and self.status != "any":
+            raise ValidationFailed(f"status must be one of {[*Status.values, 'any']}")
+        if self.sort not in SORTS:
+            raise ValidationFailed(f"sort must be one of {sorted(SORTS)}")
+        if self.view not in {"mine", "unassigned", "all"} and not self.team_id:
+            raise ValidationFailed("view must be mine, unassigned, all or team:<id>")
+
+    @property
+    def team_id(self) -> int | None:
+        prefix, _, number = self.view.partition(":")
+        return int(number) if prefix == "team" and number.isdigit() else None
+
+
+@dataclass
+class Page:
+    items: list[Conversation]
+    next_cursor: str | None = None
+    filters: ConversationFilter = field(default_factory=ConversationFilter)
+
+
+def encode_cursor(conversation: Conversation, sort: str) -> str:
+    key = conversation.waiting_since if sort == "waiting" else conversation.last_activity_at
+    raw = json.dumps([key.isoformat() if key else None, conversation.pk])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return datetime.fromisoformat(key), int(pk)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise ValidationFailed("the page cursor is not valid; start from the first page") from None
+
+
+def _visible(user: User) -> QuerySet[Conversation]:
+    conversations = Conversation.objects.all()
+    if not user.sees_all_inboxes:
+        conversations = conversations.filter(inbox_id__in=visible_inbox_ids(user))
+    return conversations
+
+
+def filtered_conversations(user: User, filters: ConversationFilter) -> QuerySet[Conversation]:
+    rows = _visible(user)
+    if filters.status != "any":
+        rows = rows.filter(status=filters.status)
+    if filters.view == "mine":
+        rows = rows.filter(assignee=user)
+    elif filters.view == "unassigned":
+        rows = rows.filter(assignee__isnull=True)
+    elif filters.team_id:
+        rows = rows.filter(team_id=filters.team_id)
+    if filters.inbox_id:
+        rows = rows.filter(inbox_id=filters.inbox_id)
+    if filters.assignee_id:
+        rows = rows.filter(assignee_id=filters.assignee_id)
+    if filters.priority is not None:
+        rows = rows.filter(priority=filters.priority)
+    if filters.customer_id:
+        rows = rows.filter(customer_id=filters.customer_id)
+    if filters.tag:
+        rows = rows.filter(tags__name=filters.tag.lower())
+    return rows
+
+
+def _ordered(rows: QuerySet[Conversation], sort: str, cursor: str | None) -> QuerySet[Conversation]:
+    if sort == "waiting":
+        rows = rows.filter(waiting_since__isnull=False)
+        if cursor:
+            key, pk = decode_cursor(cursor)
+            rows = rows.filter(Q(waiting_since__gt=key) | Q(waiting_since=key, id__gt=pk))
+        return rows.order_by("waiting_since", "id")
+    if cursor:
+        key, pk = decode_cursor(cursor)
+        rows = rows.filter(Q(last_activity_at__lt=key) | Q(last_activity_at=key, id__lt=pk))
+    return rows.order_by("-last_activity_at", "-id")
+
+
+def list_conversations(
+    user: User, filters: ConversationFilter, *, after: str | None = None, limit: int = 25
+) -> Page:
+    """One page of the inbox for ``user``: at most ``limit`` rows after ``after``."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    rows = _ordered(filtered_conversations(user, filters), filters.sort, after)
+    rows = rows.select_related("customer", "assignee", "inbox", "team").prefetch_related("tags")
+    items = list(rows[: limit + 1])
+    next_cursor = encode_cursor(items[limit - 1], filters.sort) if len(items) > limit else None
+    return Page(items=items[:limit], next_cursor=next_cursor, filters=filters)
+
+
+def tab_counts(user: User) -> dict[str, int]:
+    """Badges for the open tabs, from the count table (never a COUNT(*) over conversations)."""
+    inbox_ids = None if user.sees_all_inboxes else visible_inbox_ids(user)
+    return {
+        "open": counts.total(status=Status.OPEN, inbox_ids=inbox_ids),
+        "mine": counts.total(status=Status.OPEN, assignee_id=user.pk),
+        "unassigned": counts.total(
+            status=Status.OPEN, inbox_ids=inbox_ids, assignee__isnull=True
+        ),
+    }
+
+
+def can_see(user: User, conversation: Conversation) -> bool:
+    if user.sees_all_inboxes or conversation.inbox_id in visible_inbox_ids(user):
+        return True
+    # Staff outside the inbox still see a conversation they were mentioned in.
+    return Mention.objects.filter(user=user, message__conversation=conversation).exists()
+
+
+def access_conversation(user: User, conversation_id: int) -> Conversation:
+    """The conversation if ``user`` may see it; otherwise NotFound, whether or not it exists."""
+    conversation = (
+        Conversation.objects.select_related("inbox", "customer", "customer__company", "assignee", "team")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None or not can_see(user, conversation):
+        raise NotFound(f"conversation {conversation_id} not found")
+    return conversation
+
+
+def timeline(conversation: Conversation) -> list[Message]:
+    """Every message and note, oldest first, with authors and attachments loaded."""
+    return list(
+        conversation.messages.select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("id")
+    )
+
+
+def other_conversations(conversation: Conversation, user: User, limit: int = 10) -> list[Conversation]:
+    """The customer's other conversations that ``user`` may see, newest first."""
+    rows = _visible(user).filter(customer_id=conversation.customer_id).exclude(pk=conversation.pk)
+    return list(rows.select_related("inbox").order_by("-last_activity_at")[:limit])
+
+
+def with_filters(page: Page, **changes: object) -> ConversationFilter:
+    return replace(page.filters, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,72 @@
+"""Customers, the addresses they reach us from (identities), and their companies."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Company(models.Model):
+    """The organisation a customer belongs to."""
+
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=200, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """One person, however many channels they write from."""
+
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True, db_index=True)  # the preferred address for replies
+    phone = models.CharField(max_length=32, blank=True)
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+    )
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email or self.phone or f"Customer {self.pk}"
+
+
+class IdentityKind(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    PHONE = "phone", "Phone"
+    API = "api", "External id"
+
+
+class Identity(models.Model):
+    """An address a customer reaches us from: an e-mail, an E.164 phone number, an external id.
+
+    Addresses are stored normalised (see ``identities.normalize_address``) and are unique per
+    kind, so the same address always finds the same customer.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=16, choices=IdentityKind.choices)
+    address = models.CharField(max_length=320)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "address"], name="identity_unique_address")
+        ]
+        verbose_name_plural = "identities"
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.address}"

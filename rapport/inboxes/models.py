@@ -1,0 +1,49 @@
+"""Inboxes: the channels a business switches on."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+
+class InboxKind(models.TextChoices):
+    WEBFORM = "webform", "Web form"
+    API = "api", "API"
+
+
+def new_public_key() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class Inbox(models.Model):
+    """One switched-on channel. What differs per kind lives in ``config``.
+
+    ``config`` is validated by the kind's adapter (see ``inboxes.adapters``) so each channel
+    keeps its own settings — webhook URLs and secrets for the API channel, colours and
+    texts for the web form — without a table per kind.
+    """
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=InboxKind.choices)
+    # Used in public URLs (/f/<public_key>) instead of the guessable numeric id.
+    public_key = models.CharField(max_length=32, unique=True, default=new_public_key)
+    greeting = models.TextField(blank=True)
+    config = models.JSONField(default=dict, blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="inboxes", blank=True
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "inboxes"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        return self.config.get(key, default)

@@ -1,0 +1,32 @@
+"""Reads about inboxes, with the permission rules every caller must go through."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from rapport.accounts.models import User
+from rapport.core.errors import NotFound
+from rapport.inboxes.models import Inbox
+
+
+def visible_inboxes(user: User) -> QuerySet[Inbox]:
+    """Admins and supervisors see every inbox; everyone else the inboxes they are members of."""
+    if user.sees_all_inboxes:
+        return Inbox.objects.all()
+    return Inbox.objects.filter(members=user)
+
+
+def visible_inbox_ids(user: User) -> list[int]:
+    cached: list[int] | None = getattr(user, "_visible_inbox_ids", None)
+    if cached is None:
+        cached = list(visible_inboxes(user).values_list("pk", flat=True))
+        user._visible_inbox_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def access_inbox(user: User, inbox_id: int) -> Inbox:
+    """The inbox, if ``user`` may see it; otherwise NotFound (never reveal that it exists)."""
+    inbox = visible_inboxes(user).filter(pk=inbox_id).first()
+    if inbox is None:
+        raise NotFound(f"inbox {inbox_id} not found")
+    return inbox

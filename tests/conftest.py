@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from rapport.accounts.models import Role, User
+from rapport.inboxes.models import Inbox, InboxKind
+from tests.factories import InboxFactory, UserFactory
+
+
+@pytest.fixture
+def webform_inbox(db: None) -> Inbox:
+    return InboxFactory(name="Support", kind=InboxKind.WEBFORM)
+
+
+@pytest.fixture
+def api_inbox(db: None) -> Inbox:
+    return InboxFactory(
+        name="Shop integration",
+        kind=InboxKind.API,
+        config={"webhook_url": "http://127.0.0.1:9/hook", "webhook_secret": "s3cret"},
+    )
+
+
+@pytest.fixture
+def admin(db: None) -> User:
+    return UserFactory(email="admin@shop.example", name="Ada Admin", role=Role.ADMIN)
+
+
+@pytest.fixture
+def agent(webform_inbox: Inbox, api_inbox: Inbox) -> User:
+    user = UserFactory(email="maria@shop.example", name="Maria Agent", role=Role.AGENT)
+    webform_inbox.members.add(user)
+    api_inbox.members.add(user)
+    return user
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    """An agent who belongs to no inbox."""
+    return UserFactory(email="olga@shop.example", name="Olga Outsider", role=Role.AGENT)
+
+
+@pytest.fixture
+def light_seat(webform_inbox: Inbox) -> User:
+    user = UserFactory(email="lee@shop.example", name="Lee Light", role=Role.LIGHT)
+    webform_inbox.members.add(user)
+    return user
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
