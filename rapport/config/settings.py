@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "rapport.customers",
     "rapport.inboxes",
     "rapport.conversations",
+    "rapport.inboxes.adapters.webform",
+    "rapport.inboxes.adapters.api",
 ]
 
 MIDDLEWARE = [
@@ -130,6 +132,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 # Attachments are never served from MEDIA_URL directly: a view checks access first.
 MEDIA_URL = "/_media-not-served/"
