@@ -12,7 +12,13 @@ from rapport.customers.models import Customer, Identity
 
 pytestmark = pytest.mark.django_db
 
-FORM = {"name": "Carol", "email": "Carol@Mail.Example", "subject": "Hello", "message": "Hi there", "website": ""}
+FORM = {
+    "name": "Carol",
+    "email": "Carol@Mail.Example",
+    "subject": "Hello",
+    "message": "Hi there",
+    "website": "",
+}
 
 
 @pytest.fixture(autouse=True)

@@ -38,7 +38,9 @@ api = NinjaAPI(
 )
 
 
-def error_response(request: HttpRequest, status: int, code: str, message: str, **extra: Any) -> HttpResponse:
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, **extra: Any
+) -> HttpResponse:
     return api.create_response(
         request, {"error": {"code": code, "message": message, **extra}}, status=status
     )
@@ -54,7 +56,9 @@ def rapport_error(request: HttpRequest, exc: RapportError) -> HttpResponse:
 def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     problems = []
     for error in exc.errors:
-        where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "payload"))
+        where = ".".join(
+            str(part) for part in error.get("loc", ()) if part not in ("body", "payload")
+        )
         problems.append(f"{where or 'request'}: {error.get('msg', 'invalid')}")
     message = "; ".join(problems) or "the request is not valid"
     return error_response(request, 400, "invalid", message, fields=exc.errors)

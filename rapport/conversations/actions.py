@@ -327,8 +327,11 @@ def change_status(
         conversation.save(update_fields=["status", "snoozed_until", "resolved_at", "waiting_since"])
         _move_count(conversation, old_status, conversation.assignee_id)
         audit.record(
-            actor=actor, verb="conversation.status_changed", obj=conversation,
-            old=old_status, new=status,
+            actor=actor,
+            verb="conversation.status_changed",
+            obj=conversation,
+            old=old_status,
+            new=status,
         )
         publish(
             ConversationStatusChanged(
@@ -356,8 +359,11 @@ def set_priority(*, conversation: Conversation, actor: User | None, priority: in
         conversation.priority = priority
         conversation.save(update_fields=["priority"])
         audit.record(
-            actor=actor, verb="conversation.priority_changed", obj=conversation,
-            old=old, new=priority,
+            actor=actor,
+            verb="conversation.priority_changed",
+            obj=conversation,
+            old=old,
+            new=priority,
         )
         publish(
             ConversationUpdated(

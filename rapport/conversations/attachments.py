@@ -38,9 +38,8 @@ def check_uploads(files: Sequence[UploadedFile]) -> None:
     limit = settings.RAPPORT_MAX_ATTACHMENT_BYTES
     for upload in files:
         if (upload.size or 0) > limit:
-            raise TooLarge(
-                f"{clean_filename(upload.name or '')} is larger than the {limit // 1024 // 1024} MB limit"
-            )
+            name = clean_filename(upload.name or "")
+            raise TooLarge(f"{name} is larger than the {limit // 1024 // 1024} MB limit")
 
 
 def store_attachments(message: Message, files: Sequence[UploadedFile]) -> list[Attachment]:

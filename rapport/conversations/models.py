@@ -48,9 +48,7 @@ class Conversation(models.Model):
     """
 
     inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="conversations")
-    customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="conversations"
-    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
     subject = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NONE)
@@ -132,6 +130,9 @@ class ConversationCount(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.inbox_id}/{self.status}/{self.assignee_id}: {self.count}"
+
 
 class Direction(models.TextChoices):
     INBOUND = "in", "Inbound"
@@ -201,9 +202,10 @@ class Mention(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["message", "user"], name="mention_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="mention_unique")]
+
+    def __str__(self) -> str:
+        return f"@{self.user_id} in message {self.message_id}"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -28,7 +28,7 @@ def notify_mentions(event: NoteAdded) -> None:
                 payload={
                     "to": user.email,
                     "subject": f"{note.author} mentioned you in #{note.conversation_id}",
-                    "body": f"{note.author} wrote:\n\n{note.text}\n\nOpen the conversation: {link}\n",
+                    "body": f"{note.author} wrote:\n\n{note.text}\n\nOpen it: {link}\n",
                 },
             )
 

@@ -88,7 +88,8 @@ def deliver(delivery_id: int) -> None:
 
 def send(delivery: Delivery) -> str:
     if delivery.kind == DeliveryKind.REPLY:
-        assert delivery.inbox is not None and delivery.message is not None
+        if delivery.inbox is None or delivery.message is None:
+            raise DeliveryError("a reply delivery needs its inbox and message", permanent=True)
         return adapter_for(delivery.inbox.kind).send(delivery, delivery.message)
     if delivery.kind == DeliveryKind.NOTIFICATION:
         from rapport.conversations.notifications import send_notification
@@ -135,7 +136,9 @@ def record_failure(delivery: Delivery, error: str, *, permanent: bool) -> None:
             publish(DeliveryFailed(delivery_id=delivery.pk, message_id=delivery.message_id))
         else:
             transaction.on_commit(lambda: enqueue(delivery.pk, eta=next_at))
-    logger.warning("delivery %s failed (%s): %s", delivery.pk, "final" if final else "will retry", error)
+    logger.warning(
+        "delivery %s failed (%s): %s", delivery.pk, "final" if final else "will retry", error
+    )
 
 
 def retry(delivery: Delivery) -> None:

@@ -9,9 +9,10 @@ A subscriber that does I/O enqueues a job instead of doing it inline.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 from django.db import transaction
 from django.utils.module_loading import import_string

@@ -69,5 +69,8 @@ def post_signed(delivery: Any) -> str:
     """Send a webhook-kind delivery whose payload holds url, secret and body."""
     payload = delivery.payload
     return post_json(
-        url=payload["url"], secret=payload["secret"], payload=payload["body"], delivery_id=delivery.pk
+        url=payload["url"],
+        secret=payload["secret"],
+        payload=payload["body"],
+        delivery_id=delivery.pk,
     )

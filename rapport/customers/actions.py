@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 
-from rapport.customers.models import Customer, Identity, IdentityKind
+from rapport.accounts.models import User
+from rapport.core import audit
+from rapport.core.errors import Conflict, PermissionDenied
+from rapport.customers.identities import normalize_email, normalize_phone
+from rapport.customers.models import Company, Customer, Identity, IdentityKind
+
+Attributes = dict[str, Any]
 
 
 def find_or_create_customer(*, kind: str, address: str, name: str = "") -> Customer:
@@ -12,7 +20,9 @@ def find_or_create_customer(*, kind: str, address: str, name: str = "") -> Custo
 
     ``address`` must already be normalised (``identities.normalize_address``).
     """
-    identity = Identity.objects.select_related("customer").filter(kind=kind, address=address).first()
+    identity = (
+        Identity.objects.select_related("customer").filter(kind=kind, address=address).first()
+    )
     if identity:
         return identity.customer
     try:
@@ -28,13 +38,148 @@ def find_or_create_customer(*, kind: str, address: str, name: str = "") -> Custo
         return Identity.objects.select_related("customer").get(kind=kind, address=address).customer
 
 
-def add_identity(*, customer: Customer, kind: str, address: str) -> Identity:
-    """Give a customer another address; refuses an address that belongs to someone else."""
-    from rapport.core.errors import Conflict
+def _check_can_edit(actor: User) -> None:
+    if not actor.can_reply:
+        raise PermissionDenied("a light seat cannot change customer profiles")
 
+
+def _company_named(name: str) -> Company | None:
+    """The company called ``name`` (any case), created if new; None for an empty name."""
+    name = name.strip()[:200]
+    if not name:
+        return None
+    company = Company.objects.filter(name__iexact=name).order_by("id").first()
+    return company or Company.objects.create(name=name)
+
+
+def _claim_address(customer: Customer, kind: str, address: str) -> Identity | None:
+    """Make ``kind:address`` one of the customer's identities (it may already be)."""
     existing = Identity.objects.filter(kind=kind, address=address).first()
-    if existing and existing.customer_id != customer.pk:
+    if existing is None:
+        return Identity.objects.create(customer=customer, kind=kind, address=address)
+    if existing.customer_id != customer.pk:
         raise Conflict(f"{kind} {address} already belongs to another customer")
-    if existing:
-        return existing
-    return Identity.objects.create(customer=customer, kind=kind, address=address)
+    return None
+
+
+def create_customer(
+    *,
+    actor: User,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    company: str = "",
+    attributes: Attributes | None = None,
+) -> Customer:
+    """Add a customer by hand or from an integration; their e-mail and phone become identities.
+
+    Only admins and supervisors may: an agent sees customers through the conversations of
+    their inboxes, so a customer without conversations would vanish from their view.
+    """
+    if not actor.sees_all_inboxes:
+        raise PermissionDenied("only admins and supervisors can create customers")
+    email = normalize_email(email) if email.strip() else ""
+    phone = normalize_phone(phone) if phone.strip() else ""
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(
+                name=name.strip()[:200],
+                email=email,
+                phone=phone,
+                company=_company_named(company),
+                attributes=attributes or {},
+            )
+            for kind, address in ((IdentityKind.EMAIL, email), (IdentityKind.PHONE, phone)):
+                if address:
+                    _claim_address(customer, kind, address)
+            audit.record(actor=actor, verb="customer.created", obj=customer, name=customer.name)
+    except IntegrityError:  # another request took the address between our check and insert
+        raise Conflict("that e-mail address or phone number belongs to another customer") from None
+    return customer
+
+
+def update_customer(
+    *,
+    actor: User,
+    customer: Customer,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    company: str | None = None,
+    attributes: Attributes | None = None,
+) -> Customer:
+    """Change what is given (None leaves a field alone; "" clears it).
+
+    A new e-mail address or phone number also becomes an identity of the customer, so
+    messages from it find them; one that belongs to another customer is a conflict.
+    ``attributes`` replaces the custom attributes as a whole.
+    """
+    _check_can_edit(actor)
+    changes: dict[str, Any] = {}
+    if name is not None:
+        changes["name"] = name.strip()[:200]
+    if email is not None:
+        changes["email"] = normalize_email(email) if email.strip() else ""
+    if phone is not None:
+        changes["phone"] = normalize_phone(phone) if phone.strip() else ""
+    if attributes is not None:
+        changes["attributes"] = attributes
+    try:
+        with transaction.atomic():
+            _apply_customer_changes(customer, changes, company)
+            audit.record(actor=actor, verb="customer.updated", obj=customer, **_audited(changes))
+    except IntegrityError:
+        raise Conflict("that e-mail address or phone number belongs to another customer") from None
+    return customer
+
+
+def _audited(changes: dict[str, Any]) -> dict[str, Any]:
+    return {field: value for field, value in changes.items() if field != "attributes"} | (
+        {"attributes": sorted(changes["attributes"])} if "attributes" in changes else {}
+    )
+
+
+def _apply_customer_changes(
+    customer: Customer, changes: dict[str, Any], company: str | None
+) -> None:
+    for kind, field in ((IdentityKind.EMAIL, "email"), (IdentityKind.PHONE, "phone")):
+        if changes.get(field):
+            _claim_address(customer, kind, changes[field])
+    fields = list(changes)
+    if company is not None:
+        customer.company = _company_named(company)
+        fields.append("company")
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    if fields:
+        customer.save(update_fields=fields)
+
+
+def add_identity(*, actor: User, customer: Customer, kind: str, address: str) -> Identity:
+    """Give a customer another address (already normalised); any duplicate is a conflict."""
+    _check_can_edit(actor)
+    existing = Identity.objects.filter(kind=kind, address=address).first()
+    if existing is not None:
+        owner = "this customer" if existing.customer_id == customer.pk else "another customer"
+        raise Conflict(f"{kind} {address} already belongs to {owner}")
+    try:
+        with transaction.atomic():
+            identity = Identity.objects.create(customer=customer, kind=kind, address=address)
+            audit.record(actor=actor, verb="identity.added", obj=customer, kind=kind, address=address)
+    except IntegrityError:  # added concurrently
+        raise Conflict(f"{kind} {address} already belongs to a customer") from None
+    return identity
+
+
+def remove_identity(*, actor: User, identity: Identity) -> None:
+    """Forget one of a customer's addresses; messages from it will start a new customer."""
+    _check_can_edit(actor)
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            verb="identity.removed",
+            obj=identity.customer,
+            kind=identity.kind,
+            address=identity.address,
+        )
+        identity.delete()

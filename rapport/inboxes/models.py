@@ -32,9 +32,7 @@ class Inbox(models.Model):
     public_key = models.CharField(max_length=32, unique=True, default=new_public_key)
     greeting = models.TextField(blank=True)
     config = models.JSONField(default=dict, blank=True)
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="inboxes", blank=True
-    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="inboxes", blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

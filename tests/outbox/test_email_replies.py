@@ -21,8 +21,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def submit_form(inbox, **fields) -> Conversation:
-    data = {"name": "Carol Customer", "email": "carol@mail.example", "subject": "Broken lamp",
-            "message": "The lamp arrived broken.", "website": ""}
+    data = {
+        "name": "Carol Customer",
+        "email": "carol@mail.example",
+        "subject": "Broken lamp",
+        "message": "The lamp arrived broken.",
+        "website": "",
+    }
     data.update(fields)
     response = Client().post(f"/f/{inbox.public_key}", data)
     assert response.status_code == 200, response.content
@@ -30,12 +35,18 @@ def submit_form(inbox, **fields) -> Conversation:
 
 
 def make_due(delivery: Delivery) -> None:
-    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+    Delivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=5)
+    )
 
 
-def test_reply_to_web_form_arrives_by_email_with_threading_headers(webform_inbox, agent, smtp_server):
+def test_reply_to_web_form_arrives_by_email_with_threading_headers(
+    webform_inbox, agent, smtp_server
+):
     conversation = submit_form(webform_inbox)
-    reply = actions.send_reply(conversation=conversation, author=agent, text="We'll send a new one today.")
+    reply = actions.send_reply(
+        conversation=conversation, author=agent, text="We'll send a new one today."
+    )
 
     assert len(smtp_server.mailbox.messages) == 1
     mail = smtp_server.mailbox.messages[0]
@@ -48,7 +59,10 @@ def test_reply_to_web_form_arrives_by_email_with_threading_headers(webform_inbox
     assert reply.delivery_status == DeliveryStatus.SENT
     delivery = reply.deliveries.get()
     assert (delivery.state, delivery.attempts, delivery.external_id) == (
-        DeliveryState.SENT, 1, mail["Message-ID"])
+        DeliveryState.SENT,
+        1,
+        mail["Message-ID"],
+    )
 
 
 def test_smtp_down_is_retried_and_then_delivered(webform_inbox, agent, smtp_server):
@@ -76,7 +90,9 @@ def test_smtp_down_is_retried_and_then_delivered(webform_inbox, agent, smtp_serv
     assert len(smtp_server.mailbox.messages) == 1
 
 
-def test_final_failure_is_visible_on_the_message_and_can_be_retried(webform_inbox, agent, smtp_server):
+def test_final_failure_is_visible_on_the_message_and_can_be_retried(
+    webform_inbox, agent, smtp_server
+):
     conversation = submit_form(webform_inbox)
     smtp_server.stop()
     reply = actions.send_reply(conversation=conversation, author=agent, text="Hello again")

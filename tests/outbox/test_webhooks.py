@@ -17,8 +17,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def api_conversation(inbox):
     received = actions.receive_message(
-        inbox=inbox, identity_kind="api", address=f"{inbox.pk}:user-42", text="Hi from the app",
-        customer_name="App User", external_id="evt-1",
+        inbox=inbox,
+        identity_kind="api",
+        address=f"{inbox.pk}:user-42",
+        text="Hi from the app",
+        customer_name="App User",
+        external_id="evt-1",
     )
     return received.message.conversation
 
@@ -36,7 +40,9 @@ def test_reply_is_posted_signed_to_the_inbox_webhook(api_inbox, agent, webhook_r
     payload = json.loads(body)
     assert payload["event"] == "message.outbound"
     assert payload["message"]["text"] == "Hello from support"
-    assert payload["customer"]["identities"] == [{"kind": "api", "address": f"{api_inbox.pk}:user-42"}]
+    assert payload["customer"]["identities"] == [
+        {"kind": "api", "address": f"{api_inbox.pk}:user-42"}
+    ]
     reply.refresh_from_db()
     assert reply.delivery_status == DeliveryStatus.SENT
 
@@ -51,12 +57,15 @@ def test_webhook_5xx_is_retried_with_the_same_delivery_id(api_inbox, agent, webh
     assert delivery.state == DeliveryState.QUEUED
 
     webhook_receiver.answer = 200
-    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+    Delivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=5)
+    )
     outbox.sweep()
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.SENT
     ids = {headers["X-Rapport-Delivery"] for headers, _ in webhook_receiver.requests}
-    assert ids == {str(delivery.pk)} and len(webhook_receiver.requests) == 2
+    assert ids == {str(delivery.pk)}
+    assert len(webhook_receiver.requests) == 2
 
 
 def test_webhook_4xx_fails_at_once(api_inbox, agent, webhook_receiver):
@@ -65,7 +74,10 @@ def test_webhook_4xx_fails_at_once(api_inbox, agent, webhook_receiver):
     webhook_receiver.answer = 410
     reply = actions.send_reply(conversation=api_conversation(api_inbox), author=agent, text="Hello")
     delivery = reply.deliveries.get()
-    assert (delivery.state, delivery.last_error) == (DeliveryState.FAILED, "webhook answered HTTP 410")
+    assert (delivery.state, delivery.last_error) == (
+        DeliveryState.FAILED,
+        "webhook answered HTTP 410",
+    )
 
 
 def test_signature_rejects_stale_timestamps():

@@ -21,7 +21,8 @@ def reply_payload(message: Message) -> dict[str, object]:
         "customer": {
             "id": conversation.customer_id,
             "identities": [
-                {"kind": i.kind, "address": i.address} for i in conversation.customer.identities.all()
+                {"kind": i.kind, "address": i.address}
+                for i in conversation.customer.identities.all()
             ],
         },
     }
@@ -32,7 +33,9 @@ class ApiChannelAdapter:
         inbox = message.conversation.inbox
         url = inbox.setting("webhook_url")
         if not url:
-            raise DeliveryError("this API inbox has no webhook URL to deliver replies to", permanent=True)
+            raise DeliveryError(
+                "this API inbox has no webhook URL to deliver replies to", permanent=True
+            )
         return post_json(
             url=url,
             secret=inbox.setting("webhook_secret", ""),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import smtplib
 from email.headerregistry import Address
-from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.conf import settings
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
@@ -58,7 +58,9 @@ def _contact_page(request: HttpRequest, public_key: str) -> HttpResponse:
         return render(request, "webform/contact.html", context)
     form = ContactForm(request.POST, request.FILES)
     context["form"] = form
-    if not hit(f"webform:{client_ip(request)}", limit=settings.RAPPORT_WEBFORM_RATE, window_seconds=HOUR):
+    if not hit(
+        f"webform:{client_ip(request)}", limit=settings.RAPPORT_WEBFORM_RATE, window_seconds=HOUR
+    ):
         context["error"] = "Too many messages from your network. Please try again in an hour."
         return render(request, "webform/contact.html", context, status=429)
     if not form.is_valid():
@@ -76,9 +78,11 @@ def _contact_page(request: HttpRequest, public_key: str) -> HttpResponse:
             subject=data["subject"] or data["message"][:80],
             text=data["message"],
             attachments=[data["attachment"]] if data["attachment"] else [],
-            raw={"source": "webform", "ip": client_ip(request), "fields": {
-                k: data[k] for k in ("name", "email", "subject", "message")
-            }},
+            raw={
+                "source": "webform",
+                "ip": client_ip(request),
+                "fields": {k: data[k] for k in ("name", "email", "subject", "message")},
+            },
         )
     except RapportError as error:
         context["error"] = error.message
