@@ -10,6 +10,8 @@ from django.db import models
 
 
 class InboxKind(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    CHAT = "chat", "Live chat"
     WEBFORM = "webform", "Web form"
     API = "api", "API"
 
