@@ -47,6 +47,7 @@ class InboxFactory(factory.django.DjangoModelFactory):
 class CustomerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Customer
+        skip_postgeneration_save = True
 
     name = factory.Faker("name")
     email = factory.Sequence(lambda n: f"customer{n}@mail.example")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -46,20 +50,43 @@ def error_response(
     )
 
 
+# One code per status, matching the JSON error pages of core.views where they overlap.
+ERROR_CODES = {
+    400: "invalid",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    413: "too_large",
+}
+
+
+def error_code(exc: RapportError) -> str:
+    snake_name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+    return ERROR_CODES.get(exc.status_code, snake_name)
+
+
 @api.exception_handler(RapportError)
 def rapport_error(request: HttpRequest, exc: RapportError) -> HttpResponse:
-    code = type(exc).__name__.replace("Failed", "").lower()
-    return error_response(request, exc.status_code, code, exc.message)
+    return error_response(request, exc.status_code, error_code(exc), exc.message)
+
+
+def field_name(loc: Sequence[Any]) -> str:
+    """``("body", "payload", "identity", "address")`` → ``identity.address``."""
+    parts = list(loc)
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
+        parts = parts[1:]
+    if parts and parts[0] in {"payload", "params"}:  # the endpoint's argument, not a field
+        parts = parts[1:]
+    return ".".join(str(part) for part in parts)
 
 
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     problems = []
     for error in exc.errors:
-        where = ".".join(
-            str(part) for part in error.get("loc", ()) if part not in ("body", "payload")
-        )
-        problems.append(f"{where or 'request'}: {error.get('msg', 'invalid')}")
+        where = field_name(error.get("loc", ()))
+        detail = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        problems.append(f"{where or 'request'}: {detail}")
     message = "; ".join(problems) or "the request is not valid"
     return error_response(request, 400, "invalid", message, fields=exc.errors)
 
@@ -78,7 +105,19 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return error_response(request, exc.status_code, "error", str(exc))
+    cause = exc.__cause__
+    if isinstance(cause, ValueError):  # Ninja could not parse the body (bad JSON or UTF-8)
+        return error_response(request, 400, "invalid", f"the request body is not JSON: {cause}")
+    code = ERROR_CODES.get(exc.status_code, "error")
+    return error_response(request, exc.status_code, code, str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # Raised when an endpoint first reads a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    message = f"the request body is larger than the limit of {limit // 1024} KiB"
+    return error_response(request, 413, "too_large", message)
 
 
 def mount_routers() -> None:

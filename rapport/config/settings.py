@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "huey.contrib.djhuey",
+    "channels",
     "rapport.core",
     "rapport.accounts",
     "rapport.customers",
@@ -37,6 +38,9 @@ INSTALLED_APPS = [
     "rapport.conversations",
     "rapport.inboxes.adapters.webform",
     "rapport.inboxes.adapters.api",
+    "rapport.inboxes.adapters.chat",
+    "rapport.inboxes.adapters.email",
+    "rapport.realtime",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +111,20 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Websocket fan-out: in-process on one machine; through Redis when several processes serve.
+CHANNEL_LAYERS: dict[str, dict[str, object]]
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+    }
 
 HUEY: dict[str, object]
 if REDIS_URL:

@@ -11,3 +11,8 @@ from rapport.config.settings import *  # noqa: F403
 # Hashing passwords slowly is a feature in production and a cost in tests.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+
+# A file rather than SQLite's shared-cache memory database: tests that post from several
+# threads at once need SQLite's real locking (WAL and the busy timeout), as in production.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405

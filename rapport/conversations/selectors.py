@@ -12,11 +12,20 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
-from rapport.accounts.models import User
+from rapport.accounts.models import Role, User
 from rapport.conversations import counts
-from rapport.conversations.models import Attachment, Conversation, Message, Mention, Status
+from rapport.conversations.models import (
+    Attachment,
+    Conversation,
+    ConversationCount,
+    Delivery,
+    DeliveryState,
+    Mention,
+    Message,
+    Status,
+)
 from rapport.core.errors import NotFound, ValidationFailed
 from rapport.inboxes.selectors import visible_inbox_ids
 
@@ -134,9 +143,7 @@ def tab_counts(user: User) -> dict[str, int]:
     return {
         "open": counts.total(status=Status.OPEN, inbox_ids=inbox_ids),
         "mine": counts.total(status=Status.OPEN, assignee_id=user.pk),
-        "unassigned": counts.total(
-            status=Status.OPEN, inbox_ids=inbox_ids, assignee__isnull=True
-        ),
+        "unassigned": counts.total(status=Status.OPEN, inbox_ids=inbox_ids, assignee__isnull=True),
     }
 
 
@@ -150,7 +157,9 @@ def can_see(user: User, conversation: Conversation) -> bool:
 def access_conversation(user: User, conversation_id: int) -> Conversation:
     """The conversation if ``user`` may see it; otherwise NotFound, whether or not it exists."""
     conversation = (
-        Conversation.objects.select_related("inbox", "customer", "customer__company", "assignee", "team")
+        Conversation.objects.select_related(
+            "inbox", "customer", "customer__company", "assignee", "team"
+        )
         .filter(pk=conversation_id)
         .first()
     )
@@ -168,7 +177,9 @@ def timeline(conversation: Conversation) -> list[Message]:
     )
 
 
-def other_conversations(conversation: Conversation, user: User, limit: int = 10) -> list[Conversation]:
+def other_conversations(
+    conversation: Conversation, user: User, limit: int = 10
+) -> list[Conversation]:
     """The customer's other conversations that ``user`` may see, newest first."""
     rows = _visible(user).filter(customer_id=conversation.customer_id).exclude(pk=conversation.pk)
     return list(rows.select_related("inbox").order_by("-last_activity_at")[:limit])
@@ -176,3 +187,86 @@ def other_conversations(conversation: Conversation, user: User, limit: int = 10)
 
 def with_filters(page: Page, **changes: object) -> ConversationFilter:
     return replace(page.filters, **changes)  # type: ignore[arg-type]
+
+
+def status_counts(user: User, filters: ConversationFilter) -> dict[str, int] | None:
+    """Badges for the status tabs, summed from the count table in one query.
+
+    None when the count table cannot answer (team views, tag, priority or customer filters):
+    the page then shows tabs without numbers rather than run a COUNT(*).
+    """
+    if filters.team_id or filters.tag or filters.priority is not None or filters.customer_id:
+        return None
+    rows = ConversationCount.objects.all()
+    if not user.sees_all_inboxes:
+        rows = rows.filter(inbox_id__in=visible_inbox_ids(user))
+    if filters.view == "mine":
+        rows = rows.filter(assignee_id=user.pk)
+    elif filters.view == "unassigned":
+        rows = rows.filter(assignee__isnull=True)
+    if filters.assignee_id:
+        rows = rows.filter(assignee_id=filters.assignee_id)
+    if filters.inbox_id:
+        rows = rows.filter(inbox_id=filters.inbox_id)
+    grouped = rows.values("status").annotate(total=Sum("count"))
+    totals = {row["status"]: row["total"] for row in grouped}
+    return {status: int(totals.get(status) or 0) for status in Status.values}
+
+
+def can_change(user: User, conversation: Conversation) -> bool:
+    """Whether ``user`` may assign, reply to, or change the status of the conversation.
+
+    Staff outside the inbox who were mentioned may read it and add notes, nothing more.
+    """
+    return user.sees_all_inboxes or conversation.inbox_id in visible_inbox_ids(user)
+
+
+def failed_delivery(message: Message) -> Delivery | None:
+    """The failed delivery of an agent's reply, if it has one (what "Retry" retries)."""
+    return message.deliveries.filter(state=DeliveryState.FAILED).order_by("-id").first()
+
+
+def mentions_of(user: User, *, before: int | None = None, limit: int = 30) -> list[Mention]:
+    """Notes that mention ``user``, newest first, continuing below mention id ``before``."""
+    rows = Mention.objects.filter(user=user)
+    if before:
+        rows = rows.filter(pk__lt=before)
+    rows = rows.select_related(
+        "message__author", "message__conversation__customer", "message__conversation__inbox"
+    )
+    return list(rows.order_by("-pk")[:limit])
+
+
+def assignable_agents(conversation: Conversation) -> list[User]:
+    """Who the conversation can be given to: active full seats who see its inbox."""
+    everywhere = Q(role__in=[Role.ADMIN, Role.SUPERVISOR])
+    rows = User.objects.filter(everywhere | Q(inboxes=conversation.inbox_id), is_active=True)
+    return list(rows.exclude(role=Role.LIGHT).distinct().order_by("name"))
+
+
+def mentionable_staff() -> list[dict[str, str]]:
+    """Every active staff member with the handle a note mentions them by (for autocomplete)."""
+    rows = User.objects.filter(is_active=True).order_by("name").values_list("name", "email")
+    return [{"name": name or email, "handle": email.split("@", 1)[0]} for name, email in rows]
+
+
+def access_attachment(user: User, attachment_id: int) -> Attachment:
+    """The attachment if ``user`` may see its conversation; otherwise NotFound."""
+    attachment = Attachment.objects.select_related("message").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound(f"attachment {attachment_id} not found")
+    access_conversation(user, attachment.message.conversation_id)
+    return attachment
+
+
+def timeline_message(conversation: Conversation, message_id: int) -> Message:
+    """One message of the conversation, loaded as the timeline shows it; else NotFound."""
+    message = (
+        conversation.messages.select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .filter(pk=message_id)
+        .first()
+    )
+    if message is None:
+        raise NotFound(f"message {message_id} not found in conversation {conversation.pk}")
+    return message

@@ -14,6 +14,13 @@ POLICY = (
 )
 
 
+def policy_for(request: HttpRequest) -> str:
+    # The live agent app opens a websocket to this host; 'self' alone does not cover ws(s):
+    # in every browser. The host was already checked against ALLOWED_HOSTS.
+    host = request.get_host()
+    return f"{POLICY}; connect-src 'self' ws://{host} wss://{host}"
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -21,5 +28,5 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if not request.path.startswith("/api/docs"):
-            response.headers.setdefault("Content-Security-Policy", POLICY)
+            response.headers.setdefault("Content-Security-Policy", policy_for(request))
         return response

@@ -165,7 +165,9 @@ def add_identity(*, actor: User, customer: Customer, kind: str, address: str) ->
     try:
         with transaction.atomic():
             identity = Identity.objects.create(customer=customer, kind=kind, address=address)
-            audit.record(actor=actor, verb="identity.added", obj=customer, kind=kind, address=address)
+            audit.record(
+                actor=actor, verb="identity.added", obj=customer, kind=kind, address=address
+            )
     except IntegrityError:  # added concurrently
         raise Conflict(f"{kind} {address} already belongs to a customer") from None
     return identity

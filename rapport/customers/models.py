@@ -48,6 +48,7 @@ class IdentityKind(models.TextChoices):
     EMAIL = "email", "E-mail"
     PHONE = "phone", "Phone"
     API = "api", "External id"
+    VISITOR = "visitor", "Website visitor"  # a live-chat widget session or a verified site user
 
 
 class Identity(models.Model):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-from ninja import Header, Router
+from typing import Annotated
 
-from rapport.conversations.actions import receive_message
+from ninja import Header, Router, Status
+
+from rapport.accounts.models import User
+from rapport.conversations.actions import receive_message, unresolved_conversations
+from rapport.conversations.models import Conversation
+from rapport.core.api import AuthedRequest, ObjectId, Text
 from rapport.core.errors import PermissionDenied, ValidationFailed
 from rapport.customers.identities import normalize_address
 from rapport.customers.models import IdentityKind
@@ -16,21 +20,47 @@ from rapport.inboxes.selectors import access_inbox, visible_inboxes
 router = Router(tags=["inboxes"])
 
 
-@router.get("/inboxes", response=list[InboxOut])
-def list_inboxes(request: HttpRequest) -> list[Inbox]:
+@router.get("/inboxes", response=list[InboxOut], summary="List the inboxes you can see")
+def list_inboxes(request: AuthedRequest) -> list[Inbox]:
+    """Admins and supervisors see every inbox; agents the inboxes they are members of."""
     return list(visible_inboxes(request.auth))
 
 
-@router.get("/inboxes/{inbox_id}", response=InboxOut)
-def get_inbox(request: HttpRequest, inbox_id: int) -> Inbox:
+@router.get("/inboxes/{inbox_id}", response=InboxOut, summary="One inbox")
+def get_inbox(request: AuthedRequest, inbox_id: ObjectId) -> Inbox:
     return access_inbox(request.auth, inbox_id)
 
 
-def identity_address(inbox: Inbox, kind: str, address: str) -> str:
+def identity_address(inbox_id: int, kind: str, address: str) -> str:
+    """The stored form of a customer's address in ``inbox_id`` (normalised, see identities)."""
     address = normalize_address(kind, address)
     # External ids are only unique within the system that issued them: keep them apart
     # per inbox so two integrations' user "42" never become one customer.
-    return f"{inbox.pk}:{address}" if kind == IdentityKind.API else address
+    return f"{inbox_id}:{address}" if kind == IdentityKind.API else address
+
+
+def inbound_target(
+    user: User, inbox_id: int, kind: str, address: str
+) -> tuple[Inbox, Conversation | None]:
+    """The API inbox a message is posted to, and the conversation it would continue.
+
+    Permission check and look-up in one statement: when the customer has an unresolved
+    conversation in an inbox ``user`` may see, the action gets it and needs no read of its own.
+    """
+    latest = (
+        unresolved_conversations(identity_kind=kind, address=address)
+        .filter(inbox_id=inbox_id, inbox__in=visible_inboxes(user))
+        .select_related("inbox")
+        .first()
+    )
+    inbox = latest.inbox if latest is not None else access_inbox(user, inbox_id)
+    if inbox.kind != InboxKind.API:
+        raise ValidationFailed(
+            f"inbox {inbox_id} is a {inbox.get_kind_display()} inbox, not an API inbox"
+        )
+    if not user.can_reply:
+        raise PermissionDenied("a light seat cannot post customer messages")
+    return inbox, latest
 
 
 @router.post(
@@ -39,34 +69,32 @@ def identity_address(inbox: Inbox, kind: str, address: str) -> str:
     summary="Post a customer's message into an API inbox",
 )
 def post_inbound_message(
-    request: HttpRequest,
-    inbox_id: int,
+    request: AuthedRequest,
+    inbox_id: ObjectId,
     payload: InboundMessageIn,
-    idempotency_key: str = Header("", alias="Idempotency-Key", max_length=255),
-) -> tuple[int, dict[str, object]]:
-    """Store a message from a customer. Posting the same ``external_id`` (or
-    ``Idempotency-Key``) again returns the first message with ``created: false``."""
-    user = request.auth
-    inbox = access_inbox(user, inbox_id)
-    if inbox.kind != InboxKind.API:
-        raise ValidationFailed(f"inbox {inbox_id} is a {inbox.get_kind_display()} inbox, not an API inbox")
-    if not user.can_reply:
-        raise PermissionDenied("a light seat cannot post customer messages")
+    idempotency_key: Annotated[Text, Header("", alias="Idempotency-Key", max_length=255)] = "",
+) -> Status[InboundMessageOut]:
+    """Store a message from a customer: 201 when stored, 200 with ``created: false`` when
+    the same ``external_id`` (or ``Idempotency-Key`` header) was posted before."""
+    kind = payload.identity.kind
+    address = identity_address(inbox_id, kind, payload.identity.address)
+    inbox, seen = inbound_target(request.auth, inbox_id, kind, address)
     received = receive_message(
         inbox=inbox,
-        identity_kind=payload.identity.kind,
-        address=identity_address(inbox, payload.identity.kind, payload.identity.address),
+        identity_kind=kind,
+        address=address,
         text=payload.text,
         subject=payload.subject,
         customer_name=payload.name,
         external_id=payload.external_id or idempotency_key,
-        raw=payload.dict(),
+        raw=payload.model_dump(),
+        seen_conversation=seen,
     )
     message = received.message
-    body = {
-        "message_id": message.pk,
-        "conversation_id": message.conversation_id,
-        "customer_id": message.conversation.customer_id,
-        "created": received.created,
-    }
-    return (201 if received.created else 200), body
+    body = InboundMessageOut(
+        message_id=message.pk,
+        conversation_id=message.conversation_id,
+        customer_id=message.conversation.customer_id,
+        created=received.created,
+    )
+    return Status(201 if received.created else 200, body)

@@ -1,9 +1,13 @@
+"""What the API takes and shows of inboxes, and the API channel's inbound message."""
+
 from __future__ import annotations
 
 from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
+
+from rapport.core.api import Text
 
 
 class InboxOut(Schema):
@@ -16,17 +20,17 @@ class InboxOut(Schema):
 
 class IdentityIn(Schema):
     kind: Literal["email", "phone", "api"]
-    address: str = Field(min_length=1, max_length=320)
+    address: Text = Field(min_length=1, max_length=320)
 
 
 class InboundMessageIn(Schema):
     """A customer's message, posted by an external system into an API inbox."""
 
     identity: IdentityIn
-    text: str = Field(min_length=1)
-    name: str = Field(default="", max_length=200)
-    subject: str = Field(default="", max_length=255)
-    external_id: str = Field(default="", max_length=255)
+    text: Text = Field(min_length=1)
+    name: Text = Field(default="", max_length=200)
+    subject: Text = Field(default="", max_length=255)
+    external_id: Text = Field(default="", max_length=255)
 
 
 class InboundMessageOut(Schema):
@@ -34,3 +38,11 @@ class InboundMessageOut(Schema):
     conversation_id: int
     customer_id: int
     created: bool
+
+
+class InboxRef(Schema):
+    """An inbox as a conversation shows it."""
+
+    id: int
+    name: str
+    kind: str

@@ -36,6 +36,8 @@ class ChannelAdapter(Protocol):
 REGISTRY = {
     "webform": "rapport.inboxes.adapters.webform.adapter.WebFormAdapter",
     "api": "rapport.inboxes.adapters.api.adapter.ApiChannelAdapter",
+    "chat": "rapport.inboxes.adapters.chat.adapter.ChatAdapter",
+    "email": "rapport.inboxes.adapters.email.adapter.EmailAdapter",
 }
 
 

@@ -1,0 +1,398 @@
+"""Inbound messages through the API channel, against a real server, with a baseline.
+
+    .venv/bin/python bench/ingest.py                      # SQLite, 20,000 messages, 32 clients
+    .venv/bin/python bench/ingest.py --db postgres
+    .venv/bin/python bench/ingest.py --quick              # 2,000 messages, seconds
+
+Starts uvicorn (``rapport.config.asgi:application``, persistent connections via
+DB_CONN_MAX_AGE) — or ``rapport serve`` with ``--server rapport`` — on a free port with a
+fresh database, creates an API inbox, an agent and a token, then posts messages with 32
+concurrent keep-alive connections: ``--customers`` customers, so after the first round
+most messages continue an existing conversation. In the same run, against the same server
+process, the baseline: ``POST /bench/baseline``, a plain Django view that parses the same
+JSON and inserts one row (bench/urls.py). A separate in-process pass counts the SQL
+statements of one message with ``CaptureQueriesContext``. RSS is read from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if __name__ == "__main__":  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    REPO,
+    Target,
+    Timing,
+    append_to_docs,
+    command_line,
+    markdown_table,
+    ms,
+    setup_django,
+    target_for,
+)
+from bench.generate import reset
+
+SETTINGS = "bench.bench_settings"
+
+
+@dataclass
+class Run:
+    label: str
+    requests: int
+    seconds: float
+    latencies: list[float]
+    errors: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+
+# --- the server -------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def tree_rss_mib(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MiB."""
+    total_kib = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kib += int(line.split()[1])
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total_kib / 1024
+
+
+APPS = {"rapport": "rapport.config.asgi:application", "serial": "bench.asgi_serial:application"}
+
+
+def start_server(
+    target: Target, server: str, port: int, workers: int, app: str = "rapport"
+) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": SETTINGS,
+        "DATABASE_URL": target.database_url,
+        "RAPPORT_DATA_DIR": str(target.data_dir),
+        "DB_CONN_MAX_AGE": os.environ.get("DB_CONN_MAX_AGE", "600"),
+        "PYTHONPATH": str(REPO),
+    }
+    if server == "rapport":
+        command = [
+            str(REPO / ".venv/bin/rapport"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
+    else:
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            APPS[app],
+            "--lifespan",
+            "off",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+    log = (target.data_dir / "server.log").open("ab")
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited; see {target.data_dir / 'server.log'}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(
+                    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                )
+                if sock.recv(64).startswith(b"HTTP/1.1 200"):
+                    return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("the server did not answer /healthz within 60 s")
+
+
+# --- the load generator: raw HTTP/1.1 keep-alive on asyncio, so the client stays cheap ----
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    status = int((await reader.readline()).split()[1])
+    length, chunked = 0, False
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+        elif name.lower() == "transfer-encoding" and "chunked" in value.lower():
+            chunked = True
+    if chunked:
+        while size := int((await reader.readline()).strip(), 16):
+            await reader.readexactly(size + 2)
+        await reader.readline()
+    else:
+        await reader.readexactly(length)
+    return status
+
+
+async def _load(
+    port: int, requests: list[bytes], concurrency: int
+) -> tuple[list[float], dict[int, int]]:
+    latencies: list[float] = []
+    errors: dict[int, int] = {}
+    next_index = itertools.count()
+
+    async def client() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while (i := next(next_index)) < len(requests):
+            started = time.perf_counter()
+            writer.write(requests[i])
+            status = await _read_response(reader)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if status >= 300:
+                errors[status] = errors.get(status, 0) + 1
+        writer.close()
+
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    return latencies, errors
+
+
+def post(path: str, body: dict[str, object], token: str) -> bytes:
+    data = json.dumps(body).encode()
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+    )
+    return head.encode() + data
+
+
+def message_bodies(count: int, customers: int, tag: str) -> list[dict[str, object]]:
+    """Message i comes from customer i % customers: the first round opens conversations."""
+    return [
+        {
+            "identity": {"kind": "email", "address": f"{tag}-customer{i % customers}@example.com"},
+            "name": f"Customer {i % customers}",
+            "subject": "Order question",
+            "text": f"Hello, this is message {i}: where is my order #{100000 + i}? Thanks!",
+            "external_id": f"{tag}-{i}",
+        }
+        for i in range(count)
+    ]
+
+
+def run_load(
+    label: str, port: int, requests: list[bytes], concurrency: int, pid: int, rss_peak: list[float]
+) -> Run:
+    stop = threading.Event()
+
+    def sample_rss() -> None:
+        while not stop.wait(0.25):
+            rss_peak.append(tree_rss_mib(pid))
+
+    sampler = threading.Thread(target=sample_rss, daemon=True)
+    sampler.start()
+    started = time.perf_counter()
+    latencies, errors = asyncio.run(_load(port, requests, concurrency))
+    seconds = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    return Run(label, len(requests), seconds, latencies, errors)
+
+
+# --- in-process: setup and statement counts --------------------------------------------
+
+
+def set_up_inbox() -> tuple[int, str]:
+    """Migrate, create an API inbox, an agent who is a member, and the agent's token."""
+    from django.core.management import call_command
+
+    from rapport.accounts.models import Role, User
+    from rapport.accounts.tokens import create_token
+    from rapport.inboxes.models import Inbox, InboxKind
+
+    call_command("migrate", verbosity=0)
+    inbox = Inbox.objects.create(name="Shop API", kind=InboxKind.API)
+    agent = User.objects.create_user(
+        "integration@bench.rapport.test", "bench-password", name="Integration", role=Role.AGENT
+    )
+    inbox.members.add(agent)
+    _, token = create_token(user=agent, name="bench ingest")
+    return inbox.pk, token
+
+
+def count_statements(inbox_id: int, token: str) -> dict[str, list[str]]:
+    """The SQL of one new-customer message, one continuing message and one baseline row."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    path = f"/api/v1/inboxes/{inbox_id}/messages"
+    bodies = message_bodies(3, 1, "probe")
+    client.post(path, bodies[0], content_type="application/json")  # token's last_used_at write
+    found: dict[str, list[str]] = {}
+    for label, url, body in [
+        ("new customer", path, message_bodies(1, 1, "probe-new")[0]),
+        ("continuing message", path, bodies[1]),
+        ("same external id again", path, bodies[1]),
+        ("baseline (one row)", "/bench/baseline", bodies[2]),
+    ]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(url, body, content_type="application/json")
+        assert response.status_code in (200, 201), response.content
+        found[label] = [q["sql"] for q in captured.captured_queries]
+    return found
+
+
+# --- main -------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--messages", type=int, help="default 20,000 (quick: 2,000)")
+    parser.add_argument("--customers", type=int, help="default messages / 10")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--server", choices=["uvicorn", "rapport"], default="uvicorn")
+    parser.add_argument(
+        "--app",
+        choices=sorted(APPS),
+        default="rapport",
+        help="serial: the bench/asgi_serial.py experiment (uvicorn only)",
+    )
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--verbose", action="store_true", help="print the SQL of each pass")
+    parser.add_argument("--append-docs", action="store_true", help="append to docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    count = args.messages or (2_000 if args.quick else 20_000)
+    customers = args.customers or max(1, count // 10)
+    target = target_for(args.db, "rapport_bench_ingest" if args.db == "postgres" else "ingest")
+    reset(target)
+    setup_django(target, SETTINGS)
+    from django.db import connection
+
+    inbox_id, token = set_up_inbox()
+    statements = count_statements(inbox_id, token)
+    if args.verbose:
+        for label, sql in statements.items():
+            print(f"-- {label}: {len(sql)} statements\n" + "\n".join(f"   {s[:200]}" for s in sql))
+    connection.close()
+
+    port = free_port()
+    server = start_server(target, args.server, port, args.workers, args.app)
+    try:
+        time.sleep(2)
+        idle = tree_rss_mib(server.pid)
+        path = f"/api/v1/inboxes/{inbox_id}/messages"
+        warm = [post(path, b, token) for b in message_bodies(400, 40, "warmup")]
+        run_load(
+            "warm-up",
+            port,
+            warm + [post("/bench/baseline", {"text": "x"}, token)] * 400,
+            args.concurrency,
+            server.pid,
+            [],
+        )
+        peak: list[float] = []
+        bodies = message_bodies(count, customers, "load")
+        inbound = run_load(
+            "API channel: POST /api/v1/inboxes/{id}/messages",
+            port,
+            [post(path, b, token) for b in bodies],
+            args.concurrency,
+            server.pid,
+            peak,
+        )
+        base = run_load(
+            "baseline: POST /bench/baseline (one ORM insert)",
+            port,
+            [post("/bench/baseline", b, token) for b in bodies],
+            args.concurrency,
+            server.pid,
+            peak,
+        )
+        after = tree_rss_mib(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    rows = []
+    for run in (inbound, base):
+        timing = Timing(run.latencies)
+        errors = ", ".join(f"{n} x {s}" for s, n in run.errors.items()) or "0"
+        rows.append(
+            [
+                run.label,
+                f"{run.requests:,}",
+                errors,
+                f"**{run.rate:,.0f}**",
+                ms(timing.p50),
+                ms(timing.p99),
+            ]
+        )
+    ratio = inbound.rate / base.rate
+    server_label = (
+        "`rapport serve`"
+        if args.server == "rapport"
+        else (f"uvicorn `{APPS[args.app]}`, {args.workers} worker{'s' if args.workers > 1 else ''}")
+    )
+    counts_rows = [[label, len(sql)] for label, sql in statements.items()]
+    body = (
+        f"{target.engine}; {server_label}; {args.concurrency} concurrent keep-alive clients; "
+        f"{count:,} messages from {customers:,} customers ({(count - customers) / count:.0%} "
+        "continue a conversation); DB_CONN_MAX_AGE="
+        + os.environ.get("DB_CONN_MAX_AGE", "600")
+        + ".\n\n"
+        + markdown_table(["endpoint", "requests", "errors", "req/s", "p50 ms", "p99 ms"], rows)
+        + f"\n\n- API channel / baseline: **{ratio:.0%}** (target ≥ 50 %); "
+        f"{inbound.rate:,.0f} messages/s (target ≥ 1,000 on SQLite)\n"
+        f"- Server RSS ({server_label}): idle {idle:.0f} MiB, peak under load "
+        f"{max(peak, default=after):.0f} MiB, after {after:.0f} MiB\n\n"
+        "SQL statements per request (in-process, `CaptureQueriesContext`; target ≤ 6 for a "
+        "continuing message):\n\n" + markdown_table(["request", "statements"], counts_rows) + "\n"
+    )
+    print("\n" + body)
+    if args.append_docs:
+        append_to_docs(f"Ingest, {target.engine}", command_line(), body)
+    return 0 if not inbound.errors and not base.errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

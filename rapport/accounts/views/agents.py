@@ -1,0 +1,70 @@
+"""Settings → Agents: who has a seat, with which role; invite, edit, deactivate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from rapport.accounts import actions
+from rapport.accounts.forms import AgentCreateForm, AgentEditForm
+from rapport.accounts.models import User
+from rapport.accounts.views.common import admin, admin_only, form_page, refused
+from rapport.core.errors import RapportError
+
+
+@admin_only
+def agent_list(request: HttpRequest) -> HttpResponse:
+    people = User.objects.annotate(inbox_count=Count("inboxes", distinct=True)).order_by(
+        "-is_active", "name"
+    )
+    return render(request, "accounts/settings/agents.html", {"agents": people, "section": "agents"})
+
+
+@admin_only
+def agent_new(request: HttpRequest) -> HttpResponse:
+    def save(data: dict[str, Any]) -> str:
+        created = actions.create_agent(actor=admin(request), **data)
+        messages.success(request, f"{created} can now sign in as {created.email}")
+        return reverse("settings_agents")
+
+    form = AgentCreateForm(request.POST or None)
+    context = {"section": "agents"}
+    return form_page(request, form, "accounts/settings/agent_new.html", save, context)
+
+
+@admin_only
+def agent_edit(request: HttpRequest, agent_id: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=agent_id)
+
+    def save(data: dict[str, Any]) -> str:
+        actions.update_agent(actor=admin(request), agent=person, **data)
+        messages.success(request, f"Saved {person}")
+        return reverse("settings_agents")
+
+    form = AgentEditForm(request.POST or None, initial={"name": person.name, "role": person.role})
+    context = {"section": "agents", "person": person}
+    return form_page(request, form, "accounts/settings/agent_edit.html", save, context)
+
+
+@require_POST
+@admin_only
+def agent_active(request: HttpRequest, agent_id: int) -> HttpResponse:
+    """Deactivate (``active=0``) or reactivate (``active=1``) a seat."""
+    person = get_object_or_404(User, pk=agent_id)
+    try:
+        if request.POST.get("active") == "1":
+            actions.reactivate_agent(actor=admin(request), agent=person)
+            messages.success(request, f"{person} can sign in again")
+        else:
+            actions.deactivate_agent(actor=admin(request), agent=person)
+            note = f"{person} is deactivated; their open conversations are unassigned"
+            messages.success(request, note)
+    except RapportError as error:
+        return refused(request, error)
+    return redirect("settings_agents")

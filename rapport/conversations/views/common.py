@@ -1,0 +1,99 @@
+"""What every conversation view shares: htmx detection, clear errors, the update response."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+
+from rapport.accounts.models import User
+from rapport.conversations.models import Conversation
+from rapport.conversations.selectors import can_change
+from rapport.conversations.views.context import panel_context
+from rapport.core.errors import PermissionDenied, RapportError
+
+View = Callable[..., HttpResponseBase]
+
+TITLES = {
+    400: "That did not work",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Already taken",
+    413: "Too large",
+}
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def agent(request: HttpRequest) -> User:
+    """The signed-in staff member (every view here is behind ``login_required``)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def problem(
+    request: HttpRequest, error: RapportError, back_url: str = "", back_label: str = ""
+) -> HttpResponse:
+    """Show a refusal with its status: a small alert for htmx, a whole page otherwise."""
+    if is_htmx(request):
+        context: dict[str, object] = {"message": error.message}
+        return render(request, "core/_flash.html", context, status=error.status_code)
+    context = {
+        "status": error.status_code,
+        "title": TITLES.get(error.status_code, "That did not work"),
+        "message": error.message,
+        "back_url": back_url,
+        "back_label": back_label,
+    }
+    return render(request, "core/problem.html", context, status=error.status_code)
+
+
+def agent_page(view: View) -> View:
+    """Sign-in required; an action's ``RapportError`` becomes a clear page with its status."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            response = view(request, *args, **kwargs)
+        except RapportError as error:
+            conversation_id = kwargs.get("conversation_id")
+            if conversation_id and error.status_code != 404:
+                back = f"/conversations/{conversation_id}"
+                return problem(request, error, back, "Back to the conversation")
+            return problem(request, error)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+
+    return login_required(wrapper)
+
+
+def check_may_change(user: User, conversation: Conversation) -> None:
+    """Assigning and changing status is for members of the inbox with a full seat."""
+    if not can_change(user, conversation):
+        raise PermissionDenied("only members of this inbox can change this conversation")
+    if not user.can_reply:
+        raise PermissionDenied(
+            "a light seat can add internal notes but cannot change conversations"
+        )
+
+
+def done(request: HttpRequest, conversation: Conversation, note: str, **parts: Any) -> HttpResponse:
+    """The answer to a change: fresh page parts for htmx, a redirect for a plain form post."""
+    if not is_htmx(request):
+        messages.success(request, note)
+        return redirect("conversation", conversation_id=conversation.pk)
+    context = panel_context(request, conversation) | parts
+    response = render(request, "conversations/_updates.html", context)
+    response["HX-Trigger"] = json.dumps({"rapport:flash": {"message": note}})
+    return response

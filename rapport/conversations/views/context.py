@@ -1,0 +1,50 @@
+"""What the conversation page and its partial updates show, gathered in a fixed few queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from rapport.accounts.models import Team, User
+from rapport.conversations.forms import SNOOZE_PRESETS
+from rapport.conversations.models import Conversation, Priority, Status
+from rapport.conversations.selectors import (
+    assignable_agents,
+    can_change,
+    mentionable_staff,
+    other_conversations,
+    timeline,
+)
+
+
+def panel_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
+    """The header and the side panel: status, assignment, priority, tags."""
+    user = request.user
+    assert isinstance(user, User)
+    member = can_change(user, conversation)
+    return {
+        "conversation": conversation,
+        "tags": [tag.name for tag in conversation.tags.all()],
+        "may_change": member and user.can_reply,
+        "may_reply": member and user.can_reply,
+        "agents": assignable_agents(conversation),
+        "teams": list(Team.objects.all()),
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+        "snooze_presets": SNOOZE_PRESETS,
+    }
+
+
+def page_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
+    """Everything on the conversation page: the panel plus timeline and customer sidebar."""
+    user = request.user
+    assert isinstance(user, User)
+    customer = conversation.customer
+    return panel_context(request, conversation) | {
+        "messages_list": timeline(conversation),
+        "customer": customer,
+        "identities": list(customer.identities.all()),
+        "others": other_conversations(conversation, user),
+        "staff": mentionable_staff(),
+    }

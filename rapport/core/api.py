@@ -1,0 +1,51 @@
+"""Types every API router shares: the authenticated request, ids, and safe text.
+
+Inputs are bounded here once, so nothing a client sends can reach the database in a form
+it rejects with an error instead of an answer (a 500): ids beyond a 64-bit integer, or
+NUL characters, which PostgreSQL refuses in text and JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from django.http import HttpRequest
+from pydantic import AfterValidator, Field
+
+from rapport.accounts.models import User
+from rapport.core.errors import ValidationFailed
+
+MAX_ID = 2**63 - 1  # the largest primary key SQLite and PostgreSQL (bigint) can hold
+
+
+class AuthedRequest(HttpRequest):
+    """A request that passed the API's authentication: ``auth`` is the staff member.
+
+    Only a type for endpoint signatures; Ninja sets ``auth`` for token and session auth alike.
+    """
+
+    auth: User
+
+
+def _without_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
+Text = Annotated[str, AfterValidator(_without_nul)]
+
+
+def check_cursor(after: str | None, decode: Callable[[str], object]) -> str | None:
+    """``after`` if ``decode`` can read it, else a 400 that names the parameter.
+
+    The selectors' own message speaks of "the page cursor"; the client knows it as ``after``.
+    """
+    if after:
+        try:
+            decode(after)
+        except ValidationFailed as error:
+            raise ValidationFailed(f"after: {error.message}") from None
+    return after

@@ -1,0 +1,47 @@
+"""Agent replies in chat: pushed to the visitor's open widgets, e-mailed when they have left.
+
+A reply counts as sent once it is on the channel layer; the widget then reports it
+delivered and read (``actions.mark_seen``). A visitor with no widget open gets the reply by
+e-mail too, if they left an address, so an answer written after they closed the tab still
+reaches them — and their e-mail answer threads back into this conversation.
+"""
+
+from __future__ import annotations
+
+from rapport.conversations.models import Conversation, Delivery, Message
+from rapport.customers.models import IdentityKind
+from rapport.inboxes.adapters import DeliveryError
+from rapport.inboxes.adapters.chat.serializers import visitor_message
+from rapport.inboxes.adapters.chat.tokens import visitor_group
+from rapport.inboxes.adapters.replymail import send_reply_email
+from rapport.realtime import layer, presence
+
+WIDGET_KINDS = (IdentityKind.VISITOR, IdentityKind.EMAIL)
+EMAIL_FOOTER = "You can answer this e-mail directly; your reply continues our chat."
+
+
+def visitor_groups(conversation: Conversation) -> list[str]:
+    """The widget groups of every identity of the conversation's customer."""
+    identities = conversation.customer.identities.filter(kind__in=WIDGET_KINDS)
+    return [visitor_group(conversation.inbox_id, i.kind, i.address) for i in identities]
+
+
+class ChatAdapter:
+    def send(self, delivery: Delivery, message: Message) -> str:
+        groups = visitor_groups(message.conversation)
+        try:
+            layer.send(groups, visitor_message(message))
+        except Exception as error:  # Redis down or slow: try again later, nothing is lost
+            raise DeliveryError(f"could not reach the chat server: {error}") from None
+        if any(presence.visitor_online(group) for group in groups):
+            return f"chat:{message.pk}"
+        customer = message.conversation.customer
+        if not customer.email:
+            return f"chat:{message.pk}"  # shown when they come back; no address to write to
+        return send_reply_email(
+            message,
+            to_email=customer.email,
+            to_name=customer.name,
+            default_subject=f"Your chat with {message.conversation.inbox.name}",
+            footer=EMAIL_FOOTER,
+        )

@@ -1,0 +1,49 @@
+"""Abuse limits on what anonymous visitors may send.
+
+Counted per visitor and per IP address on the shared cache (Redis when scaled out), so a
+script hammering one inbox is slowed down whichever process answers it.
+"""
+
+from __future__ import annotations
+
+from rapport.core.errors import RapportError
+from rapport.core.ratelimit import hit
+
+MAX_MESSAGE_CHARS = 5000  # a chat line, not an essay; e-mail takes the long ones
+MINUTE = 60
+HOUR = 3600
+
+# (scope, limit, window): generous for people, tight for scripts.
+# Per IP, messages and conversations are set per inbox (``ChatSettings``).
+MESSAGES_PER_VISITOR = (30, MINUTE)
+CONVERSATIONS_PER_VISITOR = (5, HOUR)
+SESSIONS_PER_IP = (60, HOUR)
+
+
+class RateLimited(RapportError):
+    """Too many requests; the message tells the visitor when to try again."""
+
+    status_code = 429
+
+
+def _check(key: str, rule: tuple[int, int], message: str) -> None:
+    limit, window = rule
+    if not hit(key, limit=limit, window_seconds=window):
+        raise RateLimited(message)
+
+
+def check_message(*, visitor_key: str, ip: str, per_ip_minute: int) -> None:
+    text = "You are sending messages too quickly. Please wait a minute and try again."
+    _check(f"chat:msg:v:{visitor_key}", MESSAGES_PER_VISITOR, text)
+    _check(f"chat:msg:ip:{ip}", (per_ip_minute, MINUTE), text)
+
+
+def check_new_conversation(*, visitor_key: str, ip: str, per_ip_hour: int) -> None:
+    text = "You have started too many conversations. Please try again in an hour."
+    _check(f"chat:conv:v:{visitor_key}", CONVERSATIONS_PER_VISITOR, text)
+    _check(f"chat:conv:ip:{ip}", (per_ip_hour, HOUR), text)
+
+
+def check_new_session(*, ip: str) -> None:
+    text = "Too many chats from your network. Please try again in an hour."
+    _check(f"chat:session:ip:{ip}", SESSIONS_PER_IP, text)

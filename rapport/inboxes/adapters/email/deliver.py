@@ -1,0 +1,162 @@
+"""Writing a parsed mail into its conversation: thread, trust, text, attachments, details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+
+from rapport.conversations.actions import receive_message, set_tags
+from rapport.conversations.attachments import MAX_FILES
+from rapport.conversations.models import Message
+from rapport.customers.models import IdentityKind
+from rapport.inboxes.adapters.email import quotes
+from rapport.inboxes.adapters.email.autoreply import maybe_acknowledge
+from rapport.inboxes.adapters.email.config import EmailInboxConfig
+from rapport.inboxes.adapters.email.loops import machine_flags
+from rapport.inboxes.adapters.email.models import EmailDetails, RawEmail
+from rapport.inboxes.adapters.email.parse import ParsedAttachment, ParsedEmail, html_to_text
+from rapport.inboxes.adapters.email.threads import find_conversation
+from rapport.inboxes.adapters.email.trust import Trust, read_trust
+from rapport.inboxes.models import Inbox
+
+SUSPICIOUS_TAG = "suspected-spoofing"
+NO_TEXT = "(This e-mail has no text.)"
+
+
+@dataclass
+class Body:
+    text: str
+    html: str
+    hidden: str  # signature and quoted history, shown on request
+
+
+def deliver_parsed(
+    *, inbox: Inbox, config: EmailInboxConfig, parsed: ParsedEmail, raw: RawEmail
+) -> Message:
+    """Store the mail as a customer message; returns it. Runs in one transaction."""
+    trust = read_trust(parsed, config.authserv_ids)
+    flags = machine_flags(parsed)
+    spoofed = trust.dmarc_failed
+    if spoofed:
+        flags.append("dmarc-fail")
+    conversation, _ = (None, "") if spoofed else find_conversation(inbox, parsed)
+    body = _body(parsed)
+    files, skipped = _attachments(parsed.attachments)
+    flags += skipped
+    with transaction.atomic():
+        received = receive_message(
+            inbox=inbox,
+            identity_kind=IdentityKind.EMAIL,
+            address=parsed.from_address,
+            customer_name=parsed.from_name,
+            subject=parsed.subject or "(no subject)",
+            text=body.text,
+            html=body.html,
+            external_id=external_id(parsed),
+            attachments=[upload for upload, _ in files],
+            conversation=conversation,
+            open_new=conversation is None,
+        )
+        message = received.message
+        if not received.created:
+            return message
+        details = _store_details(message, parsed, trust, flags, body, raw, files)
+        if spoofed:
+            # Flagged where agents look: a tag on the conversation, the badge on the message.
+            set_tags(conversation=message.conversation, actor=None, names=[SUSPICIOUS_TAG])
+        if conversation is None:
+            maybe_acknowledge(message.conversation, config=config, inbound=details)
+    return message
+
+
+def external_id(parsed: ParsedEmail) -> str:
+    """Unique per inbox: the Message-ID with the sender, so another sender reusing an id
+    cannot make a customer's genuine mail look like a repeat."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{parsed.message_id}\n{parsed.from_address}".encode()).hexdigest()
+    return f"email:{digest[:48]}"
+
+
+def _body(parsed: ParsedEmail) -> Body:
+    source = parsed.text or (html_to_text(parsed.html) if parsed.html else "")
+    split = quotes.split_reply(source)
+    text = split.new or source
+    for forwarded in parsed.forwarded:
+        text = f"{text}\n\n---------- Forwarded message ----------\n{forwarded}"
+    limit = settings.RAPPORT_MAX_MESSAGE_CHARS - 200
+    if len(text) > limit:
+        text = text[:limit] + "\n\n[… shortened: the full message is in the original]"
+    html = quotes.split_html(parsed.html) if parsed.html else ""
+    return Body(text=text.strip() or NO_TEXT, html=html, hidden=split.hidden)
+
+
+def _attachments(
+    found: list[ParsedAttachment],
+) -> tuple[list[tuple[SimpleUploadedFile, ParsedAttachment]], list[str]]:
+    """Files within the limits as uploads, and a note for each one left out."""
+    limit = settings.RAPPORT_MAX_ATTACHMENT_BYTES
+    kept: list[tuple[SimpleUploadedFile, ParsedAttachment]] = []
+    skipped: list[str] = []
+    for attachment in found:
+        if len(attachment.data) > limit:
+            skipped.append(f"attachment-too-large:{attachment.filename}:{len(attachment.data)}")
+        elif len(kept) >= MAX_FILES:
+            skipped.append(f"attachment-over-count:{attachment.filename}")
+        else:
+            upload = SimpleUploadedFile(
+                attachment.filename, attachment.data, attachment.content_type
+            )
+            kept.append((upload, attachment))
+    return kept, skipped
+
+
+def _store_details(
+    message: Message,
+    parsed: ParsedEmail,
+    trust: Trust,
+    flags: list[str],
+    body: Body,
+    raw: RawEmail,
+    files: list[tuple[SimpleUploadedFile, ParsedAttachment]],
+) -> EmailDetails:
+    return EmailDetails.objects.create(
+        message=message,
+        inbox_id_copy=message.inbox_id,
+        message_id_header=parsed.message_id[:255],
+        in_reply_to=(parsed.in_reply_to[0] if parsed.in_reply_to else "")[:255],
+        references=" ".join(parsed.references)[:5000],
+        from_address=parsed.from_address,
+        from_name=parsed.from_name,
+        to=parsed.to[:50],
+        cc=parsed.cc[:50],
+        reply_to=parsed.reply_to,
+        subject=parsed.subject,
+        spf=trust.spf,
+        dkim=trust.dkim,
+        dmarc=trust.dmarc,
+        html_original=parsed.html,
+        quoted_text=body.hidden,
+        flags=flags,
+        is_automatic=any(flag in flags for flag in ("auto-submitted", "auto-replied")),
+        has_remote_images=parsed.has_remote_images,
+        inline_images=_inline_map(message, files),
+        raw=raw,
+    )
+
+
+def _inline_map(
+    message: Message, files: list[tuple[SimpleUploadedFile, ParsedAttachment]]
+) -> dict[str, int]:
+    """content-id -> attachment id, for showing cid: images inline."""
+    if not any(parsed.content_id for _, parsed in files):
+        return {}
+    stored = list(message.attachments.order_by("id").values_list("id", flat=True))
+    return {
+        parsed.content_id: attachment_id
+        for (_, parsed), attachment_id in zip(files, stored, strict=False)
+        if parsed.content_id
+    }

@@ -1,0 +1,266 @@
+"""Turning raw RFC 822 bytes into what a conversation needs: addresses, bodies, attachments.
+
+Robust to real mail: multipart/alternative and related, inline cid images, forwarded
+message/rfc822 parts, every charset (unknown ones fall back), broken boundaries, missing
+headers. Bounded: see ``mime`` for the limits on nesting, parts and header length.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_lib
+import re
+from dataclasses import dataclass, field
+from email.message import EmailMessage, Message
+from email.utils import getaddresses, parseaddr
+
+from rapport.core.html import sanitize_html
+from rapport.customers.identities import normalize_email
+from rapport.inboxes.adapters.email import mime
+from rapport.inboxes.adapters.email.addresses import clean_address
+
+_BLOCK_END = re.compile(r"(?i)<(br|/p|/div|/tr|/li|/h[1-6]|/blockquote|hr)\b[^>]*>")
+_REMOTE_IMG = re.compile(r"(?i)<img\b[^>]*\bsrc=\"(https?:)?//")
+
+
+@dataclass
+class ParsedAttachment:
+    filename: str
+    content_type: str
+    data: bytes
+    content_id: str = ""  # without angle brackets; set for inline (cid:) images
+    inline: bool = False
+
+
+@dataclass
+class ParsedEmail:
+    """Everything Rapport reads from one message. ``message`` keeps the parsed headers."""
+
+    message: EmailMessage
+    message_id: str = ""
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    from_address: str = ""
+    from_name: str = ""
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    reply_to: str = ""
+    recipients: list[str] = field(default_factory=list)  # To, Cc, Delivered-To, X-Original-To
+    subject: str = ""
+    text: str = ""
+    html: str = ""  # sanitised
+    attachments: list[ParsedAttachment] = field(default_factory=list)
+    forwarded: list[str] = field(default_factory=list)  # texts of attached message/rfc822
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def has_remote_images(self) -> bool:
+        return bool(_REMOTE_IMG.search(self.html))
+
+
+def message_ids(value: str) -> list[str]:
+    """The ``<id>`` tokens in a Message-ID/In-Reply-To/References value, without brackets."""
+    found = re.findall(r"<([^<>\s]{1,250})>", value)
+    if not found and value.strip() and " " not in value.strip():
+        found = [value.strip().strip("<>")[:250]]  # a bare id, as some mailers write it
+    return found
+
+
+def fallback_message_id(raw: bytes) -> str:
+    """A stable id for a message that has no Message-ID of its own."""
+    return f"sha256-{hashlib.sha256(raw).hexdigest()[:40]}@rapport.invalid"
+
+
+def parse_email(raw: bytes) -> ParsedEmail:
+    """Parse ``raw``; never raises on bad mail, reports what was wrong in ``problems``."""
+    reason = mime.too_complex(raw)
+    if reason:
+        return _parse_degraded(raw, reason)
+    message = mime.parse_bytes(raw)
+    mime.defuse_headers(message)
+    parsed = ParsedEmail(message=message)
+    _read_headers(parsed, raw)
+    _read_bodies(parsed)
+    return parsed
+
+
+def _parse_degraded(raw: bytes, reason: str) -> ParsedEmail:
+    """Headers only; the body is kept as text, because its structure cannot be trusted."""
+    head, body = mime.split_head(raw)
+    message = mime.parse_bytes(head + b"\r\n\r\n")
+    mime.defuse_headers(message)
+    parsed = ParsedEmail(message=message, problems=[f"MIME structure not parsed: {reason}"])
+    _read_headers(parsed, raw)
+    parsed.text = mime.decode_text(body[:200_000], None)
+    return parsed
+
+
+def _read_headers(parsed: ParsedEmail, raw: bytes) -> None:
+    message = parsed.message
+    ids = message_ids(mime.header_text(message, "Message-ID"))
+    parsed.message_id = ids[0] if ids else fallback_message_id(raw)
+    parsed.in_reply_to = message_ids(mime.header_text(message, "In-Reply-To"))
+    parsed.references = message_ids(mime.header_text(message, "References"))[-50:]
+    parsed.from_name, parsed.from_address = _sender(message)
+    parsed.to = _addresses(message, "To")
+    parsed.cc = _addresses(message, "Cc")
+    reply_to = _addresses(message, "Reply-To")
+    parsed.reply_to = reply_to[0] if reply_to else ""
+    delivered = _addresses(message, "Delivered-To") + _addresses(message, "X-Original-To")
+    parsed.recipients = list(dict.fromkeys(parsed.to + parsed.cc + delivered))
+    parsed.subject = mime.header_text(message, "Subject")[:255]
+    if not parsed.from_address:
+        parsed.problems.append("no valid sender address in From, Sender or Return-Path")
+
+
+def _sender(message: Message) -> tuple[str, str]:
+    """(display name, normalised address) from From, else Sender, else Return-Path."""
+    for header in ("From", "Sender", "Return-Path"):
+        name, address = _structured_address(message, header)
+        if not address:
+            name, address = _plain_address(mime.header_text(message, header))
+        address = clean_address(address)
+        if address:
+            return mime.clean_line(name)[:200], address
+    return "", ""
+
+
+def _plain_address(value: str) -> tuple[str, str]:
+    """``Name <address>`` read by hand: the name may hold characters the parsers refuse."""
+    match = re.match(r"^(.*)<([^<>\s]+)>\s*$", value)
+    if match:
+        return match.group(1).strip().strip('"'), match.group(2)
+    return parseaddr(value)
+
+
+def _structured_address(message: Message, header: str) -> tuple[str, str]:
+    """The first address as ``policy.default`` reads it (encoded names decoded properly)."""
+    try:
+        value = message.get(header)
+        addresses = getattr(value, "addresses", ()) if value is not None else ()
+        if addresses:
+            return str(addresses[0].display_name), str(addresses[0].addr_spec)
+    except Exception:  # a malformed header: the plain parser below has a go
+        return "", ""
+    return "", ""
+
+
+def _addresses(message: Message, header: str) -> list[str]:
+    values = mime.header_values(message, header)
+    found = []
+    for _, address in getaddresses(values)[:200]:
+        cleaned = clean_address(address)
+        if cleaned:
+            found.append(cleaned)
+    return list(dict.fromkeys(found))
+
+
+def _read_bodies(parsed: ParsedEmail) -> None:
+    message = parsed.message
+    text_part = _body_part(message, ("plain",))
+    html_part = _body_part(message, ("html",))
+    raw_html = mime.part_text(html_part) if html_part is not None else ""
+    parsed.html = sanitize_html(raw_html) if raw_html else ""
+    if text_part is not None:
+        parsed.text = mime.part_text(text_part)
+    elif raw_html:
+        parsed.text = html_to_text(raw_html)
+    for part in _leaves(message):
+        if part is text_part or part is html_part:
+            continue
+        _collect(parsed, part)
+
+
+def _body_part(message: EmailMessage, kinds: tuple[str, ...]) -> Message | None:
+    try:
+        return message.get_body(preferencelist=kinds)
+    except Exception:  # a broken structure: no body of that kind
+        return None
+
+
+def _leaves(message: Message) -> list[Message]:
+    """Every leaf part, depth first; a message/rfc822 part counts as one leaf."""
+    found: list[Message] = []
+    stack: list[Message] = [message]
+    while stack and len(found) < mime.MAX_PARTS:
+        part = stack.pop()
+        kind = mime.content_type(part)
+        payload = part.get_payload()
+        if kind.startswith("multipart/") and isinstance(payload, list):
+            stack.extend(child for child in reversed(payload) if isinstance(child, Message))
+        elif part is not message or not kind.startswith("multipart/"):
+            found.append(part)
+    return found
+
+
+def _collect(parsed: ParsedEmail, part: Message) -> None:
+    kind = mime.content_type(part)
+    if kind == "message/rfc822":
+        _collect_forward(parsed, part)
+        return
+    data = mime.part_bytes(part)
+    if not data:
+        return
+    content_id = message_ids(mime.header_text(part, "Content-ID"))
+    parsed.attachments.append(
+        ParsedAttachment(
+            filename=_filename(part, kind),
+            content_type=kind,
+            data=data,
+            content_id=content_id[0] if content_id else "",
+            inline=bool(content_id) and kind.startswith("image/"),
+        )
+    )
+
+
+def _collect_forward(parsed: ParsedEmail, part: Message) -> None:
+    """A forwarded message: kept whole as a .eml file, its text shown after the body."""
+    inner = part.get_payload()
+    inner = inner[0] if isinstance(inner, list) and inner else None
+    if not isinstance(inner, Message):
+        return
+    data = inner.as_bytes() if hasattr(inner, "as_bytes") else b""
+    subject = mime.header_text(inner, "Subject") or "forwarded message"
+    parsed.attachments.append(
+        ParsedAttachment(filename=f"{subject[:80]}.eml", content_type="message/rfc822", data=data)
+    )
+    body = _body_part(inner, ("plain", "html")) if isinstance(inner, EmailMessage) else None
+    if body is not None:
+        text = mime.part_text(body)
+        if mime.content_type(body) == "text/html":
+            text = html_to_text(text)
+        sender = mime.header_text(inner, "From")
+        parsed.forwarded.append(f"From: {sender}\nSubject: {subject}\n\n{text.strip()}")
+
+
+def _filename(part: Message, kind: str) -> str:
+    try:
+        name = part.get_filename() or ""
+    except Exception:  # broken RFC 2231 parameters
+        name = ""
+    if not name:
+        extension = kind.split("/")[-1][:10]
+        name = f"attachment.{extension}"
+    return mime.clean_line(name)[:200]
+
+
+def html_to_text(html: str) -> str:
+    """A readable plain-text version of an HTML body (for previews and quote detection)."""
+    marked = _BLOCK_END.sub("\n", html[: mime.MAX_TEXT_CHARS])
+    plain = html_lib.unescape(sanitize_text(marked))
+    lines = [" ".join(line.split()) for line in plain.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def sanitize_text(html: str) -> str:
+    import nh3
+
+    return nh3.clean(html, tags=set(), attributes={})
+
+
+def is_valid_address(address: str) -> bool:
+    try:
+        normalize_email(address)
+    except Exception:  # ValidationFailed: not an address we can reply to
+        return False
+    return True

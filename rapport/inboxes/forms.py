@@ -1,0 +1,76 @@
+"""The settings form of an inbox: what every inbox has, plus its kind's own settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from rapport.accounts.models import User
+from rapport.inboxes.actions import CONFIG_KEYS
+from rapport.inboxes.models import Inbox, InboxKind
+
+DEFAULT_ACCENT = "#4f46e5"
+
+
+class InboxForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    kind = forms.ChoiceField(choices=InboxKind.choices, initial=InboxKind.WEBFORM)
+    greeting = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown under the title of the web form.",
+    )
+    is_active = forms.BooleanField(required=False, initial=True, label="Active")
+    members = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Agents see only their inboxes; admins and supervisors see every inbox.",
+    )
+    # Web form
+    accent_color = forms.CharField(
+        required=False,
+        initial=DEFAULT_ACCENT,
+        label="Accent colour",
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    title = forms.CharField(required=False, max_length=120, label="Form title")
+    from_email = forms.EmailField(
+        required=False, label="Replies come from", help_text="Empty: the server's default sender."
+    )
+    # API
+    webhook_url = forms.URLField(
+        required=False,
+        label="Webhook URL",
+        assume_scheme="https",
+        help_text="Agents' replies are POSTed here, signed with the secret.",
+    )
+    webhook_secret = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Webhook secret",
+        help_text="Empty: Rapport makes one. Receivers check X-Rapport-Signature with it.",
+    )
+
+    def __init__(self, *args: Any, inbox: Inbox | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        staff = User.objects.filter(is_active=True).order_by("name")
+        self.fields["members"].queryset = staff  # type: ignore[attr-defined]
+        if inbox is not None:  # the kind of an existing inbox never changes
+            del self.fields["kind"]
+
+    def config(self) -> dict[str, Any]:
+        every_key = {key for keys in CONFIG_KEYS.values() for key in keys}
+        return {key: self.cleaned_data.get(key, "") for key in every_key}
+
+
+def initial_for(inbox: Inbox) -> dict[str, Any]:
+    return {
+        "name": inbox.name,
+        "greeting": inbox.greeting,
+        "is_active": inbox.is_active,
+        "members": list(inbox.members.all()),
+        "accent_color": DEFAULT_ACCENT,
+        **inbox.config,
+    }

@@ -1,0 +1,72 @@
+"""Settings → Inboxes: the channels a business switched on, their settings and members.
+
+Admins only. Views parse ``InboxForm`` and call ``inboxes.actions``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from rapport.accounts.views.common import admin, admin_only, form_page
+from rapport.inboxes import actions
+from rapport.inboxes.forms import InboxForm, initial_for
+from rapport.inboxes.models import Inbox, InboxKind
+
+
+def public_link(request: HttpRequest, inbox: Inbox) -> str:
+    return request.build_absolute_uri(reverse("webform", args=[inbox.public_key]))
+
+
+@admin_only
+def inbox_list(request: HttpRequest) -> HttpResponse:
+    inboxes = Inbox.objects.annotate(member_count=Count("members", distinct=True))
+    rows = [(inbox, public_link(request, inbox)) for inbox in inboxes]
+    return render(request, "inboxes/settings/list.html", {"rows": rows, "section": "inboxes"})
+
+
+@admin_only
+def inbox_new(request: HttpRequest) -> HttpResponse:
+    form = InboxForm(request.POST or None)
+
+    def save(data: dict[str, Any]) -> str:
+        inbox = actions.create_inbox(
+            actor=admin(request),
+            name=data["name"],
+            kind=data["kind"],
+            greeting=data["greeting"],
+            config=form.config(),
+            members=data["members"],
+        )
+        messages.success(request, f"Created the inbox {inbox}")
+        return reverse("settings_inbox", args=[inbox.pk])
+
+    context = {"section": "inboxes", "kinds": InboxKind.choices}
+    return form_page(request, form, "inboxes/settings/form.html", save, context)
+
+
+@admin_only
+def inbox_edit(request: HttpRequest, inbox_id: int) -> HttpResponse:
+    inbox = get_object_or_404(Inbox, pk=inbox_id)
+    form = InboxForm(request.POST or None, inbox=inbox, initial=initial_for(inbox))
+
+    def save(data: dict[str, Any]) -> str:
+        actions.update_inbox(
+            actor=admin(request),
+            inbox=inbox,
+            name=data["name"],
+            greeting=data["greeting"],
+            is_active=data["is_active"],
+            config=form.config(),
+            members=data["members"],
+        )
+        messages.success(request, f"Saved {inbox}")
+        return reverse("settings_inbox", args=[inbox.pk])
+
+    context = {"section": "inboxes", "inbox": inbox, "public_link": public_link(request, inbox)}
+    return form_page(request, form, "inboxes/settings/form.html", save, context)

@@ -1,0 +1,1 @@
+"""Websocket consumers: thin — authenticate, subscribe, and hand writes to actions."""

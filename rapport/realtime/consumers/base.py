@@ -1,0 +1,97 @@
+"""What agent and visitor sockets share: JSON frames, pushes from the layer, group bookkeeping."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from asgiref.typing import WebSocketConnectEvent
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from rapport.realtime import layer
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 4096  # clients send small control frames; messages go over HTTP
+CLOSE_UNAUTHORISED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_BAD_FRAME = 4400
+CLOSE_TOO_MANY = 4429
+FRAMES_PER_WINDOW = 120  # typing, pings and read marks come a few per second at most
+WINDOW_SECONDS = 10.0
+
+
+class PushConsumer(AsyncJsonWebsocketConsumer):
+    """Base: joins groups, forwards layer pushes, and rejects oversized or malformed frames."""
+
+    joined: list[str]
+    window_start: float = 0.0
+    frames: int = 0
+
+    async def websocket_connect(self, message: WebSocketConnectEvent) -> None:
+        layer.remember_loop()
+        self.joined = []
+        await super().websocket_connect(message)
+
+    async def join(self, groups: list[str]) -> None:
+        for group in groups:
+            if group not in self.joined:
+                await self.channel_layer.group_add(group, self.channel_name)
+                self.joined.append(group)
+
+    async def leave(self, group: str) -> None:
+        if group in self.joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+            self.joined.remove(group)
+
+    async def leave_all(self) -> None:
+        for group in list(self.joined):
+            await self.leave(group)
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        if self.flooding():
+            await self.close(code=CLOSE_TOO_MANY)
+            return
+        if text_data is None or len(text_data) > MAX_FRAME_BYTES:
+            await self.close(code=CLOSE_BAD_FRAME)
+            return
+        try:
+            content = json.loads(text_data)
+        except json.JSONDecodeError:
+            await self.close(code=CLOSE_BAD_FRAME)
+            return
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self.close(code=CLOSE_BAD_FRAME)
+            return
+        await self.receive_json(content)
+
+    def flooding(self) -> bool:
+        now = time.monotonic()
+        if now - self.window_start > WINDOW_SECONDS:
+            self.window_start, self.frames = now, 0
+        self.frames += 1
+        return self.frames > FRAMES_PER_WINDOW
+
+    async def rapport_push(self, event: dict[str, Any]) -> None:
+        """Every layer push lands here (see ``layer.HANDLER``)."""
+        if event.get("exclude") == self.channel_name:
+            return  # one's own typing signal
+        await self.deliver(event["data"])
+
+    async def deliver(self, data: dict[str, Any]) -> None:
+        await self.send_json(data)
+
+
+def as_int(value: object, default: int = 0) -> int:
+    """A number from a client frame; anything else is ``default`` (never an exception)."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return max(value, 0)
+    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        return int(value)
+    return default

@@ -1,0 +1,226 @@
+"""End to end: a demo website with the chat widget and the agent app, in Chromium, in real time.
+
+Rapport runs in a real uvicorn process (websockets) on a file SQLite database; the demo
+site is another origin; replies that cannot reach a departed visitor arrive at a real SMTP
+server.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.outbox.conftest import SmtpServer
+from tests.realtime.servers import DemoSite, Uvicorn, need, server_env, serverctl
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+XSS = 'Hello <img src=x onerror="alert(1)"> <b>lamp</b> 💡'
+WIDGET = "rapport-chat"  # Playwright's CSS engine reaches into the open shadow root
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass
+class Stack:
+    server: Uvicorn
+    site: DemoSite
+    smtp: SmtpServer
+    setup: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    need(f"Chromium ({CHROMIUM})", Path(CHROMIUM).exists())
+    data = tmp_path_factory.mktemp("live-chat")
+    smtp = SmtpServer()
+    smtp.start()
+    env = server_env(
+        data,
+        DATABASE_URL=f"sqlite:///{data / 'rapport.sqlite3'}",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(smtp.port),
+    )
+    setup = serverctl(env, "setup")
+    server = Uvicorn(env, data / "uvicorn.log")
+    site = DemoSite(data / "site", server.url, str(setup["inbox_key"]))
+    yield Stack(server, site, smtp, setup)
+    site.stop()
+    server.stop()
+    smtp.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(stack: Stack) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def no_dialogs(page: Any) -> list[str]:
+    """Any alert() would mean injected script ran."""
+    opened: list[str] = []
+    page.on("dialog", lambda dialog: (opened.append(dialog.message), dialog.dismiss()))
+    return opened
+
+
+def go_live(page: Any, stack: Stack) -> None:
+    """Load live.js as base.html will (the lead wires the tag), and wait for the socket."""
+    page.evaluate(
+        """([src, user]) => { const s = document.createElement('script');
+             s.src = src; s.dataset.user = user; document.head.appendChild(s); }""",
+        ["/static/realtime/live.js", str(stack.setup["agent_id"])],
+    )
+    page.wait_for_function("() => window.RapportLive && window.RapportLive.connected")
+
+
+def agent_page(browser: Any, stack: Stack) -> Any:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{stack.server.url}/login")
+    page.fill("input[name=username]", str(stack.setup["email"]))
+    page.fill("input[name=password]", str(stack.setup["password"]))
+    page.click("button[type=submit]")
+    page.wait_for_url("**/inbox**")
+    page.goto(f"{stack.server.url}/inbox?view=all")
+    go_live(page, stack)
+    return page
+
+
+def open_widget(page: Any) -> None:
+    page.click(f"{WIDGET} .launcher")
+    page.wait_for_selector(f"{WIDGET} .panel", state="visible")
+
+
+def widget_texts(page: Any, kind: str) -> list[str]:
+    return list(page.locator(f"{WIDGET} .msg.{kind}[data-id] .bubble").all_inner_texts())
+
+
+def wait_for_mail(smtp: SmtpServer, count: int, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while len(smtp.mailbox.messages) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def test_visitor_and_agent_chat_live_across_a_reload_then_fall_back_to_email(browser, stack):
+    agent = agent_page(browser, stack)
+    agent_dialogs = no_dialogs(agent)
+    visitor_context = browser.new_context(viewport={"width": 1200, "height": 800})
+    visitor = visitor_context.new_page()
+    visitor_dialogs = no_dialogs(visitor)
+    visitor.goto(f"{stack.site.url}/index.html")
+
+    # The widget draws itself in its shadow root despite the page's hostile CSS.
+    open_widget(visitor)
+    assert visitor.locator(f"{WIDGET} .head h2").inner_text() == "Shop chat"
+    visitor.wait_for_selector(f"{WIDGET} .dot.on")  # an agent is online
+    assert "Hi! Ask us anything." in visitor.locator(f"{WIDGET} .greeting").inner_text()
+
+    # Visitor → agent: the new conversation appears in the agent's list without a reload.
+    visitor.fill(f"{WIDGET} textarea", XSS)
+    visitor.keyboard.press("Enter")
+    visitor.wait_for_selector(f"{WIDGET} .msg.visitor[data-id] .mark:has-text('Delivered')")
+    row = agent.locator("[data-list] a[data-row]").first
+    row.wait_for(timeout=10_000)
+    row.click()
+    agent.wait_for_selector(".convo[data-conversation]")
+    go_live(agent, stack)
+    body = agent.locator("#timeline .msg-in .msg-body").first
+    assert body.inner_text().strip() == XSS.strip()  # shown as text, not as markup
+    assert agent.locator("#timeline img[src='x']").count() == 0
+
+    # Agent → visitor, with the "typing" hint first.
+    agent.fill("#composer-text", "")
+    agent.type("#composer-text", "Our lamps ship in 2 days.")
+    visitor.wait_for_selector(f"{WIDGET} .typing:has-text('typing')")
+    agent.click("#composer button.btn-primary[data-send]")
+    visitor.wait_for_selector(f"{WIDGET} .msg.agent[data-id] .bubble:has-text('ship in 2 days')")
+
+    # A reload and a navigation keep the conversation (token in localStorage), once each.
+    visitor.reload()
+    open_widget(visitor)
+    visitor.wait_for_selector(f"{WIDGET} .msg.agent[data-id]")
+    assert widget_texts(visitor, "visitor") == [XSS]
+    assert widget_texts(visitor, "agent") == ["Our lamps ship in 2 days."]
+    visitor.goto(f"{stack.site.url}/other.html")
+    open_widget(visitor)
+    visitor.fill(f"{WIDGET} textarea", "And do you have blue ones?")
+    visitor.keyboard.press("Enter")
+    agent.wait_for_selector("#timeline .msg-in:has-text('blue ones')")  # live, no reload
+    assert widget_texts(visitor, "visitor") == [XSS, "And do you have blue ones?"]
+    assert agent.locator("#timeline .msg-in").count() == 2
+
+    # Agent → visitor again, arriving on the new page.
+    agent.fill("#composer-text", "Yes, in three sizes.")
+    agent.click("#composer button.btn-primary[data-send]")
+    visitor.wait_for_selector(f"{WIDGET} .bubble:has-text('three sizes')")
+
+    # The agent leaves: the widget says so and asks for an e-mail address.
+    agent.context.close()
+    visitor.wait_for_selector(f"{WIDGET} .dot:not(.on)", timeout=10_000)
+    visitor.wait_for_selector(f"{WIDGET} form.form", state="visible")
+    assert "Leave your e-mail" in visitor.locator(f"{WIDGET} form.form p").inner_text()
+    visitor.fill(f"{WIDGET} input[type=email]", "vic@mail.example")
+    visitor.fill(f"{WIDGET} input[name=name]", "Vic Visitor")
+    visitor.click(f"{WIDGET} form.form button")
+    visitor.wait_for_selector(f"{WIDGET} .notice:has-text('vic@mail.example')")
+    visitor_context.close()  # the visitor leaves too
+
+    # A reply written now reaches the visitor by e-mail, threaded by a stable Message-ID.
+    agent = agent_page(browser, stack)
+    agent.goto(f"{stack.server.url}/inbox?view=all")
+    agent.locator("[data-list] a[data-row]").first.click()
+    agent.wait_for_selector(".convo[data-conversation]")
+    conversation_id = agent.locator(".convo").get_attribute("data-conversation")
+    agent.fill("#composer-text", "Blue ones are back in stock!")
+    agent.click("#composer button.btn-primary[data-send]")
+    wait_for_mail(stack.smtp, 1)
+    mail = stack.smtp.mailbox.messages[-1]
+    assert mail["To"] == "Vic Visitor <vic@mail.example>"
+    assert mail["Message-ID"].startswith(f"<rapport.{conversation_id}.")
+    assert mail["Reply-To"] == "help@shop.example"
+    assert "Blue ones are back in stock!" in mail.get_content()
+    assert agent_dialogs == [] and visitor_dialogs == []
+    agent.context.close()
+
+
+def test_widget_is_a_full_screen_dialog_on_a_phone_and_keyboard_friendly(browser, stack):
+    context = browser.new_context(viewport={"width": 375, "height": 700}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{stack.site.url}/index.html")
+    launcher = page.locator(f"{WIDGET} .launcher")
+    assert launcher.get_attribute("aria-expanded") == "false"
+    launcher.focus()
+    page.keyboard.press("Enter")
+    panel = page.locator(f"{WIDGET} .panel")
+    panel.wait_for(state="visible")
+    box = panel.bounding_box()
+    assert box is not None
+    assert (box["width"], box["height"]) == (375, 700)
+    assert panel.get_attribute("role") == "dialog"
+    assert page.locator(f"{WIDGET} .log").get_attribute("role") == "log"
+    focused = page.evaluate("() => document.querySelector('rapport-chat').shadowRoot.activeElement.tagName")
+    assert focused in {"TEXTAREA", "INPUT"}
+    page.keyboard.press("Escape")
+    panel.wait_for(state="hidden")
+    assert launcher.get_attribute("aria-expanded") == "false"
+    context.close()

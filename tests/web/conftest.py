@@ -1,0 +1,70 @@
+"""Fixtures for the agent web app: signed-in clients and conversations made through actions."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from rapport.accounts.models import Role, User
+from rapport.conversations import actions
+from rapport.conversations.models import Conversation
+from rapport.inboxes.models import Inbox, InboxKind
+from tests.conftest import logged_in
+from tests.factories import InboxFactory, UserFactory
+
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(1)>"
+
+
+def receive(inbox: Inbox, address: str, **fields: str) -> Conversation:
+    """A customer writes in, exactly as the web form or the API would store it."""
+    fields.setdefault("text", "Hello, I need help.")
+    received = actions.receive_message(inbox=inbox, identity_kind="email", address=address, **fields)
+    return received.message.conversation
+
+
+@pytest.fixture
+def conversation(webform_inbox: Inbox) -> Conversation:
+    return receive(
+        webform_inbox,
+        "carol@mail.example",
+        customer_name="Carol Customer",
+        subject="Where is my order?",
+        text="It has been a week since I ordered the blue scarf.",
+    )
+
+
+@pytest.fixture
+def other_inbox(db: None) -> Inbox:
+    """An inbox the ``agent`` fixture is not a member of."""
+    return InboxFactory(name="Wholesale", kind=InboxKind.WEBFORM)
+
+
+@pytest.fixture
+def hidden_conversation(other_inbox: Inbox) -> Conversation:
+    return receive(other_inbox, "dave@mail.example", customer_name="Dave", subject="Bulk order")
+
+
+@pytest.fixture
+def supervisor(db: None) -> User:
+    return UserFactory(email="sam@shop.example", name="Sam Supervisor", role=Role.SUPERVISOR)
+
+
+@pytest.fixture
+def agent_client(agent: User) -> Client:
+    return logged_in(agent)
+
+
+@pytest.fixture
+def admin_client(admin: User) -> Client:
+    return logged_in(admin)
+
+
+@pytest.fixture
+def light_client(light_seat: User) -> Client:
+    return logged_in(light_seat)
+
+
+@pytest.fixture
+def htmx() -> dict[str, str]:
+    """Extra headers that make a test-client request look like htmx made it."""
+    return {"HTTP_HX_REQUEST": "true"}
