@@ -373,7 +373,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.server == "rapport"
         else (f"uvicorn `{APPS[args.app]}`, {args.workers} worker{'s' if args.workers > 1 else ''}")
     )
-    counts_rows = [[label, len(sql)] for label, sql in statements.items()]
+    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+    counts_rows = [
+        [label, len(sql), sum(not s.startswith(control) for s in sql)]
+        for label, sql in statements.items()
+    ]
     body = (
         f"{target.engine}; {server_label}; {args.concurrency} concurrent keep-alive clients; "
         f"{count:,} messages from {customers:,} customers ({(count - customers) / count:.0%} "
@@ -386,7 +390,9 @@ def main(argv: list[str] | None = None) -> int:
         f"- Server RSS ({server_label}): idle {idle:.0f} MiB, peak under load "
         f"{max(peak, default=after):.0f} MiB, after {after:.0f} MiB\n\n"
         "SQL statements per request (in-process, `CaptureQueriesContext`; target ≤ 6 for a "
-        "continuing message):\n\n" + markdown_table(["request", "statements"], counts_rows) + "\n"
+        "continuing message):\n\n"
+        + markdown_table(["request", "statements", "without BEGIN/COMMIT/SAVEPOINT"], counts_rows)
+        + "\n"
     )
     print("\n" + body)
     if args.append_docs:

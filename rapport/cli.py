@@ -10,6 +10,7 @@ without a database.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import secrets
 import signal
@@ -245,6 +246,9 @@ def worker(options: argparse.Namespace) -> int:
         return 1
     from django.conf import settings
 
+    # run_huey gives the "huey" logger its own handler; without this, Django's root
+    # handler would print every line a second time.
+    logging.getLogger("huey").propagate = False
     extra = ["--workers", str(options.threads)] if options.threads else []
     if "max_delay" not in settings.HUEY["consumer"]:  # type: ignore[operator]
         extra += ["--max-delay", str(POLL_AT_MOST_EVERY)]

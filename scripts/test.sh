@@ -52,7 +52,9 @@ install() {
   "$BIN/python" -m pip install --quiet --disable-pip-version-check -e '.[dev]' || { echo "pip install failed"; exit 1; }
 }
 
-chromium_path() { command -v chromium || command -v chromium-browser || true; }
+# The browser tests launch this exact path (tests/browser/conftest.py).
+CHROMIUM=/usr/bin/chromium
+chromium_path() { if [[ -x $CHROMIUM ]]; then echo "$CHROMIUM"; fi; }
 
 ensure_chromium() {
   if [[ -z "$(chromium_path)" && $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then

@@ -31,6 +31,38 @@ def active_staff() -> Any:
     return User.objects.filter(is_active=True).order_by("name")
 
 
+MAX_ID_DIGITS = 18
+
+
+def _too_long(values: Any) -> bool:
+    # A 64-bit id has at most 19 digits; SQLite raises OverflowError instead of "not found".
+    return any(len(str(value)) > MAX_ID_DIGITS for value in values)
+
+
+class StaffChoice(forms.ModelChoiceField):
+    """One staff member by id; an absurd id is an invalid choice, not a database error."""
+
+    def to_python(self, value: Any) -> Any:
+        if value and _too_long([value]):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class StaffChoices(forms.ModelMultipleChoiceField):
+    """Several staff members by id, with the same guard as ``StaffChoice``."""
+
+    def clean(self, value: Any) -> Any:
+        if value and _too_long(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": "?"},
+            )
+        return super().clean(value)
+
+
 class AgentCreateForm(forms.Form):
     name = forms.CharField(max_length=150)
     email = forms.EmailField(label="E-mail", max_length=254)
@@ -48,7 +80,7 @@ class AgentEditForm(forms.Form):
 
 class TeamForm(forms.Form):
     name = forms.CharField(max_length=100)
-    members = forms.ModelMultipleChoiceField(
+    members = StaffChoices(
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
 
@@ -59,7 +91,7 @@ class TeamForm(forms.Form):
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What will use it, e.g. “Shop integration”.")
-    user = forms.ModelChoiceField(
+    user = StaffChoice(
         queryset=User.objects.none(),
         label="Acts as",
         help_text="The token can see and do what this person can.",

@@ -21,13 +21,15 @@ from rapport.core.errors import ValidationFailed
 MAX_TAG_CHARS = 50
 SNOOZE_PRESETS = {"3h": "In 3 hours", "tomorrow": "Tomorrow morning", "week": "Next week"}
 MORNING_HOUR = 9
+MAX_ID_DIGITS = 18
 
 
 def optional_int(query: QueryDict, name: str) -> int | None:
     raw = query.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    # Database ids are 64-bit: a longer number could never match and would overflow SQLite.
+    if not raw.isdigit() or len(raw) > MAX_ID_DIGITS:
         raise ValidationFailed(f"{name} must be a number, not {raw[:20]!r}")
     return int(raw)
 
@@ -73,7 +75,8 @@ def parse_assignment(post: QueryDict, *, me: User, current_team: Team | None) ->
 
 
 def _active_user(raw: str) -> User:
-    user = User.objects.filter(pk=int(raw), is_active=True).first() if raw.isdigit() else None
+    valid = raw.isdigit() and len(raw) <= MAX_ID_DIGITS
+    user = User.objects.filter(pk=int(raw), is_active=True).first() if valid else None
     if user is None:
         raise ValidationFailed("choose an agent from the list")
     return user
@@ -82,7 +85,8 @@ def _active_user(raw: str) -> User:
 def _team(raw: str) -> Team | None:
     if not raw:
         return None
-    team = Team.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    valid = raw.isdigit() and len(raw) <= MAX_ID_DIGITS
+    team = Team.objects.filter(pk=int(raw)).first() if valid else None
     if team is None:
         raise ValidationFailed("choose a team from the list")
     return team

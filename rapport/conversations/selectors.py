@@ -77,7 +77,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return datetime.fromisoformat(key), int(pk)
+        moment = datetime.fromisoformat(key)
+        if moment.tzinfo is None:  # cursors we hand out always carry their offset
+            raise ValueError("naive cursor time")
+        return moment, int(pk)
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
         raise ValidationFailed("the page cursor is not valid; start from the first page") from None
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from rapport.accounts.forms import StaffChoices
 from rapport.accounts.models import User
 from rapport.inboxes.actions import CONFIG_KEYS
 from rapport.inboxes.models import Inbox, InboxKind
@@ -15,14 +16,17 @@ DEFAULT_ACCENT = "#4f46e5"
 
 class InboxForm(forms.Form):
     name = forms.CharField(max_length=100)
-    kind = forms.ChoiceField(choices=InboxKind.choices, initial=InboxKind.WEBFORM)
+    kind = forms.ChoiceField(
+        choices=[(kind, InboxKind(kind).label) for kind in CONFIG_KEYS],  # set up on this page
+        initial=InboxKind.WEBFORM,
+    )
     greeting = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Shown under the title of the web form.",
     )
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
-    members = forms.ModelMultipleChoiceField(
+    members = StaffChoices(
         queryset=User.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -60,9 +64,11 @@ class InboxForm(forms.Form):
         if inbox is not None:  # the kind of an existing inbox never changes
             del self.fields["kind"]
 
-    def config(self) -> dict[str, Any]:
-        every_key = {key for keys in CONFIG_KEYS.values() for key in keys}
-        return {key: self.cleaned_data.get(key, "") for key in every_key}
+    def config(self, kind: str) -> dict[str, Any] | None:
+        """The kind's settings from the form; None for kinds whose settings live elsewhere."""
+        if kind not in CONFIG_KEYS:
+            return None
+        return {key: self.cleaned_data.get(key, "") for key in CONFIG_KEYS[InboxKind(kind)]}
 
 
 def initial_for(inbox: Inbox) -> dict[str, Any]:

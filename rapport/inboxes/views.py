@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from rapport.accounts.views.common import admin, admin_only, form_page
 from rapport.inboxes import actions
+from rapport.inboxes.actions import CONFIG_KEYS
 from rapport.inboxes.forms import InboxForm, initial_for
 from rapport.inboxes.models import Inbox, InboxKind
 
@@ -40,13 +41,14 @@ def inbox_new(request: HttpRequest) -> HttpResponse:
             name=data["name"],
             kind=data["kind"],
             greeting=data["greeting"],
-            config=form.config(),
+            config=form.config(data["kind"]),
             members=data["members"],
         )
         messages.success(request, f"Created the inbox {inbox}")
         return reverse("settings_inbox", args=[inbox.pk])
 
-    context = {"section": "inboxes", "kinds": InboxKind.choices}
+    kinds = [(kind, InboxKind(kind).label) for kind in CONFIG_KEYS]
+    context = {"section": "inboxes", "kinds": kinds}
     return form_page(request, form, "inboxes/settings/form.html", save, context)
 
 
@@ -62,11 +64,16 @@ def inbox_edit(request: HttpRequest, inbox_id: int) -> HttpResponse:
             name=data["name"],
             greeting=data["greeting"],
             is_active=data["is_active"],
-            config=form.config(),
+            config=form.config(inbox.kind),
             members=data["members"],
         )
         messages.success(request, f"Saved {inbox}")
         return reverse("settings_inbox", args=[inbox.pk])
 
-    context = {"section": "inboxes", "inbox": inbox, "public_link": public_link(request, inbox)}
+    context = {
+        "section": "inboxes",
+        "inbox": inbox,
+        "public_link": public_link(request, inbox),
+        "has_settings_here": inbox.kind in CONFIG_KEYS,
+    }
     return form_page(request, form, "inboxes/settings/form.html", save, context)

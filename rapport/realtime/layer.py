@@ -46,13 +46,26 @@ async def asend(groups: list[str], data: Payload, exclude: str = "") -> None:
     await asyncio.gather(*(layer.group_send(group, message) for group in groups))
 
 
+Push = tuple[list[str], Payload]
+
+
+async def _send_all(pushes: list[Push]) -> None:
+    await asyncio.gather(*(asend(groups, data) for groups, data in pushes))
+
+
 def send(groups: list[str], data: Payload) -> None:
     """Send ``data`` to every group; from sync code (never from inside an event loop)."""
-    if not groups:
+    send_each([(groups, data)])
+
+
+def send_each(pushes: list[Push]) -> None:
+    """Several sends in one hop to the event loop (each hop costs a thread switch)."""
+    pushes = [(groups, data) for groups, data in pushes if groups]
+    if not pushes:
         return
     loop = _server_loop
     if loop is not None and loop.is_running() and not loop.is_closed():
-        future = asyncio.run_coroutine_threadsafe(asend(groups, data), loop)
+        future = asyncio.run_coroutine_threadsafe(_send_all(pushes), loop)
         future.result(timeout=SEND_TIMEOUT)
     else:
-        async_to_sync(asend)(groups, data)
+        async_to_sync(_send_all)(pushes)

@@ -30,11 +30,9 @@ from rapport.realtime.payloads import conversation_payload, message_payload
 
 
 def _message(message_id: int) -> Message:
-    return (
-        Message.objects.select_related("author", "conversation__customer", "conversation__inbox")
-        .prefetch_related("attachments")
-        .get(pk=message_id)
-    )
+    return Message.objects.select_related(
+        "author", "conversation__customer", "conversation__inbox"
+    ).get(pk=message_id)
 
 
 def _conversation(conversation_id: int) -> Conversation:
@@ -48,9 +46,10 @@ def _is_chat(conversation: Conversation) -> bool:
 def message_received(event: MessageReceived) -> None:
     """A customer wrote: agents of the inbox, and the visitor's other open widgets."""
     message = _message(event.message_id)
-    layer.send([groups.inbox(event.inbox_id)], message_payload(message))
+    pushes = [([groups.inbox(event.inbox_id)], message_payload(message))]
     if _is_chat(message.conversation):
-        layer.send(visitor_groups(message.conversation), visitor_message(message))
+        pushes.append((visitor_groups(message.conversation), visitor_message(message)))
+    layer.send_each(pushes)
 
 
 def reply_queued(event: ReplyQueued) -> None:
@@ -61,9 +60,10 @@ def reply_queued(event: ReplyQueued) -> None:
 def note_added(event: NoteAdded) -> None:
     """A note: agents of the inbox; a mention also to the mentioned staff member."""
     payload = message_payload(_message(event.message_id))
-    layer.send([groups.inbox(event.inbox_id)], payload)
     mentioned = [groups.user(uid) for uid in event.mentioned_user_ids]
-    layer.send(mentioned, {**payload, "type": "mention"})
+    layer.send_each(
+        [([groups.inbox(event.inbox_id)], payload), (mentioned, {**payload, "type": "mention"})]
+    )
 
 
 def conversation_created(event: ConversationCreated) -> None:

@@ -163,7 +163,8 @@ def test_visitor_and_agent_chat_live_across_a_reload_then_fall_back_to_email(bro
     assert widget_texts(visitor, "agent") == ["Our lamps ship in 2 days."]
     visitor.goto(f"{stack.site.url}/other.html")
     open_widget(visitor)
-    visitor.fill(f"{WIDGET} textarea", "And do you have blue ones?")
+    visitor.type(f"{WIDGET} textarea", "And do you have blue ones?")
+    agent.wait_for_selector(".live-typing:has-text('The customer is typing')")
     visitor.keyboard.press("Enter")
     agent.wait_for_selector("#timeline .msg-in:has-text('blue ones')")  # live, no reload
     assert widget_texts(visitor, "visitor") == [XSS, "And do you have blue ones?"]

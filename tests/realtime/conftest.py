@@ -12,6 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from django.test import Client
 
 from rapport.accounts.models import Role, User
@@ -32,7 +33,12 @@ def clean_layer_and_cache() -> Iterator[None]:
     layer = get_channel_layer()
     if layer is not None:
         async_to_sync(layer.flush)()
+    # Sockets do their database work in pool threads; persistent connections there would
+    # outlive the test and keep PostgreSQL from dropping the test database.
+    database = connections.settings["default"]
+    kept, database["CONN_MAX_AGE"] = database["CONN_MAX_AGE"], 0
     yield
+    database["CONN_MAX_AGE"] = kept
     cache.clear()
 
 

@@ -18,7 +18,9 @@ HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(1)>"
 def receive(inbox: Inbox, address: str, **fields: str) -> Conversation:
     """A customer writes in, exactly as the web form or the API would store it."""
     fields.setdefault("text", "Hello, I need help.")
-    received = actions.receive_message(inbox=inbox, identity_kind="email", address=address, **fields)
+    received = actions.receive_message(
+        inbox=inbox, identity_kind="email", address=address, **fields
+    )
     return received.message.conversation
 
 

@@ -52,7 +52,9 @@ def test_an_attachment_whose_file_is_gone_is_404_not_500(agent_client, webform_i
     assert "missing from storage" in response.content.decode()
 
 
-def test_mentions_lists_the_notes_that_mention_me_newest_first(agent, light_seat, conversation, webform_inbox):
+def test_mentions_lists_the_notes_that_mention_me_newest_first(
+    agent, light_seat, conversation, webform_inbox
+):
     second = receive(webform_inbox, "zoe@mail.example", subject="Gift wrap")
     actions.add_note(conversation=conversation, author=agent, text="@lee first")
     actions.add_note(conversation=second, author=agent, text="@lee second")

@@ -50,9 +50,7 @@ def test_signing_in_by_email_opens_the_inbox(agent):
 def test_signing_in_returns_to_the_page_asked_for(agent, conversation):
     url = f"/conversations/{conversation.pk}"
 
-    response = Client().post(
-        "/login", {"username": agent.email, "password": PASSWORD, "next": url}
-    )
+    response = Client().post("/login", {"username": agent.email, "password": PASSWORD, "next": url})
 
     assert response["Location"] == url
 
@@ -146,3 +144,15 @@ def test_sign_in_pages_carry_no_inline_script(db, path):
 
     assert "<script>" not in html
     assert " onclick=" not in html
+
+
+def test_an_htmx_request_after_the_session_ended_leads_to_sign_in(db, conversation):
+    response = Client().post(
+        f"/conversations/{conversation.pk}/note",
+        {"text": "hi"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=f"http://testserver/conversations/{conversation.pk}",
+    )
+
+    assert response.status_code == 401
+    assert response["HX-Redirect"] == f"/login?next=%2Fconversations%2F{conversation.pk}"

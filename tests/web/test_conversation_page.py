@@ -88,21 +88,27 @@ def test_a_failed_reply_shows_its_error_and_a_retry_button(agent_client, agent, 
     assert f'action="/conversations/{conversation.pk}/messages/{reply.pk}/retry"' in html
 
 
-def test_the_composer_offers_reply_and_note_and_lists_staff_to_mention(agent_client, conversation, light_seat):
+def test_the_composer_offers_reply_and_note_and_lists_staff_to_mention(
+    agent_client, conversation, light_seat
+):
     response = agent_client.get(url(conversation))
     html = response.content.decode()
 
-    assert 'formaction="/conversations/%d/reply"' % conversation.pk in html
-    assert 'formaction="/conversations/%d/note"' % conversation.pk in html
+    assert f'formaction="/conversations/{conversation.pk}/reply"' in html
+    assert f'formaction="/conversations/{conversation.pk}/note"' in html
     assert "Send and resolve" in html
     assert 'name="attachments" multiple' in html
-    staff = json.loads(html.split('<script id="staff-data" type="application/json">')[1].split("</script>")[0])
+    staff = json.loads(
+        html.split('<script id="staff-data" type="application/json">')[1].split("</script>")[0]
+    )
     assert {"name": "Lee Light", "handle": "lee"} in staff
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_reply_reaches_the_customer_and_shows_as_sent(agent_client, conversation, htmx):
-    response = agent_client.post(url(conversation, "reply"), {"text": "Your scarf ships today."}, **htmx)
+    response = agent_client.post(
+        url(conversation, "reply"), {"text": "Your scarf ships today."}, **htmx
+    )
 
     assert response.status_code == 200
     assert len(mail.outbox) == 1
@@ -117,7 +123,9 @@ def test_a_reply_reaches_the_customer_and_shows_as_sent(agent_client, conversati
 
 
 def test_a_reply_without_javascript_redirects_back_with_a_message(agent_client, conversation):
-    response = agent_client.post(url(conversation, "reply"), {"text": "Shipping today."}, follow=True)
+    response = agent_client.post(
+        url(conversation, "reply"), {"text": "Shipping today."}, follow=True
+    )
 
     assert response.redirect_chain == [(url(conversation), 302)]
     html = response.content.decode()
@@ -133,13 +141,15 @@ def test_send_and_resolve_resolves(agent_client, conversation, htmx):
     conversation.refresh_from_db()
     assert conversation.status == Status.RESOLVED
     assert "Reply sent and conversation resolved" in response["HX-Trigger"]
-    assert 'data-status>Resolved' in response.content.decode()
+    assert "data-status>Resolved" in response.content.decode()
 
 
 def test_a_reply_can_carry_attachments(agent_client, conversation, htmx):
     upload = SimpleUploadedFile("label.txt", b"return label", "text/plain")
 
-    agent_client.post(url(conversation, "reply"), {"text": "Label attached", "attachments": upload}, **htmx)
+    agent_client.post(
+        url(conversation, "reply"), {"text": "Label attached", "attachments": upload}, **htmx
+    )
 
     reply = conversation.messages.get(text="Label attached")
     assert [a.filename for a in reply.attachments.all()] == ["label.txt"]
@@ -169,7 +179,9 @@ def test_a_note_mentions_a_colleague(agent_client, conversation, light_seat, htm
     assert response.status_code == 200
     note = conversation.messages.get(text="@lee can you check?")
     assert note.is_note
-    assert list(Mention.objects.filter(message=note).values_list("user", flat=True)) == [light_seat.pk]
+    assert list(Mention.objects.filter(message=note).values_list("user", flat=True)) == [
+        light_seat.pk
+    ]
     html = response.content.decode()
     assert '<span class="mention">@lee</span>' in html
     assert 'value="note" checked' in html  # the composer stays in note mode
@@ -185,7 +197,9 @@ def test_assign_to_me(agent_client, agent, conversation, htmx):
     assert 'id="properties" hx-swap-oob="true"' in html
     assert '<nav id="views-nav" class="views-nav" hx-swap-oob="true">' in html
     assert '<span>Mine</span><span class="count">1</span>' in html
-    assert AuditEntry.objects.filter(verb="conversation.assigned", object_id=conversation.pk).exists()
+    assert AuditEntry.objects.filter(
+        verb="conversation.assigned", object_id=conversation.pk
+    ).exists()
 
 
 def test_assign_to_an_agent_and_a_team_and_back(agent_client, agent, admin, conversation, htmx):
@@ -254,7 +268,11 @@ def test_snooze_for_three_hours(agent_client, conversation, htmx):
     assert response.status_code == 200
     conversation.refresh_from_db()
     assert conversation.status == Status.SNOOZED
-    assert before + timedelta(hours=3) <= conversation.snoozed_until <= timezone.now() + timedelta(hours=3)
+    assert (
+        before + timedelta(hours=3)
+        <= conversation.snoozed_until
+        <= timezone.now() + timedelta(hours=3)
+    )
     assert "Snoozed until" in response["HX-Trigger"]
 
 
@@ -277,7 +295,12 @@ def test_snooze_until_a_chosen_time(agent_client, conversation, htmx):
 
     agent_client.post(
         url(conversation, "status"),
-        {"status": "snoozed", "snooze": "custom", "snooze_until": later.isoformat(timespec="minutes"), "tz_offset": "0"},
+        {
+            "status": "snoozed",
+            "snooze": "custom",
+            "snooze_until": later.isoformat(timespec="minutes"),
+            "tz_offset": "0",
+        },
         **htmx,
     )
 
@@ -294,7 +317,9 @@ def test_snooze_until_a_chosen_time(agent_client, conversation, htmx):
     ],
 )
 def test_a_snooze_needs_a_future_time(agent_client, conversation, htmx, fields, message):
-    response = agent_client.post(url(conversation, "status"), {"status": "snoozed", **fields}, **htmx)
+    response = agent_client.post(
+        url(conversation, "status"), {"status": "snoozed", **fields}, **htmx
+    )
 
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -307,7 +332,9 @@ def test_an_unknown_status_is_refused(agent_client, conversation, htmx):
 
 
 def test_set_priority(agent_client, conversation, htmx):
-    response = agent_client.post(url(conversation, "priority"), {"priority": Priority.URGENT}, **htmx)
+    response = agent_client.post(
+        url(conversation, "priority"), {"priority": Priority.URGENT}, **htmx
+    )
 
     conversation.refresh_from_db()
     assert conversation.priority == Priority.URGENT
@@ -366,7 +393,10 @@ def test_retry_of_a_message_that_did_not_fail_is_refused(agent_client, agent, co
 def test_a_sending_reply_is_polled_until_it_is_sent(agent_client, agent, conversation, htmx):
     reply = actions.send_reply(conversation=conversation, author=agent, text="Soon")
     page = agent_client.get(url(conversation)).content.decode()
-    assert f'hx-get="/conversations/{conversation.pk}/messages/{reply.pk}" hx-trigger="every 3s"' in page
+    assert (
+        f'hx-get="/conversations/{conversation.pk}/messages/{reply.pk}" hx-trigger="every 3s"'
+        in page
+    )
     Message.objects.filter(pk=reply.pk).update(delivery_status=DeliveryStatus.SENT)
 
     fragment = agent_client.get(url(conversation, f"messages/{reply.pk}"), **htmx).content.decode()
@@ -390,6 +420,9 @@ def test_the_page_carries_no_inline_script_or_handler(agent_client, agent, conve
     html = agent_client.get(url(conversation)).content.decode()
 
     scripts = html.split("<script")[1:]
-    assert all(" src=" in tag.split(">")[0] or 'type="application/json"' in tag.split(">")[0] for tag in scripts)
+    assert all(
+        " src=" in tag.split(">")[0] or 'type="application/json"' in tag.split(">")[0]
+        for tag in scripts
+    )
     assert " onclick=" not in html
     assert " hx-on" not in html

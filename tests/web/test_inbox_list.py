@@ -36,7 +36,10 @@ def test_all_lists_every_open_conversation_newest_first(agent_client, mixed):
 
     assert response.status_code == 200
     assert numbers(response) == [
-        mixed["api"].pk, mixed["teamed"].pk, mixed["loose"].pk, mixed["mine"].pk
+        mixed["api"].pk,
+        mixed["teamed"].pk,
+        mixed["loose"].pk,
+        mixed["mine"].pk,
     ]
     assert response.context["title"] == "All conversations"
 
@@ -45,7 +48,7 @@ def test_mine_lists_what_is_assigned_to_me(agent_client, mixed):
     response = agent_client.get("/inbox?view=mine")
 
     assert numbers(response) == [mixed["mine"].pk]
-    assert "<h1 class=\"page-title\">Mine</h1>" in response.content.decode()
+    assert '<h1 class="page-title">Mine</h1>' in response.content.decode()
 
 
 def test_unassigned_lists_what_nobody_has(agent_client, mixed):
@@ -135,9 +138,14 @@ def test_no_match_offers_to_clear_the_filters(agent_client, mixed):
     assert "Clear filters" in html
 
 
-def test_rows_show_customer_subject_preview_inbox_assignee_tags_and_wait(agent_client, agent, webform_inbox):
+def test_rows_show_customer_subject_preview_inbox_assignee_tags_and_wait(
+    agent_client, agent, webform_inbox
+):
     conversation = receive(
-        webform_inbox, "erin@mail.example", customer_name="Erin Ek", subject="Broken zip",
+        webform_inbox,
+        "erin@mail.example",
+        customer_name="Erin Ek",
+        subject="Broken zip",
         text="The zip broke on day one.",
     )
     actions.assign_conversation(conversation=conversation, actor=agent, assignee=agent)
@@ -149,7 +157,7 @@ def test_rows_show_customer_subject_preview_inbox_assignee_tags_and_wait(agent_c
     assert "Erin Ek" in html
     assert "Broken zip" in html
     assert "The zip broke on day one." in html
-    assert "Support · #%d" % conversation.pk in html
+    assert f"Support · #{conversation.pk}" in html
     assert 'title="Assigned to Maria Agent"' in html
     assert '<span class="chip chip-tag">defect</span>' in html
     assert "High" in html
@@ -157,7 +165,9 @@ def test_rows_show_customer_subject_preview_inbox_assignee_tags_and_wait(agent_c
     assert f'href="/conversations/{conversation.pk}"' in html
 
 
-def test_an_agent_never_sees_conversations_of_inboxes_they_are_not_in(agent_client, hidden_conversation):
+def test_an_agent_never_sees_conversations_of_inboxes_they_are_not_in(
+    agent_client, hidden_conversation
+):
     response = agent_client.get("/inbox")
 
     assert hidden_conversation.pk not in numbers(response)
@@ -177,7 +187,7 @@ def test_load_more_continues_after_the_last_row_with_htmx(agent_client, webform_
     first = agent_client.get("/inbox")
     cursor = first.context["page"].next_cursor
     assert numbers(first) == [c.pk for c in made[:25]]
-    assert 'data-load-more' in first.content.decode()
+    assert "data-load-more" in first.content.decode()
 
     more = agent_client.get(f"/inbox?after={cursor}&partial=rows", **htmx)
 
@@ -217,6 +227,11 @@ def test_new_activity_does_not_shift_the_next_page(agent_client, webform_inbox, 
         ("view=everything", "view must be mine, unassigned, all or team:&lt;id&gt;"),
         ("inbox=abc", "inbox must be a number"),
         ("assignee=-1", "assignee must be a number"),
+        ("inbox=" + "9" * 25, "inbox must be a number"),
+        ("view=team:abc", "view must be mine, unassigned, all or team:&lt;id&gt;"),
+        ("after=W10", "the page cursor is not valid"),
+        ("after=bnVsbA", "the page cursor is not valid"),
+        ("after=WyIyMDI0LTAxLTAxVDAwOjAwOjAwIiwgNV0", "the page cursor is not valid"),  # naive
         ("priority=9", "priority must be one of"),
         ("sort=random", "sort must be one of"),
         ("after=not-a-cursor", "the page cursor is not valid"),

@@ -53,7 +53,9 @@ def test_a_hidden_conversation_looks_exactly_like_a_missing_one(outsider_client,
 
 
 @pytest.mark.parametrize("action", sorted(CHANGES))
-def test_an_agent_outside_the_inbox_gets_404_for_every_change(outsider_client, conversation, action):
+def test_an_agent_outside_the_inbox_gets_404_for_every_change(
+    outsider_client, conversation, action
+):
     response = outsider_client.post(f"/conversations/{conversation.pk}/{action}", CHANGES[action])
 
     assert response.status_code == 404
@@ -63,7 +65,9 @@ def test_an_agent_outside_the_inbox_gets_404_for_every_change(outsider_client, c
     assert conversation.messages.count() == 1
 
 
-def test_an_agent_outside_the_inbox_gets_404_for_retry_and_fragments(outsider_client, agent, conversation):
+def test_an_agent_outside_the_inbox_gets_404_for_retry_and_fragments(
+    outsider_client, agent, conversation
+):
     reply = actions.send_reply(conversation=conversation, author=agent, text="x")
 
     retry = outsider_client.post(f"/conversations/{conversation.pk}/messages/{reply.pk}/retry")
@@ -85,7 +89,9 @@ def test_an_agent_outside_the_inbox_gets_404_for_its_attachments(outsider_client
     assert b"secret" not in response.content
 
 
-def test_an_agent_sees_conversations_of_their_inboxes_only(agent_client, conversation, hidden_conversation):
+def test_an_agent_sees_conversations_of_their_inboxes_only(
+    agent_client, conversation, hidden_conversation
+):
     assert agent_client.get(f"/conversations/{conversation.pk}").status_code == 200
     assert agent_client.get(f"/conversations/{hidden_conversation.pk}").status_code == 404
 
@@ -116,7 +122,10 @@ def test_a_light_seat_trying_to_reply_gets_a_clear_403(light_client, conversatio
     response = light_client.post(f"/conversations/{conversation.pk}/reply", {"text": "Hi"})
 
     assert response.status_code == 403
-    assert "A light seat can add internal notes but cannot reply to customers" in response.content.decode()
+    assert (
+        "A light seat can add internal notes but cannot reply to customers"
+        in response.content.decode()
+    )
     assert conversation.messages.count() == 1
 
 

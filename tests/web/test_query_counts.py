@@ -71,7 +71,9 @@ def test_the_inbox_list_of_25_rows_stays_within_its_query_budget(
     assert html.count('title="Assigned to ') == 25
 
 
-def test_the_inbox_list_costs_the_same_for_1_and_25_rows(agent_client, agent, webform_inbox, api_inbox):
+def test_the_inbox_list_costs_the_same_for_1_and_25_rows(
+    agent_client, agent, webform_inbox, api_inbox
+):
     fill_inbox(webform_inbox, agent, 1)
     one = queries_for(agent_client, "/inbox")
     fill_inbox(api_inbox, agent, 24)

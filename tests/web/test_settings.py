@@ -22,7 +22,10 @@ def audited(verb: str, obj) -> AuditEntry:
 
 # ---- inboxes ----
 
-def test_the_inbox_list_shows_each_inbox_and_the_public_form_link(admin_client, webform_inbox, api_inbox):
+
+def test_the_inbox_list_shows_each_inbox_and_the_public_form_link(
+    admin_client, webform_inbox, api_inbox
+):
     html = admin_client.get("/settings/inboxes/").content.decode()
 
     assert "Support" in html
@@ -77,14 +80,20 @@ def test_edit_an_inbox(admin_client, admin, webform_inbox, agent):
 
     assert response.status_code == 302
     webform_inbox.refresh_from_db()
-    assert (webform_inbox.name, webform_inbox.greeting, webform_inbox.is_active) == ("Help", "Hi!", False)
+    assert (webform_inbox.name, webform_inbox.greeting, webform_inbox.is_active) == (
+        "Help",
+        "Hi!",
+        False,
+    )
     assert webform_inbox.config == {"accent_color": "#111111", "title": "Ask us"}
     assert list(webform_inbox.members.all()) == []
     entry = audited("inbox.updated", webform_inbox)
     assert entry.changes["config_keys"] == ["accent_color", "title"]
 
 
-def test_the_edit_page_shows_the_form_link_and_only_the_kind_s_settings(admin_client, api_inbox, webform_inbox):
+def test_the_edit_page_shows_the_form_link_and_only_the_kind_s_settings(
+    admin_client, api_inbox, webform_inbox
+):
     api_html = admin_client.get(f"/settings/inboxes/{api_inbox.pk}").content.decode()
     form_html = admin_client.get(f"/settings/inboxes/{webform_inbox.pk}").content.decode()
 
@@ -101,6 +110,7 @@ def test_the_edit_page_shows_the_form_link_and_only_the_kind_s_settings(admin_cl
         ({"kind": "api", "webhook_url": "ftp://shop.example"}, "must be an http:// or https://"),
         ({"kind": "api", "webhook_url": "not a url"}, "Enter a valid URL"),
         ({"kind": "fax"}, "Select a valid choice"),
+        ({"kind": "email"}, "Select a valid choice"),  # set up by the e-mail channel, not here
         ({"kind": "webform", "from_email": "not-an-address"}, "Enter a valid email address"),
     ],
 )
@@ -112,11 +122,29 @@ def test_bad_inbox_settings_are_refused_on_the_form(admin_client, fields, messag
     assert not Inbox.objects.filter(name="X").exists()
 
 
+def test_an_email_inbox_keeps_its_channel_settings_when_edited(admin_client, agent):
+    config = {"addresses": ["help@shop.example"], "imap": {"host": "imap.shop.example"}}
+    inbox = Inbox.objects.create(name="Mail", kind=InboxKind.EMAIL, config=config)
+
+    page = admin_client.get(f"/settings/inboxes/{inbox.pk}").content.decode()
+    response = admin_client.post(
+        f"/settings/inboxes/{inbox.pk}",
+        {"name": "Help mail", "is_active": "on", "members": [agent.pk], "title": "ignored"},
+    )
+
+    assert "E-mail settings" in page
+    assert response.status_code == 302
+    inbox.refresh_from_db()
+    assert (inbox.name, inbox.config) == ("Help mail", config)
+    assert list(inbox.members.all()) == [agent]
+
+
 def test_an_unknown_inbox_is_404(admin_client):
     assert admin_client.get("/settings/inboxes/9999").status_code == 404
 
 
 # ---- agents ----
+
 
 def test_the_agent_list_shows_roles_and_status(admin_client, agent, light_seat):
     html = admin_client.get("/settings/agents/").content.decode()
@@ -128,7 +156,12 @@ def test_the_agent_list_shows_roles_and_status(admin_client, agent, light_seat):
 def test_add_an_agent_who_can_then_sign_in(admin_client, admin):
     response = admin_client.post(
         "/settings/agents/new",
-        {"name": "Nina New", "email": "Nina@Shop.example", "role": "light", "password": "a good long passphrase"},
+        {
+            "name": "Nina New",
+            "email": "Nina@Shop.example",
+            "role": "light",
+            "password": "a good long passphrase",
+        },
     )
 
     assert response["Location"] == "/settings/agents/"
@@ -141,7 +174,12 @@ def test_add_an_agent_who_can_then_sign_in(admin_client, admin):
 def test_an_email_that_already_has_a_seat_is_refused(admin_client, agent):
     response = admin_client.post(
         "/settings/agents/new",
-        {"name": "Twin", "email": "maria@shop.example", "role": "agent", "password": "a good long passphrase"},
+        {
+            "name": "Twin",
+            "email": "maria@shop.example",
+            "role": "agent",
+            "password": "a good long passphrase",
+        },
     )
 
     assert response.status_code == 409
@@ -214,6 +252,7 @@ def test_an_admin_cannot_deactivate_themselves(admin_client, admin):
 
 # ---- teams ----
 
+
 def test_create_a_team_with_members(admin_client, agent):
     response = admin_client.post("/settings/teams/new", {"name": "Billing", "members": [agent.pk]})
 
@@ -250,8 +289,11 @@ def test_teams_have_an_empty_state(admin_client):
 
 # ---- API tokens ----
 
+
 def test_a_new_token_is_shown_once_and_works(admin_client, admin, agent):
-    response = admin_client.post("/settings/tokens/", {"name": "Shop integration", "user": agent.pk})
+    response = admin_client.post(
+        "/settings/tokens/", {"name": "Shop integration", "user": agent.pk}
+    )
 
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
@@ -299,3 +341,23 @@ def test_tokens_can_only_belong_to_active_staff(admin_client):
 
     assert response.status_code == 400
     assert not ApiToken.objects.exists()
+
+
+# ---- absurd ids ----
+
+HUGE = "9" * 25
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/settings/teams/new", {"name": "X", "members": [HUGE]}),
+        ("/settings/inboxes/new", {"name": "X", "kind": "webform", "members": [HUGE]}),
+        ("/settings/tokens/", {"name": "X", "user": HUGE}),
+    ],
+)
+def test_an_absurd_id_is_an_invalid_choice_not_a_crash(admin_client, path, data):
+    response = admin_client.post(path, data)
+
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()

@@ -26,7 +26,8 @@ def test_htmx_requests_carry_the_csrf_token(agent_client):
     html = agent_client.get("/inbox").content.decode()
 
     token = re.search(r"""hx-headers='\{"X-CSRFToken": "([^"]+)"\}'""", html)
-    assert token and len(token.group(1)) >= 32
+    assert token
+    assert len(token.group(1)) >= 32
 
 
 def test_pages_forbid_inline_scripts(agent_client):
@@ -40,8 +41,17 @@ def test_the_shortcut_help_lists_every_shortcut(agent_client):
     html = agent_client.get("/inbox").content.decode()
 
     assert 'id="shortcuts" hidden' in html
-    for label in ["Next / previous conversation", "Open conversation", "Reply", "Internal note",
-                  "Assign to me", "Resolve", "Go to the inbox", "Focus the filters", "Show this help"]:
+    for label in [
+        "Next / previous conversation",
+        "Open conversation",
+        "Reply",
+        "Internal note",
+        "Assign to me",
+        "Resolve",
+        "Go to the inbox",
+        "Focus the filters",
+        "Show this help",
+    ]:
         assert label in html
 
 
@@ -64,8 +74,13 @@ def test_the_user_menu_signs_out_with_a_post(agent_client):
 
 
 def test_no_page_uses_inline_handlers(agent_client, admin_client, conversation):
-    pages = [agent_client.get(p) for p in ("/inbox", f"/conversations/{conversation.pk}", "/mentions")]
-    pages += [admin_client.get(p) for p in ("/settings/inboxes/", "/settings/agents/", "/settings/tokens/")]
+    pages = [
+        agent_client.get(p) for p in ("/inbox", f"/conversations/{conversation.pk}", "/mentions")
+    ]
+    pages += [
+        admin_client.get(p)
+        for p in ("/settings/inboxes/", "/settings/agents/", "/settings/tokens/")
+    ]
 
     for response in pages:
         html = response.content.decode()

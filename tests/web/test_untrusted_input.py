@@ -46,7 +46,9 @@ def test_the_conversation_page_shows_hostile_input_as_text(agent_client, hostile
     assert 'value="&lt;b&gt;bold&lt;/b&gt;"' in html
 
 
-def test_hostile_notes_keep_their_mentions_but_lose_their_html(agent_client, agent, hostile, light_seat):
+def test_hostile_notes_keep_their_mentions_but_lose_their_html(
+    agent_client, agent, hostile, light_seat
+):
     actions.add_note(conversation=hostile, author=agent, text=f"@lee {HOSTILE} @lee<script>")
 
     html = agent_client.get(f"/conversations/{hostile.pk}").content.decode()

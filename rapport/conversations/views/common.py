@@ -6,12 +6,13 @@ import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.cache import patch_vary_headers
 
 from rapport.accounts.models import User
@@ -59,11 +60,27 @@ def problem(
     return render(request, "core/problem.html", context, status=error.status_code)
 
 
+def sign_in_first(request: HttpRequest) -> HttpResponse:
+    """Send a signed-out visitor to the sign-in page, then back to where they were.
+
+    An htmx request cannot follow a redirect to a whole page, so it gets ``HX-Redirect``:
+    the browser then leaves the page it is on (whose address htmx sends along).
+    """
+    if not is_htmx(request):
+        return redirect_to_login(request.get_full_path())
+    back = urlsplit(request.headers.get("HX-Current-URL", "")).path or "/inbox"
+    response = HttpResponse("Your session has ended: sign in again.", status=401)
+    response["HX-Redirect"] = f"{resolve_url('login')}?{urlencode({'next': back})}"
+    return response
+
+
 def agent_page(view: View) -> View:
     """Sign-in required; an action's ``RapportError`` becomes a clear page with its status."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return sign_in_first(request)
         try:
             response = view(request, *args, **kwargs)
         except RapportError as error:
@@ -75,7 +92,7 @@ def agent_page(view: View) -> View:
         patch_vary_headers(response, ["HX-Request"])
         return response
 
-    return login_required(wrapper)
+    return wrapper
 
 
 def check_may_change(user: User, conversation: Conversation) -> None:

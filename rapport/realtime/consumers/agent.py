@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from rapport.accounts.models import User
 from rapport.realtime import agentside, groups, layer, presence
 from rapport.realtime.consumers.base import (
@@ -19,6 +17,7 @@ from rapport.realtime.consumers.base import (
     CLOSE_UNAUTHORISED,
     PushConsumer,
     as_int,
+    in_thread,
 )
 from rapport.realtime.payloads import Payload
 
@@ -35,10 +34,10 @@ class AgentConsumer(PushConsumer):
             await self.close(code=CLOSE_UNAUTHORISED)
             return
         self.user = user
-        await self.join(await database_sync_to_async(agentside.agent_groups)(user))
+        await self.join(await in_thread(agentside.agent_groups)(user))
         await self.accept()
-        status = await database_sync_to_async(presence.agent_connected)(user.pk)
-        snapshot = await database_sync_to_async(agentside.presence_snapshot)()
+        status = await in_thread(presence.agent_connected)(user.pk)
+        snapshot = await in_thread(agentside.presence_snapshot)()
         await self.send_json({"type": "hello", "user_id": user.pk, "presence": snapshot})
         await self.announce(status)
 
@@ -47,14 +46,14 @@ class AgentConsumer(PushConsumer):
             return
         await self.stop_typing()
         await self.leave_all()
-        status = await database_sync_to_async(presence.agent_disconnected)(self.user.pk)
+        status = await in_thread(presence.agent_disconnected)(self.user.pk)
         if status == presence.OFFLINE:
             await self.announce(status)
 
     async def announce(self, status: str) -> None:
         """Tell staff and the widgets of the agent's chat inboxes."""
         await layer.asend([groups.STAFF], agentside.presence_payload(self.user, status))
-        updates = await database_sync_to_async(agentside.widget_updates)(self.user)
+        updates = await in_thread(agentside.widget_updates)(self.user)
         for group, payload in updates:
             await layer.asend([group], payload)
 
@@ -71,19 +70,17 @@ class AgentConsumer(PushConsumer):
             await handler(content)
 
     async def on_ping(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(presence.heartbeat)(self.user.pk)
+        await in_thread(presence.heartbeat)(self.user.pk)
         await self.send_json({"type": "pong"})
 
     async def on_presence(self, content: dict[str, Any]) -> None:
-        status = await database_sync_to_async(presence.set_status)(
-            self.user.pk, str(content.get("status"))
-        )
+        status = await in_thread(presence.set_status)(self.user.pk, str(content.get("status")))
         await self.announce(status)
 
     async def on_watch(self, content: dict[str, Any]) -> None:
         await self.on_unwatch(content)
         conversation_id = as_int(content.get("conversation_id"))
-        watch = await database_sync_to_async(agentside.watch)(
+        watch = await in_thread(agentside.watch)(
             self.user, conversation_id, as_int(content.get("last_id"))
         )
         if watch is None:
@@ -136,6 +133,6 @@ class AgentConsumer(PushConsumer):
         if watch is None or not watch.is_chat:
             return
         if as_int(content.get("conversation_id")) == watch.conversation_id:
-            await database_sync_to_async(agentside.mark_read)(
+            await in_thread(agentside.mark_read)(
                 self.user, watch.conversation_id, as_int(content.get("up_to"))
             )

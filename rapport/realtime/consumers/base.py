@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from asgiref.typing import WebSocketConnectEvent
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from rapport.realtime import layer
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_FRAME_BYTES = 4096  # clients send small control frames; messages go over HTTP
 CLOSE_UNAUTHORISED = 4401
@@ -83,7 +86,21 @@ class PushConsumer(AsyncJsonWebsocketConsumer):
         await self.deliver(event["data"])
 
     async def deliver(self, data: dict[str, Any]) -> None:
-        await self.send_json(data)
+        try:
+            await self.send_json(data)
+        except RuntimeError:
+            # The client closed while this push was queued; its disconnect event is next.
+            logger.debug("push to a closed socket dropped")
+
+
+def in_thread(func: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """Run blocking database or cache work in the thread pool, off the event loop.
+
+    Not Django's single "thread-sensitive" thread: a thousand sockets resuming at once
+    would queue behind each other and behind every HTTP view on that one thread.
+    """
+    wrapped: Callable[..., Awaitable[T]] = database_sync_to_async(func, thread_sensitive=False)
+    return wrapped
 
 
 def as_int(value: object, default: int = 0) -> int:

@@ -12,11 +12,9 @@ import asyncio
 import time
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from rapport.inboxes.adapters.chat.tokens import Visitor
 from rapport.realtime import layer, presence, visitorside
-from rapport.realtime.consumers.base import CLOSE_UNAUTHORISED, PushConsumer, as_int
+from rapport.realtime.consumers.base import CLOSE_UNAUTHORISED, PushConsumer, as_int, in_thread
 
 AUTH_SECONDS = 10
 TYPING_EVERY = 1.0  # seconds; a faster client is ignored, not punished
@@ -42,7 +40,7 @@ class VisitorConsumer(PushConsumer):
             self.deadline.cancel()
         await self.leave_all()
         if self.visitor is not None:
-            await database_sync_to_async(presence.visitor_disconnected)(self.visitor.group)
+            await in_thread(presence.visitor_disconnected)(self.visitor.group)
 
     def origin(self) -> str:
         for name, value in self.scope.get("headers", []):
@@ -55,12 +53,12 @@ class VisitorConsumer(PushConsumer):
             await self.authenticate(content)
             return
         if content["type"] == "ping":
-            await database_sync_to_async(presence.visitor_heartbeat)(self.visitor.group)
+            await in_thread(presence.visitor_heartbeat)(self.visitor.group)
             await self.send_json({"type": "pong"})
         elif content["type"] == "typing":
             await self.on_typing(bool(content.get("active")))
         elif content["type"] == "seen":
-            await database_sync_to_async(visitorside.seen)(
+            await in_thread(visitorside.seen)(
                 self.visitor, as_int(content.get("id")), bool(content.get("read"))
             )
 
@@ -70,9 +68,7 @@ class VisitorConsumer(PushConsumer):
             await self.close(code=CLOSE_UNAUTHORISED)
             return
         try:
-            visitor, groups = await database_sync_to_async(visitorside.authorise)(
-                token, self.origin()
-            )
+            visitor, groups = await in_thread(visitorside.authorise)(token, self.origin())
         except visitorside.Refused as refused:
             await self.close(code=refused.code)
             return
@@ -80,9 +76,7 @@ class VisitorConsumer(PushConsumer):
         # Join before reading what was missed: a message written in between then arrives
         # both ways and the widget drops the second copy by id, instead of it being lost.
         await self.join(groups)
-        frames = await database_sync_to_async(visitorside.replay)(
-            visitor, as_int(content.get("last_id"))
-        )
+        frames = await in_thread(visitorside.replay)(visitor, as_int(content.get("last_id")))
         for frame in frames:
             await self.send_json(frame)
 
@@ -92,6 +86,6 @@ class VisitorConsumer(PushConsumer):
             return
         self.last_typing = now
         assert self.visitor is not None
-        group = await database_sync_to_async(visitorside.typing_group)(self.visitor)
+        group = await in_thread(visitorside.typing_group)(self.visitor)
         if group is not None:
             await layer.asend([group], {"type": "typing", "from": "visitor", "active": active})

@@ -35,8 +35,12 @@ class Body:
 
 def deliver_parsed(
     *, inbox: Inbox, config: EmailInboxConfig, parsed: ParsedEmail, raw: RawEmail
-) -> Message:
-    """Store the mail as a customer message; returns it. Runs in one transaction."""
+) -> tuple[Message, bool]:
+    """Store the mail as a customer message: (message, created). One transaction.
+
+    A repeat (same Message-ID and sender, e.g. one mail to two addresses of the inbox) is
+    caught by the unique external id and returns the first message with ``False``.
+    """
     trust = read_trust(parsed, config.authserv_ids)
     flags = machine_flags(parsed)
     spoofed = trust.dmarc_failed
@@ -62,14 +66,14 @@ def deliver_parsed(
         )
         message = received.message
         if not received.created:
-            return message
+            return message, False
         details = _store_details(message, parsed, trust, flags, body, raw, files)
         if spoofed:
             # Flagged where agents look: a tag on the conversation, the badge on the message.
             set_tags(conversation=message.conversation, actor=None, names=[SUSPICIOUS_TAG])
         if conversation is None:
             maybe_acknowledge(message.conversation, config=config, inbound=details)
-    return message
+    return message, True
 
 
 def external_id(parsed: ParsedEmail) -> str:
@@ -82,16 +86,27 @@ def external_id(parsed: ParsedEmail) -> str:
 
 
 def _body(parsed: ParsedEmail) -> Body:
-    source = parsed.text or (html_to_text(parsed.html) if parsed.html else "")
+    source = parsed.text
+    html = quotes.split_html(parsed.html) if parsed.html else ""
+    if parsed.text_from_html:
+        # The HTML's own quote markup (blockquote, gmail_quote...) is the best guide.
+        source = html_to_text(html)
     split = quotes.split_reply(source)
     text = split.new or source
+    if parsed.text_from_html and parsed.text != source:
+        split = quotes.Split(split.new, split.signature, _quoted_rest(parsed.text, split))
     for forwarded in parsed.forwarded:
         text = f"{text}\n\n---------- Forwarded message ----------\n{forwarded}"
     limit = settings.RAPPORT_MAX_MESSAGE_CHARS - 200
     if len(text) > limit:
         text = text[:limit] + "\n\n[… shortened: the full message is in the original]"
-    html = quotes.split_html(parsed.html) if parsed.html else ""
     return Body(text=text.strip() or NO_TEXT, html=html, hidden=split.hidden)
+
+
+def _quoted_rest(full_text: str, split: quotes.Split) -> str:
+    """Everything of the full text that the new part does not show."""
+    rest = full_text.replace(split.new, "", 1).strip() if split.new else full_text
+    return "\n\n".join(part for part in (split.quoted, rest) if part and part != split.quoted)
 
 
 def _attachments(

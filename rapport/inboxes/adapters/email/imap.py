@@ -147,7 +147,7 @@ def _fetch_and_store(
                 raw, created = store_raw(inbox, bodies[uid], source=RawSource.IMAP, source_ref=ref)
                 if created:
                     stored.append(raw)
-            else:
+            elif uid in sizes or _still_there(client, uid):
                 reason = (
                     f"message of {sizes[uid]} bytes is over the {limit} byte limit; left "
                     "on the server"
@@ -176,17 +176,28 @@ def _sizes(client: object, uids: list[int]) -> dict[int, int]:
     return sizes
 
 
+class FetchFailed(Exception):
+    """The server returned none of a batch: retry the whole poll later, advance nothing."""
+
+
 def _fetch_bodies(client: object, uids: list[int]) -> dict[int, bytes]:
     if not uids:
         return {}
     typ, data = client.uid("FETCH", ",".join(map(str, uids)), "(UID BODY.PEEK[])")  # type: ignore[attr-defined]
     bodies = _read_fetch(data) if typ == "OK" else {}
+    if not bodies:
+        raise FetchFailed(f"the IMAP server returned none of {len(uids)} messages ({typ})")
     for uid in uids:
         if uid not in bodies:  # one bad message must not hide the others: try it alone
             typ, data = client.uid("FETCH", str(uid), "(UID BODY.PEEK[])")  # type: ignore[attr-defined]
             if typ == "OK":
                 bodies.update(_read_fetch(data))
     return bodies
+
+
+def _still_there(client: object, uid: int) -> bool:
+    """Was ``uid`` expunged meanwhile (by another client)? Then there is nothing to keep."""
+    return uid in _uids(client, f"{uid}:{uid}")
 
 
 def _read_fetch(data: list[object]) -> dict[int, bytes]:

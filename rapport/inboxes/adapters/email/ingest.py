@@ -21,7 +21,7 @@ from rapport.core.errors import RapportError
 from rapport.inboxes.adapters.email import bounces, tokens
 from rapport.inboxes.adapters.email.config import load_config
 from rapport.inboxes.adapters.email.deliver import deliver_parsed
-from rapport.inboxes.adapters.email.models import EmailDetails, RawEmail, RawState
+from rapport.inboxes.adapters.email.models import RawEmail, RawState
 from rapport.inboxes.adapters.email.parse import ParsedEmail, parse_email
 from rapport.inboxes.models import Inbox
 
@@ -48,9 +48,8 @@ def store_raw(
 ) -> tuple[RawEmail, bool]:
     """Commit the raw bytes; (row, created). The same bytes again return the first row."""
     digest = hashlib.sha256(data).hexdigest()
-    existing = RawEmail.objects.filter(inbox=inbox, sha256=digest).first()
-    if existing is not None:
-        return existing, False
+    # No look-up first: the unique (inbox, sha256) constraint catches a repeat, which is
+    # rare; that saves a statement on every new message.
     try:
         with transaction.atomic():
             raw = RawEmail.objects.create(
@@ -68,7 +67,6 @@ def store_raw(
 
 def process_raw(raw: RawEmail) -> RawEmail:
     """Parse and route one stored message, recording the outcome on the row."""
-    RawEmail.objects.filter(pk=raw.pk).update(attempts=F("attempts") + 1)
     try:
         outcome = _route(raw)
     except DatabaseError:
@@ -87,7 +85,11 @@ def _record(raw: RawEmail, outcome: Outcome) -> None:
     raw.processed_at = timezone.now()
     raw.message_id = outcome.message_id
     RawEmail.objects.filter(pk=raw.pk).update(
-        state=raw.state, error=raw.error, processed_at=raw.processed_at, message=outcome.message_id
+        state=raw.state,
+        error=raw.error,
+        processed_at=raw.processed_at,
+        message=outcome.message_id,
+        attempts=F("attempts") + 1,
     )
 
 
@@ -102,9 +104,11 @@ def _route(raw: RawEmail) -> Outcome:
     if early is not None:
         return early
     try:
-        message = deliver_parsed(inbox=inbox, config=config, parsed=parsed, raw=raw)
+        message, created = deliver_parsed(inbox=inbox, config=config, parsed=parsed, raw=raw)
     except RapportError as error:
         return Outcome(RawState.UNPROCESSABLE, error.message)
+    if not created:  # the same Message-ID from the same sender: delivered to two addresses
+        return Outcome(RawState.IGNORED, "the same message arrived before", message.pk)
     return Outcome(RawState.PROCESSED, "; ".join(parsed.problems)[:2000], message.pk)
 
 
@@ -119,18 +123,6 @@ def _classify(inbox: Inbox, parsed: ParsedEmail, data: bytes) -> Outcome | None:
         return Outcome(
             RawState.UNPROCESSABLE, "no valid sender address in From, Sender or Return-Path"
         )
-    duplicate = (
-        EmailDetails.objects.filter(
-            inbox_id_copy=inbox.pk,
-            message_id_header=parsed.message_id,
-            from_address=parsed.from_address,
-            message__direction="in",
-        )
-        .values_list("message_id", flat=True)
-        .first()
-    )
-    if duplicate is not None:
-        return Outcome(RawState.IGNORED, "the same message arrived before", duplicate)
     return None
 
 

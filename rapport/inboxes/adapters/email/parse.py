@@ -49,6 +49,7 @@ class ParsedEmail:
     subject: str = ""
     text: str = ""
     html: str = ""  # sanitised
+    text_from_html: bool = False  # no text/plain part: ``text`` was made from the HTML
     attachments: list[ParsedAttachment] = field(default_factory=list)
     forwarded: list[str] = field(default_factory=list)  # texts of attached message/rfc822
     problems: list[str] = field(default_factory=list)
@@ -164,7 +165,7 @@ def _read_bodies(parsed: ParsedEmail) -> None:
     if text_part is not None:
         parsed.text = mime.part_text(text_part)
     elif raw_html:
-        parsed.text = html_to_text(raw_html)
+        parsed.text, parsed.text_from_html = html_to_text(raw_html), True
     for part in _leaves(message):
         if part is text_part or part is html_part:
             continue

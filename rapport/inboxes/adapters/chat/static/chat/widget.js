@@ -98,19 +98,15 @@
   }
   function svg(path) {
     var ns = "http://www.w3.org/2000/svg";
-    var icon = document.createElementNS(ns, "svg");
-    icon.setAttribute("viewBox", "0 0 24 24"); icon.setAttribute("width", "22"); icon.setAttribute("height", "22");
-    icon.setAttribute("aria-hidden", "true"); icon.setAttribute("fill", "none"); icon.setAttribute("stroke", "currentColor");
-    icon.setAttribute("stroke-width", "2"); icon.setAttribute("stroke-linecap", "round"); icon.setAttribute("stroke-linejoin", "round");
+    var icon = document.createElementNS(ns, "svg"), attrs = { viewBox: "0 0 24 24", width: "22", height: "22",
+      "aria-hidden": "true", fill: "none", stroke: "currentColor", "stroke-width": "2", "stroke-linecap": "round", "stroke-linejoin": "round" };
+    for (var name in attrs) icon.setAttribute(name, attrs[name]);
     var p = document.createElementNS(ns, "path"); p.setAttribute("d", path); icon.appendChild(p);
     return icon;
   }
-  var ICON = {
-    chat: "M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z",
-    close: "M18 6 6 18M6 6l12 12",
+  var ICON = { chat: "M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z", close: "M18 6 6 18M6 6l12 12",
     send: "M22 2 11 13M22 2l-7 20-4-9-9-4 20-7z",
-    clip: "m21.44 11.05-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48"
-  };
+    clip: "m21.44 11.05-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48" };
   function fmt(text, values) {
     return text.replace(/\{(\w+)\}/g, function (_, k) { return values[k] == null ? "" : String(values[k]); });
   }
@@ -156,16 +152,14 @@
     t = STRINGS[lang] || STRINGS.en;
     var host = el("rapport-chat", {});  // a custom tag: page rules for div/aside never match it
     var shadow = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
-    var style = el("style", {}, CSS);
-    shadow.appendChild(style);
+    shadow.appendChild(el("style", {}, CSS));
     var root = el("div", { "class": "root " + config.position, lang: lang });
     root.style.setProperty("--accent", config.color);
     ui.root = root;
 
     ui.launcher = el("button", { "class": "launcher", type: "button", "aria-label": t.open, "aria-expanded": "false", "aria-controls": "rc-panel" });
     ui.launcher.appendChild(svg(ICON.chat));
-    ui.badge = el("span", { "class": "badge" }); ui.badge.hidden = true;
-    ui.launcher.appendChild(ui.badge);
+    ui.launcher.appendChild(ui.badge = el("span", { "class": "badge", hidden: "" }));
     ui.launcher.addEventListener("click", function () { toggle(!state.open); });
 
     var panel = ui.panel = el("div", { "class": "panel", id: "rc-panel", role: "dialog", "aria-labelledby": "rc-title" });
@@ -173,14 +167,13 @@
     var head = el("div", { "class": "head" });
     var titles = el("div", { "class": "grow" });
     titles.appendChild(el("h2", { id: "rc-title" }, config.name || t.title));
-    ui.status = el("p", {});
-    titles.appendChild(ui.status);
+    titles.appendChild(ui.status = el("p", {}));
     var close = el("button", { "class": "icon", type: "button", "aria-label": t.close });
     close.appendChild(svg(ICON.close));
     close.addEventListener("click", function () { toggle(false); });
     head.appendChild(titles); head.appendChild(close);
 
-    ui.notice = el("p", { "class": "notice", role: "status", "aria-live": "polite" }); ui.notice.hidden = true;
+    ui.notice = el("p", { "class": "notice", role: "status", "aria-live": "polite", hidden: "" });
     ui.log = el("ol", { "class": "log", role: "log", "aria-live": "polite", "aria-label": t.messages });
     if (config.greeting) ui.log.appendChild(bubble("agent greeting", config.greeting, config.name || t.agent, null));
     ui.typing = el("div", { "class": "typing", "aria-live": "polite" });
@@ -200,12 +193,9 @@
   function contactForm(config) {
     var form = el("form", { "class": "form", novalidate: "" });
     ui.contactIntro = el("p", {});
-    var nameLabel = el("label", {}, t.name);
-    ui.nameInput = el("input", { type: "text", name: "name", autocomplete: "name", maxlength: "200" });
-    nameLabel.appendChild(ui.nameInput);
-    var emailLabel = el("label", {}, t.email);
-    ui.emailInput = el("input", { type: "email", name: "email", autocomplete: "email", maxlength: "254" });
-    emailLabel.appendChild(ui.emailInput);
+    var nameLabel = el("label", {}, t.name), emailLabel = el("label", {}, t.email);
+    nameLabel.appendChild(ui.nameInput = el("input", { type: "text", name: "name", autocomplete: "name", maxlength: "200" }));
+    emailLabel.appendChild(ui.emailInput = el("input", { type: "email", name: "email", autocomplete: "email", maxlength: "254" }));
     ui.contactButton = el("button", { "class": "btn", type: "submit" }, t.save);
     form.appendChild(ui.contactIntro); form.appendChild(nameLabel); form.appendChild(emailLabel); form.appendChild(ui.contactButton);
     form.addEventListener("submit", function (e) { e.preventDefault(); sendContact(); });
@@ -240,8 +230,7 @@
     var meta = el("div", { "class": "meta" });
     if (when) {
       var date = new Date(when);
-      var time = el("time", { datetime: date.toISOString() }, date.toLocaleTimeString(ui.root.lang, { hour: "2-digit", minute: "2-digit" }));
-      meta.appendChild(time);
+      meta.appendChild(el("time", { datetime: date.toISOString() }, date.toLocaleTimeString(ui.root.lang, { hour: "2-digit", minute: "2-digit" })));
     }
     meta.appendChild(el("span", { "class": "mark" }));
     item.appendChild(meta);
@@ -262,12 +251,10 @@
 
   function nearBottom() { return ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 80; }
   function scrollDown() { ui.log.scrollTop = ui.log.scrollHeight; }
-
   // ---- messages -----------------------------------------------------------------------
   function show(message) {
     if (state.known[message.id]) return;  // replay after a reconnect, or our own echo
-    var stick = nearBottom();
-    var fromVisitor = message.from === "visitor";
+    var stick = nearBottom(), fromVisitor = message.from === "visitor";
     var item = fromVisitor && message.client_id && state.pending[message.client_id];
     var fresh = bubble(fromVisitor ? "visitor" : "agent", message.text, fromVisitor ? t.you : (message.author || t.agent), message.created_at);
     files(fresh, message.attachments);
@@ -357,8 +344,7 @@
   }
 
   function sendContact() {
-    var email = ui.emailInput.value.trim();
-    var name = ui.nameInput.value.trim();
+    var email = ui.emailInput.value.trim(), name = ui.nameInput.value.trim();
     if (!email && !name) { ui.emailInput.focus(); return; }
     session().then(function () {
       return request("POST", "contact", { name: name, email: email });
@@ -370,10 +356,7 @@
     }).catch(function (error) { notice(error.message); });
   }
 
-  function notice(text) {
-    ui.notice.textContent = text || "";
-    ui.notice.hidden = !text;
-  }
+  function notice(text) { ui.notice.textContent = text || ""; ui.notice.hidden = !text; }
 
   function badge() {
     ui.badge.hidden = state.unread === 0;
@@ -443,10 +426,7 @@
     });
   }
 
-  function receipts(list) {
-    (list || []).forEach(function (r) { state.receipts[r.conversation_id] = r; });
-    remark();
-  }
+  function receipts(list) { (list || []).forEach(function (r) { state.receipts[r.conversation_id] = r; }); remark(); }
 
   function send(frame) {
     if (state.socket && state.socket.readyState === 1 && state.socket.authed) state.socket.send(JSON.stringify(frame));
@@ -501,7 +481,6 @@
     state.agentTypingTimer = setTimeout(hideTyping, 6000);
   }
   function hideTyping() { ui.typing.textContent = ""; }
-
   // ---- start --------------------------------------------------------------------------
   function start() {
     request("GET", "inboxes/" + encodeURIComponent(KEY) + "/widget").then(function (config) {
