@@ -267,15 +267,19 @@ def summary(results: list[Result]) -> str:
         if not mine:
             continue
         worst = max(mine, key=lambda r: r.timing.p95)
-        verdict = (
-            ""
-            if target is None
-            else (" — target met" if worst.ok else f" — target ≤ {target:.0f} ms MISSED")
+        worst_cpu = max(r.cpu.p95 for r in mine)
+        line = (
+            f"- {group}: worst p95 {ms(worst.timing.p95)} ms ({worst.case.name}, "
+            f"{worst.case.user}); worst CPU p95 {ms(worst_cpu)} ms; {len(mine)} cases"
         )
-        lines.append(
-            f"- {group}: worst p95 {ms(worst.timing.p95)} ms "
-            f"({worst.case.name}, {worst.case.user}), {len(mine)} cases{verdict}"
-        )
+        if target is not None:
+            met = sum(r.ok for r in mine)
+            cpu_met = sum(r.cpu.p95 <= target for r in mine)
+            line += (
+                f"; p95 ≤ {target:.0f} ms in {met}/{len(mine)} cases "
+                f"(CPU time: {cpu_met}/{len(mine)})"
+            )
+        lines.append(line)
     return "\n".join(lines)
 
 

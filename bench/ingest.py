@@ -87,7 +87,11 @@ def tree_rss_mib(pid: int) -> float:
     return total_kib / 1024
 
 
-APPS = {"rapport": "rapport.config.asgi:application", "serial": "bench.asgi_serial:application"}
+APPS = {
+    "rapport": "rapport.config.asgi:application",
+    "serial": "bench.asgi_serial:application",
+    "wsgi": "bench.asgi_serial:wsgi_application",
+}
 
 
 def start_server(
@@ -295,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         "--app",
         choices=sorted(APPS),
         default="rapport",
-        help="serial: the bench/asgi_serial.py experiment (uvicorn only)",
+        help="serial, wsgi: experiments in bench/asgi_serial.py (uvicorn only)",
     )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="print the SQL of each pass")

@@ -435,6 +435,21 @@ def recount(options: argparse.Namespace) -> int:
     return 0
 
 
+def add_smtp_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="0.0.0.0", help="address to listen on")  # noqa: S104
+    parser.add_argument("--port", type=int, default=2525, help="port (default 2525)")
+
+
+def smtp(options: argparse.Namespace) -> int:
+    """The inbound SMTP listener, for businesses that forward mail or point MX at Rapport."""
+    setup_django()
+    from rapport.inboxes.adapters.email.listener import run_smtp_listener
+
+    print(f"Receiving mail on {options.host}:{options.port} (Ctrl+C stops).")
+    run_smtp_listener(options.host, options.port)
+    return 0
+
+
 def no_arguments(parser: argparse.ArgumentParser) -> None:
     return None
 
@@ -451,6 +466,7 @@ COMMANDS: dict[str, tuple[Handler, str, Callable[[argparse.ArgumentParser], None
               no_arguments),
     "recount": (recount, "rebuild the conversation counts behind the tab badges",
                 no_arguments),
+    "smtp": (smtp, "receive e-mail over SMTP into the e-mail inboxes", add_smtp_arguments),
 }
 
 

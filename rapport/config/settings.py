@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "huey.contrib.djhuey",
     "channels",
+    "ninja",  # serves the API docs' Swagger files locally instead of from a CDN
     "rapport.core",
     "rapport.accounts",
     "rapport.customers",
@@ -118,7 +119,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000},
+            # Many sockets connecting at once each take a pool connection for a moment;
+            # redis-py's default pool of 100 would refuse the rest instead of waiting.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                "capacity": 1000,
+            },
         }
     }
 else:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("healthz", healthz, name="healthz"),
     path("f/", include("rapport.inboxes.adapters.webform.urls")),
+    path("email/", include("rapport.inboxes.adapters.email.urls")),
     path("chat/", include("rapport.inboxes.adapters.chat.urls")),
     path("", include("rapport.accounts.urls")),
     path("", include("rapport.conversations.urls")),

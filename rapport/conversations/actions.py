@@ -43,6 +43,7 @@ from rapport.conversations.models import (
     Status,
     Tag,
 )
+from rapport.conversations.selectors import can_change
 from rapport.core import audit
 from rapport.core.errors import PermissionDenied, ValidationFailed
 from rapport.core.events import publish
@@ -295,8 +296,7 @@ def send_reply(
     status_after: str | None = None,
 ) -> Message:
     """Write an agent's reply and queue its delivery through the inbox's channel."""
-    if not author.can_reply:
-        raise PermissionDenied("a light seat can add internal notes but cannot reply to customers")
+    check_may_change(author, conversation, "reply to customers")
     text = check_text(text)
     with transaction.atomic():
         now = timezone.now()
@@ -355,6 +355,23 @@ def add_note(*, conversation: Conversation, author: User, text: str) -> Message:
     return message
 
 
+def check_may_change(actor: User | None, conversation: Conversation, doing: str) -> None:
+    """Replies, assignment, status, tags and priority need a full seat in the inbox.
+
+    Notes do not: a light seat, or staff who see the conversation only because they were
+    mentioned in it, may still add notes. ``actor=None`` is Rapport itself (snooze
+    wake-ups, automation). ``doing`` completes the refusal's sentence.
+    """
+    if actor is None:
+        return
+    if not actor.can_reply:
+        raise PermissionDenied(f"a light seat can add internal notes but cannot {doing}")
+    if not can_change(actor, conversation):
+        raise PermissionDenied(
+            f"only members of this conversation's inbox can {doing}; you can add a note"
+        )
+
+
 def assign_conversation(
     *,
     conversation: Conversation,
@@ -363,6 +380,7 @@ def assign_conversation(
     team: Team | None = None,
 ) -> Conversation:
     """Give the conversation to an agent and/or a team (None clears it)."""
+    check_may_change(actor, conversation, "assign conversations")
     if assignee is not None and conversation.inbox_id not in visible_inbox_ids(assignee):
         raise ValidationFailed(f"{assignee} is not a member of this conversation's inbox")
     if assignee is not None and not assignee.can_reply:
@@ -400,6 +418,7 @@ def change_status(
     snoozed_until: datetime | None = None,
 ) -> Conversation:
     """Open, set pending, snooze (until a time) or resolve a conversation."""
+    check_may_change(actor, conversation, "change the status")
     if status not in Status.values:
         raise ValidationFailed(f"unknown status {status[:20]!r}; use one of {Status.values}")
     if status == Status.SNOOZED and (snoozed_until is None or snoozed_until <= timezone.now()):
@@ -439,6 +458,7 @@ def change_status(
 
 
 def set_priority(*, conversation: Conversation, actor: User | None, priority: int) -> Conversation:
+    check_may_change(actor, conversation, "change the priority")
     if priority not in Priority.values:
         raise ValidationFailed(f"priority must be one of {Priority.values}")
     with transaction.atomic():
@@ -464,6 +484,7 @@ def set_priority(*, conversation: Conversation, actor: User | None, priority: in
 
 def set_tags(*, conversation: Conversation, actor: User | None, names: Sequence[str]) -> list[Tag]:
     """Replace the conversation's tags; unknown tag names are created."""
+    check_may_change(actor, conversation, "change tags")
     cleaned = sorted({name.strip().lower()[:50] for name in names if name.strip()})
     with transaction.atomic():
         tags = [Tag.objects.get_or_create(name=name)[0] for name in cleaned]

@@ -31,30 +31,15 @@ from rapport.conversations.selectors import (
     ConversationFilter,
     Page,
     access_conversation,
-    can_change,
     decode_cursor,
 )
 from rapport.conversations.selectors import (
     list_conversations as conversations_page,
 )
 from rapport.core.api import AuthedRequest, ObjectId, check_cursor
-from rapport.core.errors import PermissionDenied, ValidationFailed
+from rapport.core.errors import ValidationFailed
 
 router = Router(tags=["conversations"])
-
-
-def check_can_change(user: User, conversation: Conversation, doing: str) -> None:
-    """Replies, assignment, status, tags and priority need a full seat in the inbox.
-
-    Notes do not: a light seat, or staff who see the conversation only because they were
-    mentioned in it, may still add notes. ``doing`` completes the refusal's sentence.
-    """
-    if not user.can_reply:
-        raise PermissionDenied(f"a light seat can add internal notes but cannot {doing}")
-    if not can_change(user, conversation):
-        raise PermissionDenied(
-            f"only members of this conversation's inbox can {doing}; you can add a note"
-        )
 
 
 @router.get("/conversations", response=ConversationPageOut, summary="List conversations")
@@ -115,7 +100,7 @@ def list_messages(
 def reply(request: AuthedRequest, conversation_id: ObjectId, payload: ReplyIn) -> Status[Message]:
     """Queue a reply on the customer's channel; a light seat gets 403."""
     conversation = access_conversation(request.auth, conversation_id)
-    check_can_change(request.auth, conversation, "reply to customers")
+    actions.check_may_change(request.auth, conversation, "reply to customers")
     message = actions.send_reply(
         conversation=conversation,
         author=request.auth,
@@ -161,7 +146,7 @@ def assign(
 ) -> Conversation:
     """Leave a field out to keep it, send null to clear it. The agent must be in the inbox."""
     conversation = access_conversation(request.auth, conversation_id)
-    check_can_change(request.auth, conversation, "assign conversations")
+    actions.check_may_change(request.auth, conversation, "assign conversations")
     given = payload.model_fields_set
     assignee = conversation.assignee
     if "assignee_id" in given:
@@ -184,7 +169,7 @@ def change_status(
 ) -> Conversation:
     """Snoozing needs ``snoozed_until``, a time in the future with a time zone."""
     conversation = access_conversation(request.auth, conversation_id)
-    check_can_change(request.auth, conversation, "change the status")
+    actions.check_may_change(request.auth, conversation, "change the status")
     return actions.change_status(
         conversation=conversation,
         actor=request.auth,
@@ -201,7 +186,7 @@ def change_status(
 def set_tags(request: AuthedRequest, conversation_id: ObjectId, payload: TagsIn) -> Conversation:
     """Tags are lower-cased; unknown ones are created."""
     conversation = access_conversation(request.auth, conversation_id)
-    check_can_change(request.auth, conversation, "change tags")
+    actions.check_may_change(request.auth, conversation, "change tags")
     actions.set_tags(conversation=conversation, actor=request.auth, names=payload.tags)
     return conversation
 
@@ -215,7 +200,7 @@ def set_priority(
     request: AuthedRequest, conversation_id: ObjectId, payload: PriorityIn
 ) -> Conversation:
     conversation = access_conversation(request.auth, conversation_id)
-    check_can_change(request.auth, conversation, "change the priority")
+    actions.check_may_change(request.auth, conversation, "change the priority")
     return actions.set_priority(
         conversation=conversation, actor=request.auth, priority=payload.priority
     )

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import quotequail  # type: ignore[import-untyped]  # no type hints published
-from mailparser_reply.parser import (  # type: ignore[import-untyped]  # no type hints
+import quotequail
+from mailparser_reply.parser import (
     EmailMessage as ReplyMessage,
 )
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 # django-anymail publishes no type hints.
-from anymail.inbound import AnymailInboundMessage  # type: ignore[import-untyped]
-from anymail.webhooks.mailgun import MailgunInboundWebhookView  # type: ignore[import-untyped]
-from anymail.webhooks.postmark import PostmarkInboundWebhookView  # type: ignore[import-untyped]
-from anymail.webhooks.sendgrid import SendGridInboundWebhookView  # type: ignore[import-untyped]
+from anymail.inbound import AnymailInboundMessage
+from anymail.webhooks.mailgun import MailgunInboundWebhookView
+from anymail.webhooks.postmark import PostmarkInboundWebhookView
+from anymail.webhooks.sendgrid import SendGridInboundWebhookView
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
