@@ -30,9 +30,6 @@ SETTINGS_MODULE = "rapport.config.settings"
 ASGI_APP = "rapport.config.asgi:application"
 ADMIN_EMAIL = "admin@rapport.localhost"
 ADMIN_NAME = "Admin"
-# An idle SQLite-backed worker polls the queue less and less often, up to this many seconds
-# (Huey's default of 10 s would delay a reply by as much). Redis blocks instead of polling.
-POLL_AT_MOST_EVERY = 1.0
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -204,7 +201,6 @@ def running_worker() -> Iterator[None]:
     autodiscover_modules("tasks")  # register every app's jobs and periodic jobs
     options: dict[str, Any] = {**settings.HUEY["consumer"], "periodic": True}  # type: ignore[dict-item]
     options.setdefault("shutdown_timeout", 10)
-    options.setdefault("max_delay", POLL_AT_MOST_EVERY)
     consumer = HUEY.create_consumer(**options)
     with kept_signal_handlers():
         consumer.start()
@@ -244,14 +240,11 @@ def worker(options: argparse.Namespace) -> int:
         print("rapport worker: RAPPORT_JOBS_IMMEDIATE is on, so jobs run inside the web "
               "requests and a worker has nothing to do", file=sys.stderr)
         return 1
-    from django.conf import settings
 
     # run_huey gives the "huey" logger its own handler; without this, Django's root
     # handler would print every line a second time.
     logging.getLogger("huey").propagate = False
     extra = ["--workers", str(options.threads)] if options.threads else []
-    if "max_delay" not in settings.HUEY["consumer"]:  # type: ignore[operator]
-        extra += ["--max-delay", str(POLL_AT_MOST_EVERY)]
     return django_command(["run_huey", *extra])
 
 

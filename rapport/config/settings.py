@@ -142,7 +142,15 @@ else:
         "filename": str(DATA_DIR / "jobs.sqlite3"),
     }
 HUEY["immediate"] = env_bool("RAPPORT_JOBS_IMMEDIATE", TESTING)
-HUEY["consumer"] = {"workers": env_int("RAPPORT_WORKER_THREADS", 2), "worker_type": "thread"}
+HUEY["consumer"] = {
+    "workers": env_int("RAPPORT_WORKER_THREADS", 2),
+    "worker_type": "thread",
+    # SqliteHuey polls; by default it backs off to 10 s when idle, which would hold a
+    # reply that long. Poll quickly and never wait more than half a second.
+    "initial_delay": 0.05,
+    "backoff": 1.15,
+    "max_delay": 0.5,
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

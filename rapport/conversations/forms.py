@@ -6,10 +6,13 @@ it, so the web layer shows a clear 400 instead of failing somewhere deeper.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from datetime import timezone as dt_timezone
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -22,6 +25,9 @@ MAX_TAG_CHARS = 50
 SNOOZE_PRESETS = {"3h": "In 3 hours", "tomorrow": "Tomorrow morning", "week": "Next week"}
 MORNING_HOUR = 9
 MAX_ID_DIGITS = 18
+MAX_CC_CHARS = 4000
+CC_SEPARATORS = re.compile(r"[,;\n]+")
+NAMED_ADDRESS = re.compile(r"<([^<>]*)>\s*$")
 
 
 def optional_int(query: QueryDict, name: str) -> int | None:
@@ -156,3 +162,24 @@ def parse_status(post: QueryDict) -> StatusChange:
     if status != Status.SNOOZED:
         return StatusChange(status)
     return StatusChange(status, snooze_time(post, timezone.now()))
+
+
+def parse_cc(post: QueryDict) -> list[str]:
+    """The reply's CC: addresses separated by commas, semicolons or new lines.
+
+    "Name <address>" is accepted (the name is dropped); each address is checked here so the
+    agent learns which one is wrong instead of a general refusal.
+    """
+    raw = post.get("cc", "")
+    if len(raw) > MAX_CC_CHARS:
+        raise ValidationFailed(f"the CC list has at most {MAX_CC_CHARS} characters")
+    addresses = []
+    for part in (piece.strip() for piece in CC_SEPARATORS.split(raw) if piece.strip()):
+        named = NAMED_ADDRESS.search(part)
+        address = (named.group(1) if named else part).strip()
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ValidationFailed(f"{part[:80]!r} in CC is not an e-mail address") from None
+        addresses.append(address)
+    return list(dict.fromkeys(addresses))

@@ -177,7 +177,7 @@ def test_visitor_and_agent_chat_live_across_a_reload_then_fall_back_to_email(bro
 
     # The agent leaves: the widget says so and asks for an e-mail address.
     agent.context.close()
-    visitor.wait_for_selector(f"{WIDGET} .dot:not(.on)", timeout=10_000)
+    visitor.wait_for_selector(f"{WIDGET} .dot:not(.on)", timeout=30_000)
     visitor.wait_for_selector(f"{WIDGET} form.form", state="visible")
     assert "Leave your e-mail" in visitor.locator(f"{WIDGET} form.form p").inner_text()
     visitor.fill(f"{WIDGET} input[type=email]", "vic@mail.example")
@@ -200,7 +200,8 @@ def test_visitor_and_agent_chat_live_across_a_reload_then_fall_back_to_email(bro
     assert mail["Message-ID"].startswith(f"<rapport.{conversation_id}.")
     assert mail["Reply-To"] == "help@shop.example"
     assert "Blue ones are back in stock!" in mail.get_content()
-    assert agent_dialogs == [] and visitor_dialogs == []
+    assert agent_dialogs == []
+    assert visitor_dialogs == []
     agent.context.close()
 
 
@@ -219,7 +220,9 @@ def test_widget_is_a_full_screen_dialog_on_a_phone_and_keyboard_friendly(browser
     assert (box["width"], box["height"]) == (375, 700)
     assert panel.get_attribute("role") == "dialog"
     assert page.locator(f"{WIDGET} .log").get_attribute("role") == "log"
-    focused = page.evaluate("() => document.querySelector('rapport-chat').shadowRoot.activeElement.tagName")
+    focused = page.evaluate(
+        "() => document.querySelector('rapport-chat').shadowRoot.activeElement.tagName"
+    )
     assert focused in {"TEXTAREA", "INPUT"}
     page.keyboard.press("Escape")
     panel.wait_for(state="hidden")

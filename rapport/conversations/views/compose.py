@@ -1,13 +1,18 @@
-"""Writing in a conversation: replies to the customer, internal notes, retrying a failed reply."""
+"""Writing in a conversation: replies to the customer, internal notes, retrying a failed reply.
+
+Replies in e-mail inboxes go through the e-mail channel's action, which adds the CC.
+"""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 
+from rapport.accounts.models import User
 from rapport.conversations import outbox
 from rapport.conversations.actions import add_note, send_reply
-from rapport.conversations.models import Status
+from rapport.conversations.forms import parse_cc
+from rapport.conversations.models import Conversation, Message, Status
 from rapport.conversations.selectors import (
     access_conversation,
     can_change,
@@ -15,7 +20,10 @@ from rapport.conversations.selectors import (
     timeline_message,
 )
 from rapport.conversations.views.common import agent, agent_page, done
+from rapport.conversations.views.context import composer_context
 from rapport.core.errors import PermissionDenied, ValidationFailed
+from rapport.inboxes.adapters.email.actions import send_email_reply
+from rapport.inboxes.models import InboxKind
 
 
 @require_POST
@@ -27,16 +35,41 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if not can_change(user, conversation):
         raise PermissionDenied("only members of this inbox can reply in this conversation")
     resolve = "and_resolve" in request.POST
-    sent = send_reply(
-        conversation=conversation,
-        author=user,
-        text=request.POST.get("text", ""),
-        attachments=request.FILES.getlist("attachments"),
-        status_after=Status.RESOLVED if resolve else None,
-    )
+    sent = _send(request, conversation, user, Status.RESOLVED if resolve else None)
     message = timeline_message(conversation, sent.pk)  # re-read: sending may already be done
     note = "Reply sent and conversation resolved" if resolve else "Reply sent"
-    return done(request, conversation, note, new_message=message, fresh_composer=True)
+    return done(
+        request,
+        conversation,
+        note,
+        new_message=message,
+        fresh_composer=True,
+        **composer_context(conversation),
+    )
+
+
+def _send(
+    request: HttpRequest, conversation: Conversation, user: User, status_after: str | None
+) -> Message:
+    """A reply through the inbox's channel: e-mail replies carry the CC the agent typed."""
+    text = request.POST.get("text", "")
+    files = request.FILES.getlist("attachments")
+    if conversation.inbox.kind == InboxKind.EMAIL:
+        return send_email_reply(
+            conversation=conversation,
+            author=user,
+            text=text,
+            cc=parse_cc(request.POST),
+            attachments=files,
+            status_after=status_after,
+        )
+    return send_reply(
+        conversation=conversation,
+        author=user,
+        text=text,
+        attachments=files,
+        status_after=status_after,
+    )
 
 
 @require_POST
@@ -54,6 +87,7 @@ def note(request: HttpRequest, conversation_id: int) -> HttpResponse:
         new_message=message,
         fresh_composer=True,
         composer_mode="note",
+        **composer_context(conversation),
     )
 
 

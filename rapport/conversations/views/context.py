@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from rapport.accounts.models import Team, User
 from rapport.conversations.forms import SNOOZE_PRESETS
-from rapport.conversations.models import Conversation, Priority, Status
+from rapport.conversations.models import Conversation, Message, Priority, Status
 from rapport.conversations.selectors import (
     assignable_agents,
     can_change,
@@ -16,6 +16,8 @@ from rapport.conversations.selectors import (
     other_conversations,
     timeline,
 )
+from rapport.inboxes.adapters.email.models import EmailDetails
+from rapport.inboxes.models import InboxKind
 
 
 def panel_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
@@ -41,10 +43,51 @@ def page_context(request: HttpRequest, conversation: Conversation) -> dict[str, 
     user = request.user
     assert isinstance(user, User)
     customer = conversation.customer
-    return panel_context(request, conversation) | {
-        "messages_list": timeline(conversation),
-        "customer": customer,
-        "identities": list(customer.identities.all()),
-        "others": other_conversations(conversation, user),
-        "staff": mentionable_staff(),
-    }
+    messages_list = timeline(conversation)
+    return (
+        panel_context(request, conversation)
+        | composer_context(conversation, messages_list)
+        | {
+            "messages_list": messages_list,
+            "customer": customer,
+            "identities": list(customer.identities.all()),
+            "others": other_conversations(conversation, user),
+            "staff": mentionable_staff(),
+        }
+    )
+
+
+def composer_context(
+    conversation: Conversation, messages_list: list[Message] | None = None
+) -> dict[str, Any]:
+    """What the composer needs: for e-mail inboxes the CC field, filled like "reply all".
+
+    The page passes its timeline (e-mail details already joined); a partial update after a
+    reply or note reads just the last e-mail's CC.
+    """
+    if conversation.inbox.kind != InboxKind.EMAIL:
+        return {"is_email": False}
+    if messages_list is None:
+        details = (
+            EmailDetails.objects.filter(message__conversation=conversation)
+            .only("cc")
+            .order_by("-message_id")
+            .first()
+        )
+    else:
+        with_email = [m.email for m in messages_list if _has_email(m)]
+        details = with_email[-1] if with_email else None
+    return {"is_email": True, "reply_cc": _others(details, conversation)}
+
+
+def _has_email(message: Message) -> bool:
+    # select_related("email") caches None for messages without details: no query here.
+    return getattr(message, "email", None) is not None
+
+
+def _others(details: EmailDetails | None, conversation: Conversation) -> list[str]:
+    """The last mail's CC without our own addresses (they would copy us on our own reply)."""
+    if details is None:
+        return []
+    ours = {address.lower() for address in conversation.inbox.setting("addresses", [])}
+    return [address for address in details.cc if address.lower() not in ours]

@@ -61,6 +61,7 @@
     if (action && action.dataset.action === "shortcuts") { toggleShortcuts(true); return; }
     if (action && action.dataset.action === "close-overlay") { toggleShortcuts(false); return; }
     if (action && action.dataset.action === "copy") { copyNear(action); return; }
+    if (action && action.dataset.action === "reveal") { revealNear(action); return; }
     if (e.target === shortcutsOverlay()) toggleShortcuts(false);
     $all("details.user-menu[open]").forEach(function (d) { if (!d.contains(e.target)) d.open = false; });
   });
@@ -70,6 +71,19 @@
     var source = row && $("[data-copy-source]", row);
     if (!source || !navigator.clipboard) return;
     navigator.clipboard.writeText(source.textContent.trim()).then(function () { flash("Copied"); });
+  }
+
+  /* A secret shown masked (the chat identity secret): Reveal shows it, again hides it. */
+  function revealNear(button) {
+    var row = button.closest(".copy-row");
+    var secret = row && $("[data-secret]", row);
+    var mask = row && $("[data-secret-mask]", row);
+    if (!secret || !mask) return;
+    var show = secret.hidden;
+    secret.hidden = !show;
+    mask.hidden = show;
+    button.textContent = show ? "Hide" : "Reveal";
+    button.setAttribute("aria-pressed", show ? "true" : "false");
   }
 
   /* ---------- filters submit themselves ---------- */

@@ -1,4 +1,8 @@
-"""The settings form of an inbox: what every inbox has, plus its kind's own settings."""
+"""The settings forms of an inbox: what every inbox has, plus each kind's own settings.
+
+Web form and API inboxes keep their few settings on ``InboxForm``; e-mail and chat inboxes
+have a settings tab of their own (``forms.email``, ``forms.chat``).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from rapport.inboxes.actions import CONFIG_KEYS
 from rapport.inboxes.models import Inbox, InboxKind
 
 DEFAULT_ACCENT = "#4f46e5"
+CHANNEL_KINDS = (InboxKind.EMAIL, InboxKind.CHAT)  # set up on a settings tab of their own
 
 
 class InboxForm(forms.Form):
@@ -63,6 +68,9 @@ class InboxForm(forms.Form):
         self.fields["members"].queryset = staff  # type: ignore[attr-defined]
         if inbox is not None:  # the kind of an existing inbox never changes
             del self.fields["kind"]
+        if inbox is not None and inbox.kind in CHANNEL_KINDS:
+            # E-mail sends no greeting; the chat greeting sits with the widget's looks.
+            del self.fields["greeting"]
 
     def config(self, kind: str) -> dict[str, Any] | None:
         """The kind's settings from the form; None for kinds whose settings live elsewhere."""
@@ -80,3 +88,20 @@ def initial_for(inbox: Inbox) -> dict[str, Any]:
         "accent_color": DEFAULT_ACCENT,
         **inbox.config,
     }
+
+
+class ChannelBasicsForm(forms.Form):
+    """Name and members of a new e-mail or chat inbox, beside its channel settings."""
+
+    name = forms.CharField(max_length=100)
+    members = StaffChoices(
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Agents see only their inboxes; admins and supervisors see every inbox.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        staff = User.objects.filter(is_active=True).order_by("name")
+        self.fields["members"].queryset = staff  # type: ignore[attr-defined]

@@ -1,7 +1,4 @@
-"""Settings → Inboxes: the channels a business switched on, their settings and members.
-
-Admins only. Views parse ``InboxForm`` and call ``inboxes.actions``.
-"""
+"""The inbox list, a new web form or API inbox, and the general settings of any inbox."""
 
 from __future__ import annotations
 
@@ -62,7 +59,8 @@ def inbox_edit(request: HttpRequest, inbox_id: int) -> HttpResponse:
             actor=admin(request),
             inbox=inbox,
             name=data["name"],
-            greeting=data["greeting"],
+            # E-mail and chat inboxes have no greeting on this form: keep theirs.
+            greeting=data.get("greeting", inbox.greeting),
             is_active=data["is_active"],
             config=form.config(inbox.kind),
             members=data["members"],
@@ -73,6 +71,7 @@ def inbox_edit(request: HttpRequest, inbox_id: int) -> HttpResponse:
     context = {
         "section": "inboxes",
         "inbox": inbox,
+        "tab": "general",
         "public_link": public_link(request, inbox),
         "has_settings_here": inbox.kind in CONFIG_KEYS,
     }
