@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 BENCH_ROOT = Path(os.environ.get("RAPPORT_BENCH_DIR", "/tmp/rapport-bench"))  # noqa: S108
 DOCS = REPO / "docs" / "benchmarks.md"
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+RESULT_LOG = "## Result log: inbox reads and API-channel ingest"
 
 if str(REPO) not in sys.path:  # the scripts import rapport from the checkout
     sys.path.insert(0, str(REPO))
@@ -182,16 +183,19 @@ def machine() -> str:
 
 
 def append_to_docs(title: str, command: str, body: str) -> None:
-    """Append a dated results section to docs/benchmarks.md (under "Result log")."""
+    """Add a dated results section at the end of the "Result log" of docs/benchmarks.md."""
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = (
         f"\n### {title} — {now}\n\nMachine: {machine()}\n\n```\n{command}\n```\n\n{body.rstrip()}\n"
     )
     DOCS.parent.mkdir(parents=True, exist_ok=True)
-    if not DOCS.exists():
-        DOCS.write_text("# Benchmarks\n\n## Result log\n")
-    with DOCS.open("a") as docs:
-        docs.write(section)
+    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
+    if RESULT_LOG not in text:
+        text = text.rstrip() + f"\n\n{RESULT_LOG}\n"
+    start = text.index(RESULT_LOG) + len(RESULT_LOG)
+    following = text.find("\n## ", start)  # the log ends where the next chapter starts
+    end = len(text) if following < 0 else following
+    DOCS.write_text(text[:end].rstrip("\n") + "\n" + section + text[end:])
     print(f"appended to {DOCS}")
 
 

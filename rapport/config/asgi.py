@@ -2,6 +2,7 @@
 
 import os
 
+from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, Scope
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.config.settings")
@@ -10,6 +11,15 @@ django_application = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
+from rapport.realtime import layer  # noqa: E402
 from rapport.realtime.routing import websocket_application  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_application, "websocket": websocket_application()})
+router = ProtocolTypeRouter({"http": django_application, "websocket": websocket_application()})
+
+
+async def application(scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+    # Pushes from request threads are handed to this loop without waiting (see
+    # realtime.layer), so it must be known before the first websocket connects.
+    if scope["type"] != "lifespan":
+        layer.remember_loop()
+    await router(scope, receive, send)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import Future
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -19,7 +20,6 @@ from channels.layers import get_channel_layer
 logger = logging.getLogger(__name__)
 
 HANDLER = "rapport.push"  # the consumers' ``rapport_push`` method receives every push
-SEND_TIMEOUT = 5.0
 
 _server_loop: asyncio.AbstractEventLoop | None = None
 
@@ -65,7 +65,15 @@ def send_each(pushes: list[Push]) -> None:
         return
     loop = _server_loop
     if loop is not None and loop.is_running() and not loop.is_closed():
+        # Hand the sends to the server's loop and return at once: waiting here would hold
+        # the request (or job) until the loop gets round to it. Sends keep their order.
         future = asyncio.run_coroutine_threadsafe(_send_all(pushes), loop)
-        future.result(timeout=SEND_TIMEOUT)
+        future.add_done_callback(_log_failure)
     else:
         async_to_sync(_send_all)(pushes)
+
+
+def _log_failure(future: Future[None]) -> None:
+    error = future.exception()
+    if error is not None:
+        logger.error("a realtime push failed: %r", error)
