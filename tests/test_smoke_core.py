@@ -23,7 +23,7 @@ def test_receive_then_reply_sends_email(webform_inbox, agent):
     assert reply.delivery_status == DeliveryStatus.SENT
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["Carol <carol@mail.example>"]
-    assert "[#%d]" % conversation.pk in mail.outbox[0].subject
+    assert f"[#{conversation.pk}]" in mail.outbox[0].subject
     page = list_conversations(agent, ConversationFilter(view="mine"))
     assert [c.pk for c in page.items] == [conversation.pk]
     actions.change_status(conversation=conversation, actor=agent, status=Status.RESOLVED)

@@ -23,7 +23,9 @@ def create_token(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token; the returned plain text is shown once and never stored."""
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name[:100], prefix=prefix, secret_hash=_hash(secret))
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], prefix=prefix, secret_hash=_hash(secret)
+    )
     return token, f"{SCHEME}_{prefix}_{secret}"
 
 

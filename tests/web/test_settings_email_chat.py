@@ -120,7 +120,7 @@ def test_the_email_tab_never_shows_passwords_and_a_blank_one_keeps_the_stored(
 
     assert "old-secret" not in page
     assert "mg-key" not in page
-    assert "stored — blank keeps it" in page
+    assert "stored · blank keeps it" in page
     assert response.status_code == 302
     email_inbox.refresh_from_db()
     assert email_inbox.config["imap"]["password"] == "old-secret"

@@ -17,9 +17,9 @@ from rapport.inboxes.forms import ChannelBasicsForm
 
 SECURITY = [("tls", "TLS (993 / 465)"), ("starttls", "STARTTLS (143 / 587)"), ("none", "None")]
 AFTER_FETCH = [
-    ("keep", "Keep it in the folder"),
-    ("move", "Move it to another folder"),
-    ("delete", "Delete it from the server"),
+    ("keep", "Keep in the folder"),
+    ("move", "Move to a folder"),
+    ("delete", "Delete on the server"),
 ]
 MB = 1024 * 1024
 DEFAULTS = EmailInboxConfig()
@@ -34,7 +34,7 @@ def _env() -> forms.CharField:
     return forms.CharField(
         required=False,
         max_length=100,
-        label="…or from the environment variable",
+        label="…or environment variable",
         help_text="Keeps the password out of the database and its backups.",
     )
 
@@ -138,7 +138,7 @@ class EmailSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.stored_secrets = stored_secrets(stored or {})
         for name in self.stored_secrets:
-            self.fields[name].widget.attrs["placeholder"] = "•••••••• stored — blank keeps it"
+            self.fields[name].widget.attrs["placeholder"] = "stored · blank keeps it"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
