@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import Future
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -20,6 +19,7 @@ from channels.layers import get_channel_layer
 logger = logging.getLogger(__name__)
 
 HANDLER = "rapport.push"  # the consumers' ``rapport_push`` method receives every push
+SEND_TIMEOUT = 5.0
 
 _server_loop: asyncio.AbstractEventLoop | None = None
 
@@ -65,15 +65,9 @@ def send_each(pushes: list[Push]) -> None:
         return
     loop = _server_loop
     if loop is not None and loop.is_running() and not loop.is_closed():
-        # Hand the sends to the server's loop and return at once: waiting here would hold
-        # the request (or job) until the loop gets round to it. Sends keep their order.
-        future = asyncio.run_coroutine_threadsafe(_send_all(pushes), loop)
-        future.add_done_callback(_log_failure)
+        # Wait for the loop to take the sends: a send cut off when a loop closes can leave
+        # the Redis layer's connection lock held. The loop is free while a sync request
+        # runs in its thread, so this is quick.
+        asyncio.run_coroutine_threadsafe(_send_all(pushes), loop).result(timeout=SEND_TIMEOUT)
     else:
         async_to_sync(_send_all)(pushes)
-
-
-def _log_failure(future: Future[None]) -> None:
-    error = future.exception()
-    if error is not None:
-        logger.error("a realtime push failed: %r", error)
