@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import channel_layers, get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
@@ -18,6 +18,7 @@ from django.test import Client
 from rapport.accounts.models import Role, User
 from rapport.config.asgi import application
 from rapport.inboxes.models import Inbox, InboxKind
+from rapport.realtime import layer as realtime_layer
 from tests.factories import InboxFactory, UserFactory
 from tests.outbox.conftest import smtp_server  # noqa: F401  (shared fixture: a real SMTP server)
 from tests.realtime.communicator import Socket
@@ -33,6 +34,10 @@ def clean_layer_and_cache() -> Iterator[None]:
     layer = get_channel_layer()
     if layer is not None:
         async_to_sync(layer.flush)()
+    # Each test runs its sockets in a new event loop; a layer instance (and the loop the
+    # pushes were handed to) from an earlier test may hold asyncio locks of a closed loop.
+    channel_layers.backends.clear()
+    realtime_layer._server_loop = None
     # Sockets do their database work in pool threads; persistent connections there would
     # outlive the test and keep PostgreSQL from dropping the test database.
     database = connections.settings["default"]
@@ -40,6 +45,8 @@ def clean_layer_and_cache() -> Iterator[None]:
     yield
     database["CONN_MAX_AGE"] = kept
     cache.clear()
+    channel_layers.backends.clear()
+    realtime_layer._server_loop = None
 
 
 @pytest.fixture
