@@ -83,10 +83,18 @@ TEMPLATES = [
 def _database() -> dict[str, object]:
     default_sqlite = f"sqlite:///{DATA_DIR / 'rapport.sqlite3'}"
     url = env_str("DATABASE_URL", default_sqlite)
+    # Under ASGI every request runs its database work in a new thread, so a "persistent"
+    # connection is never reused and, on PostgreSQL, piles up until the server refuses
+    # clients (Django ticket #33497). Hence no persistent connections by default; on
+    # PostgreSQL, DB_POOL_SIZE turns on psycopg's connection pool instead.
     config: dict[str, object] = dict(
-        dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+        dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
     )
     config["CONN_HEALTH_CHECKS"] = True
+    pool_size = env_int("DB_POOL_SIZE", 0)
+    if pool_size and config["ENGINE"] == "django.db.backends.postgresql":
+        config["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django must not
+        config["OPTIONS"] = {"pool": {"min_size": 1, "max_size": pool_size, "timeout": 30}}
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run while one writer writes; IMMEDIATE takes the write lock at
         # BEGIN so two writers queue on the busy timeout instead of failing mid-transaction.
