@@ -1,0 +1,44 @@
+"""Every write to conversations and messages. Views, the API, the CLI and jobs call these.
+
+Each public action runs in one transaction, checks what the actor may do, writes an audit
+entry where a person changed something, and publishes its events after commit.
+"""
+
+from rapport.conversations.actions.changes import (
+    assign_conversation,
+    change_status,
+    set_priority,
+    set_tags,
+    wake_snoozed,
+)
+from rapport.conversations.actions.common import (
+    PREVIEW_CHARS,
+    check_may_change,
+    check_text,
+    move_count,
+    preview_of,
+)
+from rapport.conversations.actions.receiving import (
+    Received,
+    receive_message,
+    unresolved_conversations,
+)
+from rapport.conversations.actions.replies import add_note, send_reply
+
+__all__ = [
+    "PREVIEW_CHARS",
+    "Received",
+    "add_note",
+    "assign_conversation",
+    "change_status",
+    "check_may_change",
+    "check_text",
+    "move_count",
+    "preview_of",
+    "receive_message",
+    "send_reply",
+    "set_priority",
+    "set_tags",
+    "unresolved_conversations",
+    "wake_snoozed",
+]

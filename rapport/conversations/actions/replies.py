@@ -1,0 +1,94 @@
+"""Agents writing: replies to the customer and internal notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from rapport.accounts.models import User
+from rapport.conversations import outbox
+from rapport.conversations.actions.changes import change_status
+from rapport.conversations.actions.common import check_may_change, check_text, preview_of
+from rapport.conversations.attachments import store_attachments
+from rapport.conversations.events import NoteAdded, ReplyQueued
+from rapport.conversations.mentions import mentioned_users
+from rapport.conversations.models import (
+    Conversation,
+    DeliveryKind,
+    DeliveryStatus,
+    Direction,
+    Mention,
+    Message,
+)
+from rapport.core.events import publish
+
+
+def send_reply(
+    *,
+    conversation: Conversation,
+    author: User,
+    text: str,
+    attachments: Sequence[UploadedFile] = (),
+    status_after: str | None = None,
+) -> Message:
+    """Write an agent's reply and queue its delivery through the inbox's channel."""
+    check_may_change(author, conversation, "reply to customers")
+    text = check_text(text)
+    with transaction.atomic():
+        now = timezone.now()
+        message = Message.objects.create(
+            conversation=conversation,
+            inbox_id=conversation.inbox_id,
+            direction=Direction.OUTBOUND,
+            author=author,
+            text=text,
+            delivery_status=DeliveryStatus.QUEUED,
+            created_at=now,
+        )
+        store_attachments(message, attachments)
+        outbox.queue(kind=DeliveryKind.REPLY, message=message, inbox_id=conversation.inbox_id)
+        conversation.last_activity_at = now
+        conversation.first_response_at = conversation.first_response_at or now
+        conversation.waiting_since = None
+        conversation.preview = preview_of(text)
+        conversation.save(
+            update_fields=["last_activity_at", "first_response_at", "waiting_since", "preview"]
+        )
+        publish(
+            ReplyQueued(
+                message_id=message.pk,
+                conversation_id=conversation.pk,
+                inbox_id=conversation.inbox_id,
+            )
+        )
+        if status_after and status_after != conversation.status:
+            change_status(conversation=conversation, actor=author, status=status_after)
+    return message
+
+
+def add_note(*, conversation: Conversation, author: User, text: str) -> Message:
+    """Add an internal note; staff mentioned in it get notified."""
+    text = check_text(text)
+    with transaction.atomic():
+        message = Message.objects.create(
+            conversation=conversation,
+            inbox_id=conversation.inbox_id,
+            direction=Direction.NOTE,
+            author=author,
+            text=text,
+            created_at=timezone.now(),
+        )
+        mentioned = [user for user in mentioned_users(text) if user.pk != author.pk]
+        Mention.objects.bulk_create(Mention(message=message, user=user) for user in mentioned)
+        publish(
+            NoteAdded(
+                message_id=message.pk,
+                conversation_id=conversation.pk,
+                inbox_id=conversation.inbox_id,
+                mentioned_user_ids=tuple(user.pk for user in mentioned),
+            )
+        )
+    return message
