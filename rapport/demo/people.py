@@ -133,7 +133,7 @@ PRODUCTS = (
     "linen shirt", "merino jumper", "rain jacket", "canvas tote bag", "chino trousers",
     "leather belt", "wool beanie", "running shoes", "suede ankle boots", "denim jacket",
     "stoneware mug set", "wool throw", "linen tea towels", "ceramic vase",
-    "oak serving board", "scented candle trio", "cotton bath robe", "enamel water bottle",
+    "walnut serving board", "scented candle trio", "cotton bath robe", "steel water bottle",
 )
 
 CLOTHING_SIZES = ("XS", "S", "M", "L", "XL")

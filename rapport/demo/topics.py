@@ -32,7 +32,7 @@ RETAIL: tuple[Topic, ...] = (
         "where_is_order", "shipping", CARE,
         ("Where is my order?", "Order {order} not arrived", "Parcel still not here",
          "Tracking hasn't moved"),
-        ("Hi, I ordered a {item} on the {days}th and the tracking page still says 'label "
+        ("Hi, I ordered the {item} on the {days}th and the tracking page still says 'label "
          "created'. Order number {order}. Could you check what's going on?",
          "Hello! My order {order} was supposed to arrive yesterday but nothing came. "
          "Is it lost?",
@@ -221,7 +221,7 @@ RETAIL: tuple[Topic, ...] = (
          "Not if you wash it at 30 degrees; it keeps its size and colour.",
          "Of course: write the message in the comment field at checkout and we'll add it."),
         ("{mention} do we know the restock date for the {item}?",
-         "{mention} can you check the label on a {item}? Customer has a wool allergy.",
+         "{mention} can you check the label on the {item}? Customer has a wool allergy.",
          "{mention} can the {item} be gift-wrapped, or is the box too big?"),
         urgency=0.01, asks_warehouse=True,
     ),

@@ -47,6 +47,7 @@
       var again = live.retries > 0;
       live.retries = 0; live.connected = true;
       document.documentElement.classList.remove("live-offline");
+      applyPresence();
       socket.heartbeat = setInterval(function () { send({ type: "ping" }); }, HEARTBEAT_MS);
       watchPage();
       if (again) refreshAll();  // whatever changed while we were away
@@ -61,6 +62,7 @@
       live.connected = false;
       if (event.code === 4401) return;  // signed out: the next page load goes to the login
       document.documentElement.classList.add("live-offline");
+      applyPresence();
       var delay = Math.min(30000, 1000 * Math.pow(2, live.retries)) * (0.5 + Math.random() / 2);
       live.retries += 1;
       setTimeout(connect, delay);
@@ -230,7 +232,10 @@
       var mine = live.presence[String(ME)] || "offline";
       toggle.setAttribute("data-presence", mine);
       toggle.setAttribute("aria-pressed", String(mine === "online"));
-      toggle.querySelector("span").textContent = mine === "away" ? "Away" : "Online";
+      // Without a connection nobody sees our status: say so instead of a red "Online".
+      toggle.querySelector("span").textContent =
+        !live.connected ? (live.retries ? "Reconnecting…" : "Connecting…")
+          : mine === "away" ? "Away" : "Online";
     }
   }
 
