@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 # Inline scripts are not allowed anywhere in the agent app; everything comes from /static/.
 POLICY = (
@@ -30,3 +30,27 @@ class ContentSecurityPolicyMiddleware:
         if not request.path.startswith("/api/docs"):
             response.headers.setdefault("Content-Security-Policy", policy_for(request))
         return response
+
+
+class ApiMethodNotAllowedMiddleware:
+    """Answer a wrong HTTP method on the API in the API's JSON error format.
+
+    Django Ninja answers 405 with a plain-text body; API clients expect the same
+    ``{"error": {"code", "message"}}`` as for every other error.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or not request.path.startswith("/api/"):
+            return response
+        allowed = response.headers.get("Allow", "")
+        message = f"{request.method} is not allowed here; use {allowed or 'another method'}"
+        json_response = JsonResponse(
+            {"error": {"code": "method_not_allowed", "message": message}}, status=405
+        )
+        if allowed:
+            json_response["Allow"] = allowed
+        return json_response

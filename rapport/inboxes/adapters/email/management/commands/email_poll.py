@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -21,12 +22,36 @@ class Command(BaseCommand):
         inboxes = Inbox.objects.filter(kind=InboxKind.EMAIL, is_active=True)
         if options["inbox"]:
             inboxes = inboxes.filter(pk=options["inbox"])
+        if options["forever"]:
+            watch_all(list(inboxes))
+            return
         for inbox in inboxes:
-            if options["forever"]:
-                imap.run_forever(inbox)
             result = imap.poll(inbox)
             self.stdout.write(
                 f"{inbox.name}: {result.fetched} fetched, {result.processed} processed, "
                 f"{result.unprocessable} unprocessable"
                 + (f"; problems: {'; '.join(result.errors)}" if result.errors else "")
             )
+
+
+def watch_all(inboxes: list[Inbox]) -> None:
+    """Watch every inbox at once: one thread per mailbox, each waiting with IDLE."""
+    stop = threading.Event()
+    threads = [
+        threading.Thread(
+            target=imap.run_forever,
+            args=(inbox,),
+            kwargs={"stop": stop},
+            name=f"imap-inbox-{inbox.pk}",
+            daemon=True,
+        )
+        for inbox in inboxes
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        while any(thread.is_alive() for thread in threads):
+            for thread in threads:
+                thread.join(timeout=1)
+    except KeyboardInterrupt:
+        stop.set()
