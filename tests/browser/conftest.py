@@ -16,6 +16,7 @@ from django.conf import settings
 from django.test import Client
 
 from rapport.accounts.models import User
+from tests.availability import could_not_run
 
 # Playwright's sync API runs an event loop in this thread; Django would then refuse the
 # database calls the tests make between browser steps. The tests are single-threaded.
@@ -39,9 +40,7 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Chromium is not installed at {CHROMIUM}: CI must run the browser tests")
-        pytest.skip("Chromium not installed: browser tests could not run")
+        could_not_run(f"Chromium not installed at {CHROMIUM}: browser tests could not run")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ import pytest
 
 from rapport.accounts.models import Role, User
 from rapport.inboxes.models import Inbox, InboxKind
+from tests.availability import could_not_run
 from tests.factories import InboxFactory, UserFactory
 from tests.outbox.conftest import smtp_server  # noqa: F401 - the SMTP server fixture, reused
 
@@ -29,10 +29,7 @@ def shared_data(folder: str) -> Path:
     path = (SHARED_DATA / folder).resolve()
     if path.is_dir():
         return path
-    message = f"shared test data {path} is missing; these tests could not run"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    could_not_run(f"shared test data {path} is missing; these tests could not run")
 
 
 def mail(
@@ -80,12 +77,9 @@ def dovecot() -> Iterator[Any]:
     from tests.email.servers import Dovecot, dovecot_available
 
     if not dovecot_available():
-        message = (
+        could_not_run(
             "Dovecot is not installed (apt-get install -y dovecot-imapd); IMAP tests could not run"
         )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
     server = Dovecot()
     server.start()
     yield server

@@ -16,7 +16,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.availability import could_not_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,12 +29,8 @@ def free_port() -> int:
 
 def need(component: str, available: bool) -> None:
     """A missing server or browser: a failure on CI, a plain skip elsewhere."""
-    if available:
-        return
-    message = f"{component} is not available on this machine"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    if not available:
+        could_not_run(f"{component} is not available on this machine")
 
 
 def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
