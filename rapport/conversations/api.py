@@ -100,7 +100,6 @@ def list_messages(
 def reply(request: AuthedRequest, conversation_id: ObjectId, payload: ReplyIn) -> Status[Message]:
     """Queue a reply on the customer's channel; a light seat gets 403."""
     conversation = access_conversation(request.auth, conversation_id)
-    actions.check_may_change(request.auth, conversation, "reply to customers")
     message = actions.send_reply(
         conversation=conversation,
         author=request.auth,
@@ -146,6 +145,7 @@ def assign(
 ) -> Conversation:
     """Leave a field out to keep it, send null to clear it. The agent must be in the inbox."""
     conversation = access_conversation(request.auth, conversation_id)
+    # Checked before the assignee is looked up, so a light seat gets 403, not a 404.
     actions.check_may_change(request.auth, conversation, "assign conversations")
     given = payload.model_fields_set
     assignee = conversation.assignee
@@ -169,7 +169,6 @@ def change_status(
 ) -> Conversation:
     """Snoozing needs ``snoozed_until``, a time in the future with a time zone."""
     conversation = access_conversation(request.auth, conversation_id)
-    actions.check_may_change(request.auth, conversation, "change the status")
     return actions.change_status(
         conversation=conversation,
         actor=request.auth,
@@ -186,7 +185,6 @@ def change_status(
 def set_tags(request: AuthedRequest, conversation_id: ObjectId, payload: TagsIn) -> Conversation:
     """Tags are lower-cased; unknown ones are created."""
     conversation = access_conversation(request.auth, conversation_id)
-    actions.check_may_change(request.auth, conversation, "change tags")
     actions.set_tags(conversation=conversation, actor=request.auth, names=payload.tags)
     return conversation
 
@@ -200,7 +198,6 @@ def set_priority(
     request: AuthedRequest, conversation_id: ObjectId, payload: PriorityIn
 ) -> Conversation:
     conversation = access_conversation(request.auth, conversation_id)
-    actions.check_may_change(request.auth, conversation, "change the priority")
     return actions.set_priority(
         conversation=conversation, actor=request.auth, priority=payload.priority
     )

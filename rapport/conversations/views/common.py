@@ -16,10 +16,10 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils.cache import patch_vary_headers
 
 from rapport.accounts.models import User
+from rapport.conversations.actions import check_may_change as actions_check_may_change
 from rapport.conversations.models import Conversation
-from rapport.conversations.selectors import can_change
 from rapport.conversations.views.context import panel_context
-from rapport.core.errors import PermissionDenied, RapportError
+from rapport.core.errors import RapportError
 
 View = Callable[..., HttpResponseBase]
 
@@ -96,13 +96,11 @@ def agent_page(view: View) -> View:
 
 
 def check_may_change(user: User, conversation: Conversation) -> None:
-    """Assigning and changing status is for members of the inbox with a full seat."""
-    if not can_change(user, conversation):
-        raise PermissionDenied("only members of this inbox can change this conversation")
-    if not user.can_reply:
-        raise PermissionDenied(
-            "a light seat can add internal notes but cannot change conversations"
-        )
+    """Refuse before reading the form, so a light seat hears "not allowed", not "bad input".
+
+    The rule itself lives in the actions, which check it again when they run.
+    """
+    actions_check_may_change(user, conversation, "change this conversation")
 
 
 def done(request: HttpRequest, conversation: Conversation, note: str, **parts: Any) -> HttpResponse:
