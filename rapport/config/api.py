@@ -125,11 +125,13 @@ def mount_routers() -> None:
     from rapport.conversations.api import router as conversations_router
     from rapport.customers.api import router as customers_router
     from rapport.inboxes.api import router as inboxes_router
+    from rapport.replies.api import router as replies_router
 
     api.add_router("/v1/", accounts_router)
     api.add_router("/v1/", customers_router)
     api.add_router("/v1/", inboxes_router)
     api.add_router("/v1/", conversations_router)
+    api.add_router("/v1/", replies_router)
 
 
 mount_routers()

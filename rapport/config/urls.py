@@ -11,6 +11,7 @@ urlpatterns = [
     path("chat/", include("rapport.inboxes.adapters.chat.urls")),
     path("", include("rapport.accounts.urls")),
     path("", include("rapport.conversations.urls")),
+    path("", include("rapport.replies.urls")),
 ]
 
 handler400 = "rapport.core.views.bad_request"

@@ -306,6 +306,214 @@
     return { update: update, close: close, isOpen: isOpen };
   })();
 
+  /* ---------- canned replies ----------
+     The "Canned reply" button opens a searchable list; typing "/" at the start of a line
+     opens the same list and filters it by what follows ("/ref"). Choosing one asks the
+     server for its text filled in for this conversation and inserts it at the cursor as
+     plain text (the textarea's value, never HTML). */
+  var cannedMenu = (function () {
+    var LINE_START_SLASH = /(^|\n)\/([\w-]*)$/;
+    var cache = {};  // list URL → items, refreshed each time the button opens the list
+    // mode "search": opened by the button, typing goes to the list's search field;
+    // mode "slash": opened by "/", typing stays in the reply and filters the list.
+    var state = { form: null, mode: null, items: null, matches: [], index: 0, start: 0, end: 0, query: "" };
+
+    function el(name) { return state.form && $("[data-canned-" + name + "]", state.form); }
+    function textOf(form) { return $("textarea", form); }
+    function isOpen() { var menu = el("menu"); return !!menu && !menu.hidden && document.contains(menu); }
+    function listUrl(form) { var toggle = $("[data-canned-toggle]", form); return toggle && toggle.dataset.cannedUrl; }
+
+    function fetchJson(url) {
+      return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if (response.ok) return body;
+          var message = body.error && body.error.message;
+          throw new Error(message ? message.charAt(0).toUpperCase() + message.slice(1) : "Rapport answered " + response.status + ". Reload the page and try again.");
+        });
+      });
+    }
+    function load(form, fresh) {
+      var url = listUrl(form);
+      if (!fresh && cache[url]) return Promise.resolve(cache[url]);
+      return fetchJson(url).then(function (body) { cache[url] = body.items || []; return cache[url]; });
+    }
+
+    function find(query) {
+      var q = query.toLowerCase();
+      var starts = [], contains = [];
+      (state.items || []).forEach(function (reply) {
+        if (reply.shortcut.indexOf(q) === 0) starts.push(reply);
+        else if ((reply.title + " " + reply.shortcut + (state.mode === "search" ? " " + reply.preview : "")).toLowerCase().indexOf(q) !== -1) contains.push(reply);
+      });
+      return starts.concat(contains);
+    }
+    function note(options, message) {
+      var item = document.createElement("li");
+      item.className = "canned-none";
+      item.textContent = message;
+      options.appendChild(item);
+    }
+    function option(reply, i) {
+      var item = document.createElement("li");
+      item.id = "canned-option-" + reply.id;
+      item.setAttribute("role", "option");
+      item.setAttribute("aria-selected", i === state.index ? "true" : "false");
+      var head = document.createElement("div");
+      var shortcut = document.createElement("code");
+      shortcut.textContent = "/" + reply.shortcut;
+      var title = document.createElement("strong");
+      title.textContent = reply.title;
+      var scope = document.createElement("small");
+      scope.textContent = reply.inbox || "All inboxes";
+      head.append(shortcut, title, scope);
+      var preview = document.createElement("p");
+      preview.textContent = reply.preview;
+      item.append(head, preview);
+      item.addEventListener("mousedown", function (e) { e.preventDefault(); choose(i); });
+      return item;
+    }
+    function render() {
+      var options = el("options"), search = el("search");
+      options.textContent = "";
+      if (state.items === null) note(options, "Loading canned replies…");
+      else if (!state.items.length) note(options, "No canned replies yet. Admins and supervisors add them under Settings → Canned replies.");
+      else if (!state.matches.length) note(options, "No canned reply matches “" + state.query + "”.");
+      state.matches.forEach(function (reply, i) { options.appendChild(option(reply, i)); });
+      var active = state.matches[state.index];
+      if (search) search.setAttribute("aria-activedescendant", active ? "canned-option-" + active.id : "");
+      var chosen = $("[aria-selected=true]", options);
+      if (chosen) chosen.scrollIntoView({ block: "nearest" });
+    }
+    function filter(query) {
+      state.query = query;
+      state.matches = find(query);
+      state.index = 0;
+      // "/" followed by something that is no shortcut (or with no canned replies at all) is
+      // just text: get out of the way.
+      if (state.mode === "slash" && state.items && !state.matches.length) { close(); return; }
+      render();
+    }
+
+    function open(form, mode, start, end) {
+      if (isOpen() && state.form !== form) close();
+      state.form = form;
+      state.mode = mode;
+      state.start = start;
+      state.end = end;
+      state.items = cache[listUrl(form)] || null;
+      var menu = el("menu");
+      menu.hidden = false;
+      menu.classList.toggle("is-inline", mode === "slash");
+      $("[data-canned-toggle]", form).setAttribute("aria-expanded", "true");
+      var search = el("search");
+      if (mode === "search") { search.value = ""; search.focus(); }
+      filter(mode === "search" ? "" : state.query);
+      load(form, mode === "search").then(function (items) {
+        if (state.form !== form || !isOpen()) return;
+        state.items = items;
+        filter(state.query);
+        if (isOpen()) el("menu").scrollIntoView({ block: "nearest" });
+      }, function (error) { close(); flash(error.message, "error"); });
+    }
+    function close(refocus) {
+      var menu = el("menu");
+      if (menu) menu.hidden = true;
+      var toggle = state.form && $("[data-canned-toggle]", state.form);
+      if (toggle) toggle.setAttribute("aria-expanded", "false");
+      if (refocus && state.form) { var text = textOf(state.form); text.focus(); text.setSelectionRange(state.start, state.end); }
+      state.mode = null;
+      state.matches = [];
+    }
+
+    function choose(i) {
+      var reply = state.matches[i];
+      var form = state.form;
+      if (!reply || !form) return;
+      var text = textOf(form);
+      var start = state.start;
+      var end = state.mode === "slash" ? text.selectionStart : state.end;
+      var typed = text.value.slice(start, end);  // "/ref" in slash mode
+      close();
+      fetchJson(listUrl(form) + "/" + reply.id).then(function (body) {
+        if (!document.contains(text)) return;
+        if (text.value.slice(start, end) !== typed) { start = end = text.selectionStart; }
+        text.focus();
+        text.setRangeText(body.text, start, end, "end");
+        autosize(text);
+        if (body.unknown && body.unknown.length) {
+          flash("Check before sending: " + body.unknown.join(", ") + " was left as written.", "error");
+        }
+      }, function (error) { flash(error.message, "error"); });
+    }
+
+    function update(text) {
+      if (state.mode === "search") return;
+      var before = text.value.slice(0, text.selectionStart);
+      var match = LINE_START_SLASH.exec(before);
+      if (!match || text.selectionStart !== text.selectionEnd) { if (state.mode === "slash") close(); return; }
+      state.query = match[2].toLowerCase();
+      if (state.mode === "slash" && state.form === text.form) { filter(state.query); return; }
+      var start = before.length - match[2].length - 1;
+      open(text.form, "slash", start, start);
+    }
+
+    function onKey(e) {
+      if (!isOpen()) return;
+      var inSearch = e.target === el("search");
+      if (!inSearch && !(state.mode === "slash" && e.target === textOf(state.form))) return;
+      var count = state.matches.length;
+      if (e.key === "Escape") {
+        close(inSearch);
+      } else if ((e.key === "ArrowDown" || e.key === "ArrowUp") && count) {
+        state.index = (state.index + (e.key === "ArrowDown" ? 1 : count - 1)) % count;
+        render();
+      } else if (e.key === "Enter" || (e.key === "Tab" && !inSearch && count)) {
+        if (e.ctrlKey || e.metaKey) return;  // Ctrl+Enter still sends
+        if (count) choose(state.index);
+        else if (!inSearch) { close(); return; }  // nothing to insert: Enter is a new line
+      } else {
+        return;
+      }
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    }
+    document.addEventListener("keydown", onKey, true);
+    document.addEventListener("input", function (e) {
+      if (isOpen() && e.target === el("search")) filter(e.target.value.trim().replace(/^\//, ""));
+      else if (e.target.matches("[data-composer] textarea")) update(e.target);
+    });
+    document.addEventListener("click", function (e) {
+      var toggle = e.target.closest("[data-canned-toggle]");
+      if (toggle) {
+        var form = toggle.closest("[data-composer]");
+        if (isOpen() && state.form === form && state.mode === "search") { close(true); return; }
+        var text = textOf(form);
+        open(form, "search", text.selectionStart, text.selectionEnd);
+        return;
+      }
+      if (isOpen() && !e.target.closest("[data-canned-menu]")) close();
+    });
+    document.addEventListener("focusout", function (e) {
+      if (!isOpen()) return;
+      var menu = el("menu");
+      var leaving = state.mode === "slash" ? e.target === textOf(state.form) : menu.contains(e.target);
+      if (leaving && !(e.relatedTarget && menu.contains(e.relatedTarget))) {
+        setTimeout(function () { if (!menu.contains(document.activeElement)) close(); }, 150);
+      }
+    });
+    return { isOpen: isOpen, close: close };
+  })();
+
+  /* Settings → Canned replies: a placeholder chip inserts its tag at the cursor. */
+  document.addEventListener("click", function (e) {
+    var pick = e.target.closest("[data-placeholder]");
+    var text = pick && $("[data-canned-text]", pick.form || document);
+    if (!text) return;
+    text.focus();
+    text.setRangeText(pick.dataset.placeholder, text.selectionStart, text.selectionEnd, "end");
+    text.dispatchEvent(new Event("input", { bubbles: true }));  // refreshes the preview
+  });
+
   /* ---------- after htmx swaps ---------- */
   function fillTimezones(root) {
     $all("[data-tz-offset]", root).forEach(function (input) { input.value = String(new Date().getTimezoneOffset()); });

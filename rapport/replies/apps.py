@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class RepliesConfig(AppConfig):
+    """Canned replies: saved answers agents insert into the reply box, personalised."""
+
+    name = "rapport.replies"
+    label = "replies"

@@ -1,0 +1,1 @@
+"""Settings → Canned replies, and the reply box's canned-reply picker."""
