@@ -8,6 +8,7 @@ server.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -197,7 +198,8 @@ def test_visitor_and_agent_chat_live_across_a_reload_then_fall_back_to_email(bro
     wait_for_mail(stack.smtp, 1)
     mail = stack.smtp.mailbox.messages[-1]
     assert mail["To"] == "Vic Visitor <vic@mail.example>"
-    assert mail["Message-ID"].startswith(f"<rapport.{conversation_id}.")
+    # The e-mail channel's signed id (the server signs with its own secret key).
+    assert re.match(rf"<rapport\.\d+\.{conversation_id}\.\d+\.[0-9a-f]{{20}}@", mail["Message-ID"])
     assert mail["Reply-To"] == "help@shop.example"
     assert "Blue ones are back in stock!" in mail.get_content()
     assert agent_dialogs == []

@@ -16,6 +16,7 @@ from rapport.conversations.models import (
     DeliveryStatus,
     Message,
 )
+from rapport.inboxes.adapters.email.tokens import message_id_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,7 +53,13 @@ def test_reply_to_web_form_arrives_by_email_with_threading_headers(
     mail = smtp_server.mailbox.messages[0]
     assert mail["To"] == "Carol Customer <carol@mail.example>"
     assert mail["Subject"] == f"Re: Broken lamp [#{conversation.pk}]"
-    assert mail["Message-ID"] == f"<rapport.{conversation.pk}.{reply.pk}@rapport.localhost>"
+    signed = message_id_for(
+        inbox_id=webform_inbox.pk,
+        conversation_id=conversation.pk,
+        message_id=reply.pk,
+        domain="rapport.localhost",
+    )
+    assert mail["Message-ID"] == f"<{signed}>"
     assert "We'll send a new one today." in mail.get_content()
     assert smtp_server.mailbox.envelopes[0].rcpt_tos == ["carol@mail.example"]
     reply.refresh_from_db()

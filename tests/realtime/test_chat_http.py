@@ -16,6 +16,7 @@ from rapport.customers.models import Customer, Identity, IdentityKind
 from rapport.inboxes.adapters.chat import limits
 from rapport.inboxes.adapters.chat.config import chat_settings
 from rapport.inboxes.adapters.chat.tokens import user_hash
+from rapport.inboxes.adapters.email.tokens import message_id_for
 from rapport.realtime import presence
 from tests.factories import ConversationFactory, CustomerFactory, MessageFactory
 from tests.realtime.conftest import SECRET, post_text, start_visitor
@@ -41,6 +42,17 @@ def api(method: str, path: str, token: str = "", body: object = None, **extra: s
         **headers,
         **extra,
     )
+
+
+def signed_id(inbox, conversation_id: int, message_id: int) -> str:
+    """The e-mail channel's signed Message-ID, so the visitor's answer threads back."""
+    signed = message_id_for(
+        inbox_id=inbox.pk,
+        conversation_id=conversation_id,
+        message_id=message_id,
+        domain="rapport.localhost",
+    )
+    return f"<{signed}>"
 
 
 def history(token: str) -> list[dict]:
@@ -227,16 +239,13 @@ def test_reply_to_a_visitor_who_left_goes_by_email(chat_inbox, chat_agent, smtp_
 
     mails = smtp_server.mailbox.messages
     assert [m["To"] for m in mails] == ["Olly Offline <olly@mail.example>"] * 2
-    assert mails[0]["Message-ID"] == f"<rapport.{conversation_id}.{first.pk}@rapport.localhost>"
+    assert mails[0]["Message-ID"] == signed_id(chat_inbox, conversation_id, first.pk)
     assert mails[1]["In-Reply-To"] == mails[0]["Message-ID"]
     assert mails[0]["Reply-To"] == "support@shop.example"
     assert "Yes, we do!" in mails[0].get_content()
     second.refresh_from_db()
     assert second.delivery_status == DeliveryStatus.SENT
-    assert (
-        second.deliveries.get().external_id
-        == f"<rapport.{conversation_id}.{second.pk}@rapport.localhost>"
-    )
+    assert second.deliveries.get().external_id == signed_id(chat_inbox, conversation_id, second.pk)
 
 
 def test_reply_to_a_visitor_with_the_widget_open_is_not_emailed(

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from rapport.conversations.actions import receive_message, set_tags
 from rapport.conversations.attachments import MAX_FILES
-from rapport.conversations.models import Message
+from rapport.conversations.models import Conversation, Message
 from rapport.customers.models import IdentityKind
 from rapport.inboxes.adapters.email import quotes
 from rapport.inboxes.adapters.email.autoreply import maybe_acknowledge
@@ -52,7 +52,7 @@ def deliver_parsed(
     flags += skipped
     with transaction.atomic():
         received = receive_message(
-            inbox=inbox,
+            inbox=home_inbox(inbox, conversation),
             identity_kind=IdentityKind.EMAIL,
             address=parsed.from_address,
             customer_name=parsed.from_name,
@@ -74,6 +74,19 @@ def deliver_parsed(
         if conversation is None:
             maybe_acknowledge(message.conversation, config=config, inbound=details)
     return message, True
+
+
+def home_inbox(inbox: Inbox, conversation: Conversation | None) -> Inbox:
+    """The inbox the message is stored in: its conversation's, usually this e-mail inbox.
+
+    A customer's mailed answer to a chat or web-form reply continues that conversation
+    (``threads``), so it belongs to that inbox like the rest of the conversation: counted,
+    deduplicated (external ids are unique per inbox) and pushed there — to the agents of
+    that inbox and, for chat, to the visitor's open widget.
+    """
+    if conversation is None or conversation.inbox_id == inbox.pk:
+        return inbox
+    return conversation.inbox
 
 
 def external_id(parsed: ParsedEmail) -> str:
@@ -140,6 +153,12 @@ def _store_details(
 ) -> EmailDetails:
     return EmailDetails.objects.create(
         message=message,
+        # The message's own inbox, also for a chat or web-form conversation answered by
+        # mail: the column copies message.inbox_id. Were it the receiving e-mail inbox,
+        # threads._by_reference would attach later mail quoting this Message-ID to the chat
+        # conversation on its looser check (anyone copied), past the reply-address and
+        # customer checks of a cross-inbox token. Every mail we send into that conversation
+        # carries a signed token, which is how its answers are found.
         inbox_id_copy=message.inbox_id,
         message_id_header=parsed.message_id[:255],
         in_reply_to=(parsed.in_reply_to[0] if parsed.in_reply_to else "")[:255],

@@ -5,6 +5,10 @@ it was sent to); then a stored Message-ID of this inbox in In-Reply-To/Reference
 when the sender takes part in that conversation; then "[#123]" in the subject, only from
 that conversation's customer. Otherwise none: a new conversation opens. So a forged token
 or a guessed Message-ID never attaches mail to someone else's conversation.
+
+A token of another inbox counts only for the chat and web-form inboxes that send their
+replies by e-mail and ask for the answers at one of this inbox's addresses, and only from
+that conversation's customer: then the mail continues the chat or web-form conversation.
 """
 
 from __future__ import annotations
@@ -14,11 +18,16 @@ import re
 from rapport.conversations.models import Conversation
 from rapport.customers.models import Identity, IdentityKind
 from rapport.inboxes.adapters.email import tokens
+from rapport.inboxes.adapters.email.addresses import clean_address
+from rapport.inboxes.adapters.email.config import load_config
 from rapport.inboxes.adapters.email.models import EmailDetails
 from rapport.inboxes.adapters.email.parse import ParsedEmail
-from rapport.inboxes.models import Inbox
+from rapport.inboxes.adapters.replymail import reply_address
+from rapport.inboxes.models import Inbox, InboxKind
 
 _NUMBER = re.compile(r"\[#(\d{1,18})\]")
+# The channels whose replies leave by e-mail (``adapters.replymail``) and are answered by mail.
+REPLIED_BY_EMAIL = (InboxKind.CHAT, InboxKind.WEBFORM)
 
 
 def find_conversation(inbox: Inbox, parsed: ParsedEmail) -> tuple[Conversation | None, str]:
@@ -39,13 +48,50 @@ def _by_token(inbox: Inbox, parsed: ParsedEmail) -> Conversation | None:
     found = [tokens.read_message_id(mid) for mid in parsed.in_reply_to + parsed.references]
     found += [tokens.read_reply_address(address) for address in parsed.recipients]
     for token in found:
-        if token is not None and token.inbox_id == inbox.pk:
+        if token is None:
+            continue  # not ours, or a forged or altered signature
+        if token.inbox_id == inbox.pk:
             conversation = Conversation.objects.filter(
                 pk=token.conversation_id, inbox=inbox
             ).first()
-            if conversation is not None:
-                return conversation
+        else:
+            conversation = _answer_by_email(inbox, token, parsed.from_address)
+        if conversation is not None:
+            return conversation
     return None
+
+
+def _answer_by_email(inbox: Inbox, token: tokens.Token, sender: str) -> Conversation | None:
+    """The chat or web-form conversation a customer answered by e-mail into this inbox.
+
+    Those channels sign their e-mailed replies for their own inbox and ask for answers at
+    their reply address. Only when that address is one of this inbox's did the answer come
+    the way we sent it; and only the conversation's customer may continue it — a token
+    quoted in mail forwarded by someone else opens a new conversation instead.
+    """
+    conversation = (
+        Conversation.objects.filter(
+            pk=token.conversation_id, inbox_id=token.inbox_id, inbox__kind__in=REPLIED_BY_EMAIL
+        )
+        .select_related("inbox", "customer")
+        .first()
+    )
+    if conversation is None:
+        return None
+    if reply_address(conversation.inbox) not in load_config(inbox).addresses:
+        return None
+    return conversation if _is_addressee(conversation, sender) else None
+
+
+def _is_addressee(conversation: Conversation, sender: str) -> bool:
+    """The sender is where the replies went: the customer's e-mail or an e-mail identity.
+
+    A chat visitor's address is no identity (``chat.actions.set_contact``), so it is read
+    from the customer; a web-form customer has both.
+    """
+    if not sender:
+        return False
+    return clean_address(conversation.customer.email) == sender or is_customer(conversation, sender)
 
 
 def _by_reference(inbox: Inbox, parsed: ParsedEmail) -> Conversation | None:
