@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -89,8 +90,9 @@ def tree_rss_mib(pid: int) -> float:
 
 APPS = {
     "rapport": "rapport.config.asgi:application",
-    "serial": "bench.asgi_serial:application",
-    "wsgi": "bench.asgi_serial:wsgi_application",
+    # For comparison: HTTP through Django's own ASGI handler (Rapport's choice until
+    # 2026-11-23); see bench/asgi_django.py.
+    "django-asgi": "bench.asgi_django:application",
 }
 
 
@@ -195,6 +197,44 @@ async def _load(
     return latencies, errors
 
 
+class Watcher:
+    """An agent's browser with the inbox open: a websocket that receives every push."""
+
+    def __init__(self, port: int, cookie: str) -> None:
+        self.port, self.cookie, self.pushes = port, cookie, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._listen()), daemon=True)
+        self._ready = threading.Event()
+
+    def __enter__(self) -> Watcher:
+        self._thread.start()
+        if not self._ready.wait(30):
+            raise SystemExit("the agent's websocket did not connect")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    async def _listen(self) -> None:
+        from websockets.asyncio.client import connect
+
+        origin = f"http://127.0.0.1:{self.port}"
+        async with connect(
+            f"ws://127.0.0.1:{self.port}/ws/agent",
+            origin=origin,  # type: ignore[arg-type]
+            additional_headers={"Cookie": self.cookie},
+        ) as socket:
+            self._ready.set()
+            while not self._stop.is_set():
+                try:
+                    frame = json.loads(await asyncio.wait_for(socket.recv(), 0.5))
+                except TimeoutError:
+                    continue
+                if frame.get("type") == "message":
+                    self.pushes += 1
+
+
 def post(path: str, body: dict[str, object], token: str) -> bytes:
     data = json.dumps(body).encode()
     head = (
@@ -237,6 +277,32 @@ def run_load(
     return Run(label, len(requests), seconds, latencies, errors)
 
 
+def interleaved(
+    runs: list[tuple[str, list[bytes]]],
+    rounds: int,
+    port: int,
+    concurrency: int,
+    pid: int,
+    rss_peak: list[float],
+) -> list[Run]:
+    """Each run's requests in ``rounds`` slices, taking turns: A1 B1 A2 B2 …
+
+    On a shared, noisy machine the load of other work changes by the minute; taking turns
+    puts the same noise on both sides of the ratio.
+    """
+    totals = [Run(label, 0, 0.0, []) for label, _ in runs]
+    for index in range(rounds):
+        for total, (label, requests) in zip(totals, runs, strict=True):
+            part = requests[index::rounds]
+            run = run_load(label, port, part, concurrency, pid, rss_peak)
+            total.requests += run.requests
+            total.seconds += run.seconds
+            total.latencies += run.latencies
+            for status, n in run.errors.items():
+                total.errors[status] = total.errors.get(status, 0) + n
+    return totals
+
+
 # --- in-process: setup and statement counts --------------------------------------------
 
 
@@ -256,6 +322,27 @@ def set_up_inbox() -> tuple[int, str]:
     inbox.members.add(agent)
     _, token = create_token(user=agent, name="bench ingest")
     return inbox.pk, token
+
+
+def agent_session_cookie() -> str:
+    """A signed-in agent of the benchmark inbox, as the cookie their browser would send."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from rapport.accounts.models import User
+
+    agent = User.objects.get(email="integration@bench.rapport.test")
+    store = SessionStore()
+    store.update(
+        {
+            SESSION_KEY: str(agent.pk),
+            HASH_SESSION_KEY: agent.get_session_auth_hash(),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+        }
+    )
+    store.save()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 
 
 def count_statements(inbox_id: int, token: str) -> dict[str, list[str]]:
@@ -299,7 +386,11 @@ def main(argv: list[str] | None = None) -> int:
         "--app",
         choices=sorted(APPS),
         default="rapport",
-        help="serial, wsgi: experiments in bench/asgi_serial.py (uvicorn only)",
+        help="django-asgi: HTTP through Django's ASGI handler, for comparison (uvicorn only)",
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="turns taken with the baseline")
+    parser.add_argument(
+        "--no-agent", action="store_true", help="no agent's browser connected (no pushes)"
     )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="print the SQL of each pass")
@@ -314,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
 
     inbox_id, token = set_up_inbox()
     statements = count_statements(inbox_id, token)
+    cookie = agent_session_cookie()
     if args.verbose:
         for label, sql in statements.items():
             print(f"-- {label}: {len(sql)} statements\n" + "\n".join(f"   {s[:200]}" for s in sql))
@@ -336,22 +428,21 @@ def main(argv: list[str] | None = None) -> int:
         )
         peak: list[float] = []
         bodies = message_bodies(count, customers, "load")
-        inbound = run_load(
-            "API channel: POST /api/v1/inboxes/{id}/messages",
-            port,
-            [post(path, b, token) for b in bodies],
-            args.concurrency,
-            server.pid,
-            peak,
-        )
-        base = run_load(
-            "baseline: POST /bench/baseline (one ORM insert)",
-            port,
-            [post("/bench/baseline", b, token) for b in bodies],
-            args.concurrency,
-            server.pid,
-            peak,
-        )
+        runs = [
+            (
+                "API channel: POST /api/v1/inboxes/{id}/messages",
+                [post(path, b, token) for b in bodies],
+            ),
+            (
+                "baseline: POST /bench/baseline (one ORM insert)",
+                [post("/bench/baseline", b, token) for b in bodies],
+            ),
+        ]
+        with contextlib.ExitStack() as stack:
+            watcher = None if args.no_agent else stack.enter_context(Watcher(port, cookie))
+            inbound, base = interleaved(runs, args.rounds, port, args.concurrency, server.pid, peak)
+            time.sleep(1)  # the last pushes
+            pushed = watcher.pushes if watcher else 0
         after = tree_rss_mib(server.pid)
     finally:
         server.terminate()
@@ -383,9 +474,17 @@ def main(argv: list[str] | None = None) -> int:
         for label, sql in statements.items()
     ]
     body = (
-        f"{target.engine}; {server_label}; {args.concurrency} concurrent keep-alive clients; "
+        f"{target.engine}; {server_label}; WEB_THREADS={os.environ.get('WEB_THREADS', '8')}; "
+        f"{args.concurrency} concurrent keep-alive clients; "
         f"{count:,} messages from {customers:,} customers ({(count - customers) / count:.0%} "
-        "continue a conversation); DB_CONN_MAX_AGE="
+        "continue a conversation), taking turns with the baseline in "
+        f"{args.rounds} rounds; "
+        + (
+            "no agent connected"
+            if args.no_agent
+            else f"one agent's browser connected to the inbox received {pushed:,} pushes"
+        )
+        + "; DB_CONN_MAX_AGE="
         + os.environ.get("DB_CONN_MAX_AGE", "600")
         + ".\n\n"
         + markdown_table(["endpoint", "requests", "errors", "req/s", "p50 ms", "p99 ms"], rows)

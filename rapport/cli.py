@@ -124,8 +124,11 @@ def serve(options: argparse.Namespace) -> int:
     """One machine: migrate, make sure there is an admin, then web server plus worker."""
     url = public_url(options.host, options.port)
     if not port_is_free(options.host, options.port):
-        print(f"rapport serve: port {options.port} on {options.host} is in use; "
-              "choose another with --port", file=sys.stderr)
+        print(
+            f"rapport serve: port {options.port} on {options.host} is in use; "
+            "choose another with --port",
+            file=sys.stderr,
+        )
         return 1
     # Links in e-mails point here unless the operator configured a public address.
     os.environ.setdefault("SITE_URL", url)
@@ -152,8 +155,11 @@ def web(options: argparse.Namespace) -> int:
     setup_django()
     pending = unapplied_migrations()
     if pending:
-        print(f"rapport web: {len(pending)} database migrations are not applied; "
-              "run `rapport migrate` first", file=sys.stderr)
+        print(
+            f"rapport web: {len(pending)} database migrations are not applied; "
+            "run `rapport migrate` first",
+            file=sys.stderr,
+        )
         return 1
     warn_about_lone_processes(options.workers)
     run_web_server(options.host, options.port, workers=options.workers)
@@ -166,8 +172,11 @@ def warn_about_lone_processes(workers: int) -> None:
 
     if workers > 1 and not settings.REDIS_URL:
         # The in-memory channel layer lives in one process: others would not hear its events.
-        print("rapport web: without REDIS_URL, live updates reach only the agents connected "
-              "to the same process; set REDIS_URL when running several", file=sys.stderr)
+        print(
+            "rapport web: without REDIS_URL, live updates reach only the agents connected "
+            "to the same process; set REDIS_URL when running several",
+            file=sys.stderr,
+        )
 
 
 def run_web_server(host: str, port: int, workers: int = 1) -> None:
@@ -237,8 +246,11 @@ def worker(options: argparse.Namespace) -> int:
     from huey.contrib.djhuey import HUEY
 
     if HUEY.immediate:
-        print("rapport worker: RAPPORT_JOBS_IMMEDIATE is on, so jobs run inside the web "
-              "requests and a worker has nothing to do", file=sys.stderr)
+        print(
+            "rapport worker: RAPPORT_JOBS_IMMEDIATE is on, so jobs run inside the web "
+            "requests and a worker has nothing to do",
+            file=sys.stderr,
+        )
         return 1
 
     # run_huey gives the "huey" logger its own handler; without this, Django's root
@@ -318,18 +330,31 @@ def print_welcome(
     rule = "─" * 64
     lines = ["", rule, f"  Rapport is starting on {url}/", ""]
     if login:
-        lines += ["  Your admin login (shown once, keep it):",
-                  f"    e-mail:    {login[0]}", f"    password:  {login[1]}", ""]
+        lines += [
+            "  Your admin login (shown once, keep it):",
+            f"    e-mail:    {login[0]}",
+            f"    password:  {login[1]}",
+            "",
+        ]
     else:
-        lines += ["  Sign in with your admin account. Lost the password?",
-                  f"  rapport createadmin --email {ADMIN_EMAIL} sets a new one.", ""]
+        lines += [
+            "  Sign in with your admin account. Lost the password?",
+            f"  rapport createadmin --email {ADMIN_EMAIL} sets a new one.",
+            "",
+        ]
     if demo:
-        lines += [f"  Demo shop loaded: {demo.conversations:,} conversations, "
-                  f"{demo.customers} customers, {demo.agents} staff ({demo.seconds:.1f} s).",
-                  f"  Demo staff sign in as e.g. maya@rapport.localhost / {DEMO_PASSWORD}", ""]
+        lines += [
+            f"  Demo shop loaded: {demo.conversations:,} conversations, "
+            f"{demo.customers} customers, {demo.agents} staff ({demo.seconds:.1f} s).",
+            f"  Demo staff sign in as e.g. maya@rapport.localhost / {DEMO_PASSWORD}",
+            "",
+        ]
     if mail.failed:
-        lines += ["  E-mail: no mail server answers, so replies to web-form customers will",
-                  "  wait and then fail. Set EMAIL_HOST and EMAIL_PORT (see the README).", ""]
+        lines += [
+            "  E-mail: no mail server answers, so replies to web-form customers will",
+            "  wait and then fail. Set EMAIL_HOST and EMAIL_PORT (see the README).",
+            "",
+        ]
     lines += ["  Press Ctrl+C to stop.", rule, ""]
     print("\n".join(lines), flush=True)
 
@@ -355,9 +380,7 @@ def createadmin(options: argparse.Namespace) -> int:
         print(f"rapport createadmin: {' '.join(error.messages)}", file=sys.stderr)
         return 1
     password = options.password or new_password()
-    user, created = save_admin(
-        options.email, options.name, password, via="rapport createadmin"
-    )
+    user, created = save_admin(options.email, options.name, password, via="rapport createadmin")
     print(f"{'Created' if created else 'Updated'} admin {user.email}")
     if not options.password:
         print(f"Password: {password}")
@@ -387,11 +410,15 @@ def demo(options: argparse.Namespace) -> int:
     except RapportError as error:
         print(f"rapport demo: {error.message}", file=sys.stderr)
         return 1
-    print(f"Loaded {summary.inboxes} inboxes, {summary.agents} staff in {summary.teams} teams, "
-          f"{summary.customers} customers, {summary.conversations:,} conversations and "
-          f"{summary.messages:,} messages in {summary.seconds:.1f} s.")
-    print(f"Demo staff sign in with the password {DEMO_PASSWORD!r}, e.g. owen@rapport.localhost "
-          "(admin), priya@ (supervisor), maya@ (agent), ines@ (light seat).")
+    print(
+        f"Loaded {summary.inboxes} inboxes, {summary.agents} staff in {summary.teams} teams, "
+        f"{summary.customers} customers, {summary.conversations:,} conversations and "
+        f"{summary.messages:,} messages in {summary.seconds:.1f} s."
+    )
+    print(
+        f"Demo staff sign in with the password {DEMO_PASSWORD!r}, e.g. owen@rapport.localhost "
+        "(admin), priya@ (supervisor), maya@ (agent), ines@ (light seat)."
+    )
     return 0
 
 
@@ -448,17 +475,25 @@ def no_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 COMMANDS: dict[str, tuple[Handler, str, Callable[[argparse.ArgumentParser], None]]] = {
-    "serve": (serve, "run everything on this machine: migrate, web server and worker",
-              add_serve_arguments),
+    "serve": (
+        serve,
+        "run everything on this machine: migrate, web server and worker",
+        add_serve_arguments,
+    ),
     "web": (web, "run only the web server (scale-out)", add_web_arguments),
     "worker": (worker, "run only the job worker (scale-out)", add_worker_arguments),
     "demo": (demo, "load the demo shop's data", add_demo_arguments),
-    "createadmin": (createadmin, "create an admin or reset an admin's password",
-                    add_createadmin_arguments),
-    "check": (check, "check configuration and connections (database, Redis, jobs, SMTP)",
-              no_arguments),
-    "recount": (recount, "rebuild the conversation counts behind the tab badges",
-                no_arguments),
+    "createadmin": (
+        createadmin,
+        "create an admin or reset an admin's password",
+        add_createadmin_arguments,
+    ),
+    "check": (
+        check,
+        "check configuration and connections (database, Redis, jobs, SMTP)",
+        no_arguments,
+    ),
+    "recount": (recount, "rebuild the conversation counts behind the tab badges", no_arguments),
     "smtp": (smtp, "receive e-mail over SMTP into the e-mail inboxes", add_smtp_arguments),
 }
 

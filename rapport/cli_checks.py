@@ -86,8 +86,11 @@ def check_redis() -> CheckResult:
     try:
         import redis
     except ImportError:
-        return CheckResult("redis", "fail", "REDIS_URL is set but the redis package is "
-                           "missing: pip install 'rapport[redis]'")
+        return CheckResult(
+            "redis",
+            "fail",
+            "REDIS_URL is set but the redis package is missing: pip install 'rapport[redis]'",
+        )
     client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=CONNECT_TIMEOUT)
     try:
         client.ping()

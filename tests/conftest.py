@@ -4,8 +4,15 @@ import pytest
 from django.test import Client
 
 from rapport.accounts.models import Role, User
+from rapport.accounts.tokens import forget_verified_tokens
 from rapport.inboxes.models import Inbox, InboxKind
 from tests.factories import InboxFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def no_remembered_tokens() -> None:
+    """Tokens verified in one test must not be remembered into the next one's database."""
+    forget_verified_tokens()
 
 
 @pytest.fixture

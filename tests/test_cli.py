@@ -173,7 +173,10 @@ def test_demo_command_loads_the_promised_data_once(db: None, capsys: Any) -> Non
     assert Conversation.objects.count() == 2000
     roles = User.objects.values("role").annotate(n=Count("id"))
     assert {row["role"]: row["n"] for row in roles} == {
-        Role.ADMIN: 1, Role.SUPERVISOR: 1, Role.AGENT: 7, Role.LIGHT: 1,
+        Role.ADMIN: 1,
+        Role.SUPERVISOR: 1,
+        Role.AGENT: 7,
+        Role.LIGHT: 1,
     }
     assert all(user.check_password(DEMO_PASSWORD) for user in User.objects.all()[:2])
 
@@ -205,9 +208,11 @@ def test_demo_timestamps_agree_with_the_messages(db: None) -> None:
     load_demo(now=NOW)
 
     assert not Message.objects.filter(created_at__gt=NOW).exists()
-    assert not Conversation.objects.exclude(status=Status.OPEN).filter(
-        waiting_since__isnull=False
-    ).exists()
+    assert (
+        not Conversation.objects.exclude(status=Status.OPEN)
+        .filter(waiting_since__isnull=False)
+        .exists()
+    )
     assert Conversation.objects.filter(status=Status.OPEN, waiting_since__isnull=False).exists()
     spans = Conversation.objects.annotate(
         first=Min("messages__created_at"), last=Max("messages__created_at")
@@ -218,9 +223,11 @@ def test_demo_timestamps_agree_with_the_messages(db: None) -> None:
         if conversation.status == Status.RESOLVED:
             assert conversation.resolved_at is not None
             assert conversation.resolved_at >= conversation.last
-        first_reply = conversation.messages.filter(direction=Direction.OUTBOUND).order_by(
-            "created_at"
-        ).first()
+        first_reply = (
+            conversation.messages.filter(direction=Direction.OUTBOUND)
+            .order_by("created_at")
+            .first()
+        )
         assert conversation.first_response_at == (first_reply.created_at if first_reply else None)
         if conversation.status == Status.SNOOZED:
             assert conversation.snoozed_until is not None
@@ -243,9 +250,11 @@ def test_demo_has_threads_notes_mentions_and_identities(db: None) -> None:
     assert max(row["n"] for row in pairs) == 1
     phones = Identity.objects.filter(kind=IdentityKind.PHONE).values_list("address", flat=True)
     assert len(phones) > 30
-    assert all(phonenumbers.format_number(
-        phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.E164
-    ) == phone for phone in phones)
+    assert all(
+        phonenumbers.format_number(phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.E164)
+        == phone
+        for phone in phones
+    )
     assert Identity.objects.filter(kind=IdentityKind.API).exists()
     assert not Message.objects.filter(inbox__kind="api", direction="in", external_id="").exists()
 
@@ -344,7 +353,11 @@ def create_token(env: dict[str, str], email: str) -> str:
         f"print(create_token(user=User.objects.get(email='{email}'), name='test')[1])"
     )
     done = subprocess.run(  # noqa: S603 -- our own console script
-        [str(RAPPORT), "shell", "-c", code], env=env, capture_output=True, text=True, timeout=60,
+        [str(RAPPORT), "shell", "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
         check=True,
     )
     return done.stdout.strip().splitlines()[-1]
@@ -357,8 +370,12 @@ def log_in(client: httpx.Client, email: str, password: str) -> httpx.Response:
     assert token is not None
     return client.post(
         "/login",
-        data={"csrfmiddlewaretoken": token.group(1), "username": email, "email": email,
-              "password": password},
+        data={
+            "csrfmiddlewaretoken": token.group(1),
+            "username": email,
+            "email": email,
+            "password": password,
+        },
         headers={"Referer": f"{client.base_url}/login"},
     )
 
@@ -413,7 +430,11 @@ def test_serve_with_demo_starts_prints_a_working_login_and_stops_on_ctrl_c(
     base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(  # noqa: S603 -- our own console script
         [str(RAPPORT), "serve", "--demo", "--port", str(port)],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     output = Output(process)
     try:

@@ -11,8 +11,12 @@ from rapport.conversations.selectors import ConversationFilter, list_conversatio
 @pytest.mark.django_db(transaction=True)
 def test_receive_then_reply_sends_email(webform_inbox, agent):
     received = actions.receive_message(
-        inbox=webform_inbox, identity_kind="email", address="carol@mail.example",
-        customer_name="Carol", subject="Where is my order?", text="It has been a week.",
+        inbox=webform_inbox,
+        identity_kind="email",
+        address="carol@mail.example",
+        customer_name="Carol",
+        subject="Where is my order?",
+        text="It has been a week.",
     )
     conversation = received.message.conversation
     assert tab_counts(agent) == {"open": 1, "mine": 0, "unassigned": 1}

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rapport.customers",
     "rapport.inboxes",
     "rapport.conversations",
+    "rapport.replies",
     "rapport.inboxes.adapters.webform",
     "rapport.inboxes.adapters.api",
     "rapport.inboxes.adapters.chat",
@@ -84,21 +85,22 @@ TEMPLATES = [
 def _database() -> dict[str, object]:
     default_sqlite = f"sqlite:///{DATA_DIR / 'rapport.sqlite3'}"
     url = env_str("DATABASE_URL", default_sqlite)
-    # Under ASGI every request runs its database work in a new thread, so a "persistent"
-    # connection is never reused and, on PostgreSQL, piles up until the server refuses
-    # clients (Django ticket #33497). Hence no persistent connections by default; on
-    # PostgreSQL, DB_POOL_SIZE turns on psycopg's connection pool instead.
+    # HTTP requests run in a fixed pool of WEB_THREADS threads (config/asgi.py), so each
+    # thread keeps its connection for DB_CONN_MAX_AGE seconds instead of opening one per
+    # request. On PostgreSQL, DB_POOL_SIZE turns on psycopg's connection pool instead.
     config: dict[str, object] = dict(
-        dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+        dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
     )
     config["CONN_HEALTH_CHECKS"] = True
     pool_size = env_int("DB_POOL_SIZE", 0)
     if pool_size and config["ENGINE"] == "django.db.backends.postgresql":
         config["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django must not
         config["OPTIONS"] = {"pool": {"min_size": 1, "max_size": pool_size, "timeout": 30}}
-    if config["ENGINE"] == "django.db.backends.sqlite3":
+    if config["ENGINE"] in ("django.db.backends.sqlite3", "rapport.core.sqlite"):
         # WAL lets readers run while one writer writes; IMMEDIATE takes the write lock at
-        # BEGIN so two writers queue on the busy timeout instead of failing mid-transaction.
+        # BEGIN so two writers queue on the busy timeout instead of failing mid-transaction;
+        # threads of one process queue on a lock instead (rapport/core/sqlite/base.py).
+        config["ENGINE"] = "rapport.core.sqlite"
         config["OPTIONS"] = {
             "timeout": 30,
             "transaction_mode": "IMMEDIATE",
@@ -115,6 +117,9 @@ DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+# Threads of one web process that run Django's (synchronous) views; each holds a database
+# connection. Websockets do not take one: they wait on the event loop.
+WEB_THREADS = env_int("WEB_THREADS", 8)
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -14,5 +14,5 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.locme
 
 # A file rather than SQLite's shared-cache memory database: tests that post from several
 # threads at once need SQLite's real locking (WAL and the busy timeout), as in production.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if "sqlite" in str(DATABASES["default"]["ENGINE"]):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rapport.core.events import Event
+
+if TYPE_CHECKING:
+    from rapport.conversations.models import Message
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,10 @@ class MessageReceived(Event):
     message_id: int
     conversation_id: int
     inbox_id: int
+    # The stored message as the action holds it (with its conversation, inbox and
+    # customer), so a subscriber in this process need not read it back: that read was
+    # most of the cost of a message on the API channel with an agent watching.
+    message: Message | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -322,8 +322,17 @@ def create_tags(plans: list[PlannedConversation], conversations: list[Conversati
 
 # Children before parents: conversations protect their inbox and customer from deletion.
 RESET_ORDER: tuple[type[Model], ...] = (
-    Delivery, Mention, Message, Conversation, ConversationCount, Tag,
-    Identity, Customer, Company, Inbox, Team,
+    Delivery,
+    Mention,
+    Message,
+    Conversation,
+    ConversationCount,
+    Tag,
+    Identity,
+    Customer,
+    Company,
+    Inbox,
+    Team,
 )
 
 

@@ -194,9 +194,7 @@ def shape(
         add_notes(rng, plan, agent)
     threads.finish(rng, plan, now)
     plan.subject = threads.fill(rng.choice(plan.topic.subjects), plan.context)
-    plan.failed_send = (
-        plan.status == "pending" and plan.inbox != SHOP_API and rng.random() < 0.05
-    )
+    plan.failed_send = plan.status == "pending" and plan.inbox != SHOP_API and rng.random() < 0.05
     plan.priority = priority_for(rng, plan.topic)
     plan.tags = tags_for(rng, plan, customer)
 

@@ -78,16 +78,27 @@ def shape_for(rng: random.Random, status: str) -> list[str]:
     """The sequence of steps a conversation with this outcome went through."""
     if status == "open":
         return rng.choice(
-            [["in"], ["in"], ["in", "chase"], ["in", "out", "in2"], ["in", "out", "in2"],
-             ["in", "hold"]]
+            [
+                ["in"],
+                ["in"],
+                ["in", "chase"],
+                ["in", "out", "in2"],
+                ["in", "out", "in2"],
+                ["in", "hold"],
+            ]
         )
     if status == "pending":
         return rng.choice([["in", "out"], ["in", "out", "in2", "out2"]])
     if status == "snoozed":
         return ["in", "hold"]
     return rng.choice(
-        [["in", "out", "thanks"], ["in", "out"], ["in", "out", "in2", "out2", "thanks"],
-         ["in", "out", "in2", "out2"], ["in", "chase", "out", "thanks"]]
+        [
+            ["in", "out", "thanks"],
+            ["in", "out"],
+            ["in", "out", "in2", "out2", "thanks"],
+            ["in", "out", "in2", "out2"],
+            ["in", "chase", "out", "thanks"],
+        ]
     )
 
 

@@ -2,9 +2,13 @@
 
 The in-memory layer keeps asyncio queues that belong to the server's event loop; putting
 into them from another thread's loop would not wake the consumer. So when the server's
-loop is known (a websocket consumer records it on connect) sync code hands the send to
-that loop; otherwise (a separate worker process, which only makes sense with Redis) it
-runs its own loop through ``async_to_sync``.
+loop is known (the ASGI entry point records it) sync code hands its sends to that loop;
+otherwise (a separate worker process, which only makes sense with Redis) it runs its own
+loop through ``async_to_sync``.
+
+Handing over does not wait: a request thread must not stall on websocket fan-out (it did,
+~1 ms per message, in the ingest benchmark). One task on the server loop sends the pushes
+in the order they were handed over, so a client never sees message 2 before message 1.
 """
 
 from __future__ import annotations
@@ -14,22 +18,46 @@ import logging
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 logger = logging.getLogger(__name__)
 
 HANDLER = "rapport.push"  # the consumers' ``rapport_push`` method receives every push
-SEND_TIMEOUT = 5.0
-
-_server_loop: asyncio.AbstractEventLoop | None = None
 
 Payload = dict[str, Any]
+Push = tuple[list[str], Payload]
+
+_server_loop: asyncio.AbstractEventLoop | None = None
+_pending: asyncio.Queue[list[Push]] | None = None  # lives on _server_loop
+_sender: asyncio.Task[None] | None = None  # kept referenced: asyncio holds tasks weakly
 
 
 def remember_loop() -> None:
-    """Called from the server's event loop by every consumer that connects."""
-    global _server_loop
-    _server_loop = asyncio.get_running_loop()
+    """Called from the server's event loop (the ASGI entry point, for every connection)."""
+    global _server_loop, _pending, _sender
+    loop = asyncio.get_running_loop()
+    if loop is _server_loop:
+        return
+    _server_loop = loop
+    _pending = asyncio.Queue()
+    _sender = loop.create_task(_send_in_order(_pending))
+
+
+def forget_loop() -> None:
+    """Tests run each case in a new loop; the next one must not hand over to a closed one."""
+    global _server_loop, _pending, _sender
+    if _sender is not None and _server_loop is not None and not _server_loop.is_closed():
+        _server_loop.call_soon_threadsafe(_sender.cancel)
+    _server_loop = _pending = _sender = None
+
+
+async def _send_in_order(pending: asyncio.Queue[list[Push]]) -> None:
+    while True:
+        pushes = await pending.get()
+        try:
+            await _send_all(pushes)
+        except Exception:  # a broken layer must not stop the pushes that follow
+            logger.exception("could not push to %s", [groups for groups, _ in pushes])
 
 
 def envelope(data: Payload, exclude: str = "") -> Payload:
@@ -46,11 +74,23 @@ async def asend(groups: list[str], data: Payload, exclude: str = "") -> None:
     await asyncio.gather(*(layer.group_send(group, message) for group in groups))
 
 
-Push = tuple[list[str], Payload]
-
-
 async def _send_all(pushes: list[Push]) -> None:
     await asyncio.gather(*(asend(groups, data) for groups, data in pushes))
+
+
+def may_have_listeners(groups: list[str]) -> bool:
+    """False only when certain that no socket is in any of ``groups``.
+
+    Certain only for the in-memory layer, whose groups are all in this process: then a
+    subscriber need not even build a payload nobody receives. Redis could answer only
+    with a round trip, which costs what the send costs.
+    """
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    if isinstance(layer, InMemoryChannelLayer):
+        return any(layer.groups.get(group) for group in groups)
+    return True
 
 
 def send(groups: list[str], data: Payload) -> None:
@@ -59,15 +99,12 @@ def send(groups: list[str], data: Payload) -> None:
 
 
 def send_each(pushes: list[Push]) -> None:
-    """Several sends in one hop to the event loop (each hop costs a thread switch)."""
+    """Hand sends to the server loop without waiting; elsewhere send them right here."""
     pushes = [(groups, data) for groups, data in pushes if groups]
     if not pushes:
         return
-    loop = _server_loop
-    if loop is not None and loop.is_running() and not loop.is_closed():
-        # Wait for the loop to take the sends: a send cut off when a loop closes can leave
-        # the Redis layer's connection lock held. The loop is free while a sync request
-        # runs in its thread, so this is quick.
-        asyncio.run_coroutine_threadsafe(_send_all(pushes), loop).result(timeout=SEND_TIMEOUT)
+    loop, pending = _server_loop, _pending
+    if loop is not None and pending is not None and loop.is_running() and not loop.is_closed():
+        loop.call_soon_threadsafe(pending.put_nowait, pushes)
     else:
         async_to_sync(_send_all)(pushes)

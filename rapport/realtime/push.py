@@ -45,7 +45,9 @@ def _is_chat(conversation: Conversation) -> bool:
 
 def message_received(event: MessageReceived) -> None:
     """A customer wrote: agents of the inbox, and the visitor's other open widgets."""
-    message = _message(event.message_id)
+    if not layer.may_have_listeners([groups.inbox(event.inbox_id), groups.widgets(event.inbox_id)]):
+        return  # nobody connected: skip building a payload (the ingest hot path)
+    message = event.message or _message(event.message_id)
     pushes = [([groups.inbox(event.inbox_id)], message_payload(message))]
     if _is_chat(message.conversation):
         pushes.append((visitor_groups(message.conversation), visitor_message(message)))
@@ -67,6 +69,8 @@ def note_added(event: NoteAdded) -> None:
 
 
 def conversation_created(event: ConversationCreated) -> None:
+    if not layer.may_have_listeners([groups.inbox(event.inbox_id)]):
+        return
     conversation = _conversation(event.conversation_id)
     layer.send([groups.inbox(event.inbox_id)], conversation_payload(conversation, "created"))
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
+from rapport.accounts import tokens
+from rapport.accounts.models import ApiToken
 from rapport.accounts.tokens import create_token, revoke_token
 from rapport.conversations.models import Message
 from rapport.customers.models import Customer
@@ -59,6 +63,39 @@ def test_the_token_of_a_deactivated_agent_is_401(agent):
     api = Api(agent)
     agent.is_active = False
     agent.save()
+
+    assert api.get("/agents/me").status_code == 401
+
+
+def test_deactivating_an_agent_stops_a_token_verified_a_moment_ago(agent):
+    api = Api(agent)
+    assert api.get("/agents/me").status_code == 200  # now remembered for a few seconds
+
+    agent.is_active = False
+    agent.save()
+
+    assert api.get("/agents/me").status_code == 401
+
+
+def test_a_new_role_counts_at_once_for_a_remembered_token(agent, monkeypatch):
+    api = Api(agent)
+    assert api.get("/agents/me").json()["role"] == "agent"
+
+    agent.role = "light"
+    agent.save()
+
+    assert api.get("/agents/me").json()["role"] == "light"
+
+
+def test_a_remembered_token_is_looked_up_again_after_a_few_seconds(agent, monkeypatch):
+    """Another process may have revoked it (this one was not told): it notices soon."""
+    api = Api(agent)
+    assert api.get("/agents/me").status_code == 200
+    ApiToken.objects.filter(pk=api.token.pk).update(revoked_at=timezone.now())  # no signal
+    assert api.get("/agents/me").status_code == 200  # still remembered
+
+    later = time.monotonic() + tokens.VERIFIED_FOR + 1
+    monkeypatch.setattr(tokens.time, "monotonic", lambda: later)
 
     assert api.get("/agents/me").status_code == 401
 

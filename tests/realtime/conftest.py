@@ -37,7 +37,7 @@ def clean_layer_and_cache() -> Iterator[None]:
     # Each test runs its sockets in a new event loop; a layer instance (and the loop the
     # pushes were handed to) from an earlier test may hold asyncio locks of a closed loop.
     channel_layers.backends.clear()
-    realtime_layer._server_loop = None
+    realtime_layer.forget_loop()
     # Sockets do their database work in pool threads; persistent connections there would
     # outlive the test and keep PostgreSQL from dropping the test database.
     database = connections.settings["default"]
@@ -46,7 +46,7 @@ def clean_layer_and_cache() -> Iterator[None]:
     database["CONN_MAX_AGE"] = kept
     cache.clear()
     channel_layers.backends.clear()
-    realtime_layer._server_loop = None
+    realtime_layer.forget_loop()
 
 
 @pytest.fixture

@@ -8,9 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from rapport.conversations import counts
@@ -175,6 +174,7 @@ def _add_inbound_message(
             message_id=message.pk,
             conversation_id=conversation.pk,
             inbox_id=conversation.inbox_id,
+            message=message,
         )
     )
     return message
@@ -210,17 +210,29 @@ def _touch_if_still_open(
     """
     if conversation.inbox_id != inbox.pk or conversation.status != Status.OPEN:
         return False
-    updated = Conversation.objects.filter(pk=conversation.pk, status=Status.OPEN).update(
-        last_activity_at=now,
-        last_customer_message_at=now,
-        preview=preview,
-        waiting_since=Coalesce(F("waiting_since"), Value(now)),
-    )
+    updated = _update_if_open(conversation.pk, preview, now)
     if updated:
         conversation.last_activity_at = conversation.last_customer_message_at = now
         conversation.preview = preview
         conversation.waiting_since = conversation.waiting_since or now
     return bool(updated)
+
+
+def _update_if_open(conversation_id: int, preview: str, now: datetime) -> bool:
+    """The UPDATE of ``_touch_if_still_open``, written out: every API-channel and chat
+    message runs it, and compiling it through the ORM (``F``, ``Coalesce``) took longer
+    than the database took to run it."""
+    connection = connections[router.db_for_write(Conversation)]
+    quote = connection.ops.quote_name
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(  # only the table name is formatted in; every value is a parameter
+            f"UPDATE {quote(Conversation._meta.db_table)} SET last_activity_at = %s,"  # noqa: S608
+            " last_customer_message_at = %s, preview = %s,"
+            " waiting_since = COALESCE(waiting_since, %s) WHERE id = %s AND status = %s",
+            [at, at, preview, at, conversation_id, Status.OPEN.value],
+        )
+        return bool(cursor.rowcount)
 
 
 def _note_customer_activity(conversation: Conversation, preview: str, now: datetime) -> None:
