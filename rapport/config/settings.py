@@ -119,7 +119,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 # Threads of one web process that run Django's (synchronous) views; each holds a database
 # connection. Websockets do not take one: they wait on the event loop.
-WEB_THREADS = env_int("WEB_THREADS", 8)
+# Four: SQLite takes one writer at a time and Python one thread at a time, so more threads
+# only wait (the ingest benchmark was fastest with 1 to 4); enough to serve a slow client.
+WEB_THREADS = env_int("WEB_THREADS", 4)
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

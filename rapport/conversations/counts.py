@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Sum
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Count, Sum
 
 from rapport.conversations.models import Conversation, ConversationCount
 
@@ -12,10 +12,7 @@ Bucket = tuple[str, int | None]  # (status, assignee id)
 
 def bump(inbox_id: int, bucket: Bucket, delta: int) -> None:
     status, assignee_id = bucket
-    rows = ConversationCount.objects.filter(
-        inbox_id=inbox_id, status=status, assignee_id=assignee_id
-    )
-    if rows.update(count=F("count") + delta):
+    if _add(inbox_id, status, assignee_id, delta):
         return
     try:
         with transaction.atomic():
@@ -23,7 +20,26 @@ def bump(inbox_id: int, bucket: Bucket, delta: int) -> None:
                 inbox_id=inbox_id, status=status, assignee_id=assignee_id, count=delta
             )
     except IntegrityError:  # another transaction created the row first
-        rows.update(count=F("count") + delta)
+        _add(inbox_id, status, assignee_id, delta)
+
+
+def _add(inbox_id: int, status: str, assignee_id: int | None, delta: int) -> bool:
+    """``UPDATE … SET count = count + delta`` for one bucket, written out: every new
+    conversation and status change runs it, and the ORM spent longer compiling it than
+    the database took to run it. False when the bucket has no row yet."""
+    connection = connections[router.db_for_write(ConversationCount)]
+    table = connection.ops.quote_name(ConversationCount._meta.db_table)
+    assignee = "assignee_id IS NULL" if assignee_id is None else "assignee_id = %s"
+    params: list[str | int] = [delta, inbox_id, status]
+    if assignee_id is not None:
+        params.append(assignee_id)
+    with connection.cursor() as cursor:
+        cursor.execute(  # only the table name is formatted in; every value is a parameter
+            f"UPDATE {table} SET count = count + %s"  # noqa: S608
+            f" WHERE inbox_id = %s AND status = %s AND {assignee}",
+            params,
+        )
+        return bool(cursor.rowcount)
 
 
 def move(inbox_id: int, old: Bucket, new: Bucket) -> None:

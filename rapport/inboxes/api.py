@@ -8,12 +8,12 @@ from ninja import Header, Router, Status
 
 from rapport.accounts.models import User
 from rapport.conversations.actions import receive_message
+from rapport.conversations.lookups import latest_unresolved
 from rapport.conversations.models import Conversation
 from rapport.core.api import AuthedRequest, ObjectId, Text
 from rapport.core.errors import PermissionDenied, ValidationFailed
 from rapport.customers.identities import normalize_address
 from rapport.customers.models import IdentityKind
-from rapport.inboxes.adapters.api.target import continued_conversation
 from rapport.inboxes.models import Inbox, InboxKind
 from rapport.inboxes.schemas import InboundMessageIn, InboundMessageOut, InboxOut
 from rapport.inboxes.selectors import access_inbox, visible_inboxes
@@ -48,7 +48,7 @@ def inbound_target(
     Permission check and look-up in one statement: when the customer has an unresolved
     conversation in an inbox ``user`` may see, the action gets it and needs no read of its own.
     """
-    latest = continued_conversation(user, inbox_id, kind, address)
+    latest = latest_unresolved(inbox_id, kind, address, visible_to=user)
     inbox = latest.inbox if latest is not None else access_inbox(user, inbox_id)
     if inbox.kind != InboxKind.API:
         raise ValidationFailed(

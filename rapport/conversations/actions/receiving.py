@@ -16,6 +16,7 @@ from rapport.conversations import counts
 from rapport.conversations.actions.common import check_text, move_count, preview_of
 from rapport.conversations.attachments import store_attachments
 from rapport.conversations.events import ConversationCreated, MessageReceived
+from rapport.conversations.lookups import latest_unresolved
 from rapport.conversations.models import (
     Conversation,
     Direction,
@@ -142,11 +143,7 @@ def _store_inbound(
         return _add_inbound_message(opened, now, message_fields)
     if seen_conversation and _touch_if_still_open(seen_conversation, inbox, preview, now):
         return _add_inbound_message(seen_conversation, now, message_fields)
-    conversation = (
-        unresolved_conversations(identity_kind=identity_kind, address=address)
-        .filter(inbox=inbox)
-        .first()
-    )
+    conversation = latest_unresolved(inbox.pk, identity_kind, address)
     if conversation is None:
         customer = find_or_create_customer(kind=identity_kind, address=address, name=customer_name)
         conversation = _open_conversation(

@@ -1,10 +1,11 @@
-"""The conversation an API-channel message continues, read in one hand-written statement.
+"""The conversation a customer's message continues, read in one hand-written statement.
 
-This is the hot path of the API channel: integrations post thousands of messages a
-minute. The same look-up through the ORM (``unresolved_conversations`` filtered by the
-user's inboxes, with ``select_related``) spent about 0.8 ms per message compiling the
-query — more than the database took to run it. The SQL below says the same thing and
-is compiled once; the rows go through Django's own converters, so the models come back
+This is the hot path of receiving: the API channel runs it (with the permission check)
+before its transaction and ``receive_message`` again under the write lock, for every
+message of every channel. Through the ORM (``unresolved_conversations`` filtered by the
+user's inboxes, with ``select_related``) it spent about 0.8 ms per message compiling the
+query, more than the database took to run it. The SQL below says the same thing and is
+compiled once; the rows go through Django's own converters, so the models come back
 exactly as the ORM would build them.
 """
 
@@ -37,7 +38,7 @@ def _select(vendor: str, members_only: bool) -> str:
 
     Only table and column names from the models are formatted in; values are parameters.
     """
-    quote = connections[router.db_for_read(Conversation)].ops.quote_name
+    quote = connections[router.db_for_write(Conversation)].ops.quote_name
     columns = [
         f"{alias}.{quote(str(f.column))}"
         for model, alias in zip(MODELS, ALIASES, strict=True)
@@ -62,19 +63,21 @@ def _select(vendor: str, members_only: bool) -> str:
     )
 
 
-def continued_conversation(
-    user: User, inbox_id: int, identity_kind: str, address: str
+def latest_unresolved(
+    inbox_id: int, identity_kind: str, address: str, *, visible_to: User | None = None
 ) -> Conversation | None:
-    """The customer's latest unresolved conversation in the inbox, if ``user`` may see it.
+    """The latest unresolved conversation of the identity's customer in the inbox.
 
-    Same answer as ``unresolved_conversations(...).filter(inbox_id=..., inbox__in=
-    visible_inboxes(user)).select_related("inbox", "customer").first()``.
+    With ``visible_to``: only if that staff member may see the inbox. Same answer as
+    ``unresolved_conversations(...).filter(inbox_id=..., inbox__in=visible_inboxes(user))
+    .select_related("inbox", "customer").first()``, with inbox and customer loaded.
     """
-    alias = router.db_for_read(Conversation)
+    alias = router.db_for_write(Conversation)  # receive_message reads it under the lock
     connection = connections[alias]
-    members_only = not user.sees_all_inboxes
+    user = visible_to
+    members_only = user is not None and not user.sees_all_inboxes
     params: list[str | int] = [identity_kind, address, inbox_id, Status.RESOLVED]
-    if members_only:
+    if user is not None and members_only:
         params.append(user.pk)
     with connection.cursor() as cursor:
         cursor.execute(_select(connection.vendor, members_only), params)
