@@ -6,14 +6,16 @@
    stored as conversations (raw kept, parsed, threaded, details written), messages per
    second — on SQLite and, with ``--postgres``, on PostgreSQL (database rapport_bench_email).
 
-Run: ``.venv/bin/python bench/email_ingest.py [--messages 10000] [--postgres URL]``
-(needs Dovecot: ``apt-get install -y dovecot-imapd``).
+Run: ``.venv/bin/python bench/email_ingest.py [--messages 10000] [--postgres URL] [--record]``
+(needs Dovecot: ``apt-get install -y dovecot-imapd``). ``--record`` adds the result, with
+the machine, date and load, to the E-mail section of docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import platform
 import random
 import sys
 import tempfile
@@ -156,12 +158,44 @@ def recreate_postgres(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
+RUNS_HEADING = "### End-to-end runs"
+
+
+def record(line: str) -> None:
+    """Add ``line`` to the runs table in the E-mail section of docs/benchmarks.md."""
+    doc = ROOT / "docs" / "benchmarks.md"
+    text = doc.read_text()
+    if RUNS_HEADING not in text:
+        table = (
+            f"{RUNS_HEADING}\n\n(`bench/email_ingest.py --record`)\n\n"
+            "| date (UTC) | database | messages | conversations | messages/s | parse pool "
+            "| machine | load (1/5/15 min) |\n|---|---|---|---|---|---|---|---|\n"
+        )
+        text = text.replace("### Quote stripping", f"{table}\n### Quote stripping", 1)
+    head, _, rest = text.partition(RUNS_HEADING)
+    end = rest.index("\n\n### ")  # the end of the runs table
+    doc.write_text(head + RUNS_HEADING + rest[:end] + "\n" + line + rest[end:])
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        for row in Path("/proc/cpuinfo").read_text().splitlines():
+            if row.startswith("model name"):
+                cpu = row.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores {cpu}, Python {platform.python_version()}".strip()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument(
         "--postgres", help="e.g. postgres://postgres@127.0.0.1:5432/rapport_bench_email"
     )
+    parser.add_argument("--record", action="store_true", help="add to docs/benchmarks.md")
     args = parser.parse_args()
     if args.postgres:
         recreate_postgres(args.postgres)
@@ -174,6 +208,18 @@ def main() -> int:
         f"end to end ({engine}): {args.messages} messages from IMAP into {conversations} "
         f"conversations, {e2e:,.0f} messages/s"
     )
+    if args.record:
+        from django.utils import timezone
+
+        from rapport.inboxes.adapters.email import pool
+
+        load = " / ".join(f"{value:.2f}" for value in os.getloadavg())
+        print(f"load average: {load}")
+        record(
+            f"| {timezone.now():%Y-%m-%d %H:%M} | {engine} | {args.messages:,} | "
+            f"{conversations:,} | **{e2e:,.0f}** | {'on' if pool.enabled() else 'off'} | "
+            f"{machine()} | {load} |"
+        )
     return 0
 
 

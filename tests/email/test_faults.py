@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from rapport.conversations import actions, outbox
 from rapport.conversations.models import Delivery, DeliveryStatus, Message
-from rapport.inboxes.adapters.email import imap
+from rapport.inboxes.adapters.email import imap, pool
 from rapport.inboxes.adapters.email import ingest as ingest_module
 from rapport.inboxes.adapters.email.ingest import process_pending
 from rapport.inboxes.adapters.email.models import MailboxCursor, RawEmail, RawState
@@ -95,7 +95,7 @@ def test_database_locked_while_storing_fetches_again_next_time(imap_inbox, dovec
     dovecot.append(*messages(3))
     locked = OperationalError("database is locked")
     with (
-        mock.patch.object(imap, "store_raw", side_effect=locked),
+        mock.patch.object(imap, "store_batch", side_effect=locked),
         pytest.raises(OperationalError),
     ):
         imap.poll(imap_inbox)
@@ -119,3 +119,32 @@ def test_smtp_down_then_back_sends_once(imap_inbox, dovecot, email_agent, smtp_s
     reply.refresh_from_db()
     assert reply.delivery_status == DeliveryStatus.SENT
     assert len(smtp_server.mailbox.messages) == 1
+
+
+def test_a_large_batch_is_parsed_in_the_worker_and_a_bad_mail_still_stands_alone(
+    imap_inbox, dovecot
+):
+    no_sender = b"Subject: who sent this\r\nMessage-ID: <x@mail.example>\r\n\r\nhello"
+    dovecot.append(*messages(20), no_sender, *messages(20, 20))
+    result = imap.poll(imap_inbox)
+    assert pool._executor is not None  # the batch went through the parse worker
+    assert (result.fetched, result.processed, result.unprocessable) == (41, 40, 1)
+    bad = RawEmail.objects.get(state=RawState.UNPROCESSABLE)
+    assert "no valid sender" in bad.error
+    assert Message.objects.filter(inbox=imap_inbox).count() == 40
+    assert set(RawEmail.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_a_parser_error_in_the_worker_makes_the_mail_unprocessable(imap_inbox, dovecot):
+    dovecot.append(*messages(30))
+    real = pool.map_ordered
+
+    def one_fails(function, items):
+        for index, prepared in enumerate(real(function, items)):
+            yield ingest_module.Failed("RuntimeError: parser bug") if index == 3 else prepared
+
+    with mock.patch.object(pool, "map_ordered", one_fails):
+        result = imap.poll(imap_inbox)
+    assert (result.processed, result.unprocessable) == (29, 1)
+    assert RawEmail.objects.get(state=RawState.UNPROCESSABLE).error == "RuntimeError: parser bug"
+    assert Message.objects.filter(inbox=imap_inbox).count() == 29

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from email.message import EmailMessage
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,12 +15,12 @@ from rapport.conversations.models import Conversation, Message
 from rapport.customers.models import IdentityKind
 from rapport.inboxes.adapters.email import quotes
 from rapport.inboxes.adapters.email.autoreply import maybe_acknowledge
+from rapport.inboxes.adapters.email.bounces import Bounce
 from rapport.inboxes.adapters.email.config import EmailInboxConfig
-from rapport.inboxes.adapters.email.loops import machine_flags
 from rapport.inboxes.adapters.email.models import EmailDetails, RawEmail
 from rapport.inboxes.adapters.email.parse import ParsedAttachment, ParsedEmail, html_to_text
 from rapport.inboxes.adapters.email.threads import find_conversation
-from rapport.inboxes.adapters.email.trust import Trust, read_trust
+from rapport.inboxes.adapters.email.trust import Trust
 from rapport.inboxes.models import Inbox
 
 SUSPICIOUS_TAG = "suspected-spoofing"
@@ -33,24 +34,45 @@ class Body:
     hidden: str  # signature and quoted history, shown on request
 
 
+@dataclass
+class Prepared:
+    """What ``ingest.prepare`` reads from a mail without the database (maybe in a worker)."""
+
+    parsed: ParsedEmail
+    bounce: Bounce | None
+    trust: Trust
+    flags: list[str]
+    body: Body
+
+    def __getstate__(self) -> dict[str, object]:
+        # The parsed tree is read already (trust, flags, bounce, body) and large to send
+        # back from the parse worker: only the fields read from it travel.
+        state = dict(self.__dict__)
+        state["parsed"] = replace(self.parsed, message=EmailMessage())
+        return state
+
+
 def deliver_parsed(
-    *, inbox: Inbox, config: EmailInboxConfig, parsed: ParsedEmail, raw: RawEmail
+    *, inbox: Inbox, config: EmailInboxConfig, ready: Prepared, raw: RawEmail
 ) -> tuple[Message, bool]:
-    """Store the mail as a customer message: (message, created). One transaction.
+    """Store the mail as a customer message: (message, created). One transaction, or part
+    of the caller's: a caller inside a transaction that goes on after an exception from
+    here must run it in a savepoint (as ``ingest._outcome`` does).
 
     A repeat (same Message-ID and sender, e.g. one mail to two addresses of the inbox) is
     caught by the unique external id and returns the first message with ``False``.
     """
-    trust = read_trust(parsed, config.authserv_ids)
-    flags = machine_flags(parsed)
+    parsed, trust, body = ready.parsed, ready.trust, ready.body
+    flags = list(ready.flags)
     spoofed = trust.dmarc_failed
     if spoofed:
         flags.append("dmarc-fail")
     conversation, _ = (None, "") if spoofed else find_conversation(inbox, parsed)
-    body = _body(parsed)
     files, skipped = _attachments(parsed.attachments)
     flags += skipped
-    with transaction.atomic():
+    # No savepoint of its own: ``ingest`` runs each mail in one, which a failure here
+    # rolls back (one SAVEPOINT/RELEASE pair less per mail).
+    with transaction.atomic(savepoint=False):
         received = receive_message(
             inbox=home_inbox(inbox, conversation),
             identity_kind=IdentityKind.EMAIL,
@@ -98,7 +120,8 @@ def external_id(parsed: ParsedEmail) -> str:
     return f"email:{digest[:48]}"
 
 
-def _body(parsed: ParsedEmail) -> Body:
+def mail_body(parsed: ParsedEmail) -> Body:
+    """The text shown (new part and forwarded mail), the HTML, and what is hidden."""
     source = parsed.text
     html = quotes.split_html(parsed.html) if parsed.html else ""
     if parsed.text_from_html:

@@ -24,7 +24,7 @@ from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.mailbox import BaseMailBox
 
 from rapport.inboxes.adapters.email.config import ImapSettings, load_config
-from rapport.inboxes.adapters.email.ingest import process_raw, store_raw
+from rapport.inboxes.adapters.email.ingest import process_batch, store_batch
 from rapport.inboxes.adapters.email.models import (
     MailboxCursor,
     RawEmail,
@@ -139,14 +139,12 @@ def _fetch_and_store(
     sizes = _sizes(client, uids)
     wanted = [uid for uid in uids if sizes.get(uid, 0) <= limit]
     bodies = _fetch_bodies(client, wanted)
-    stored: list[RawEmail] = []
     with transaction.atomic():
+        fetched = []
         for uid in uids:
             ref = f"{imap.folder}:{cursor.uidvalidity}:{uid}"
             if uid in bodies:
-                raw, created = store_raw(inbox, bodies[uid], source=RawSource.IMAP, source_ref=ref)
-                if created:
-                    stored.append(raw)
+                fetched.append((bodies[uid], ref))
             elif uid in sizes or _still_there(client, uid):
                 reason = (
                     f"message of {sizes[uid]} bytes is over the {limit} byte limit; left "
@@ -155,6 +153,7 @@ def _fetch_and_store(
                     else "the server did not return this message"
                 )
                 _record_unfetchable(inbox, ref, reason)
+        stored = store_batch(inbox, fetched, source=RawSource.IMAP)
         cursor.last_uid = max(uids)
         cursor.save(update_fields=["last_uid"])
     return stored
@@ -227,13 +226,16 @@ def _record_unfetchable(inbox: Inbox, ref: str, reason: str) -> None:
 
 
 def _process(stored: list[RawEmail], result: PollResult) -> None:
+    """Process a fetched batch: one transaction, a savepoint per mail (``process_batch``)."""
+    if not stored:
+        return
+    try:
+        process_batch(stored)
+    except DatabaseError as error:
+        # Stored but not processed (the batch rolled back): ``process_pending`` picks it up.
+        result.errors.append(f"database unavailable: {error}")
+        return
     for raw in stored:
-        try:
-            process_raw(raw)
-        except DatabaseError as error:
-            # Stored but not processed: ``process_pending`` picks it up later.
-            result.errors.append(f"database unavailable: {error}")
-            return
         if raw.state == RawState.UNPROCESSABLE:
             result.unprocessable += 1
         else:

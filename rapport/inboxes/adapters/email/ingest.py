@@ -1,16 +1,21 @@
 """The one pipeline every way in (IMAP, SMTP listener, provider webhooks) calls.
 
-1. ``store_raw``: the bytes are committed (deduplicated by SHA-256) before anything else.
-2. ``process_raw``: parse, classify (our own mail back, bounce, duplicate), then
-   ``deliver.deliver_parsed`` writes the conversation message.
+1. ``store_raw`` (one mail) or ``store_batch`` (an IMAP fetch): the bytes are committed
+   (deduplicated by SHA-256) before anything else.
+2. ``process_raw`` (one mail) or ``process_batch``: parse, classify (our own mail back,
+   bounce, duplicate), then ``deliver.deliver_parsed`` writes the conversation message.
+   A batch is one transaction with a savepoint per mail, so one bad mail rolls back alone
+   and the commit (the expensive part on SQLite) is paid once per batch, not per mail.
 A parse or processing failure leaves the raw mail ``unprocessable`` with the reason,
-visible and retryable; a database outage leaves it ``pending`` for the next run.
+visible and retryable; a database outage leaves it ``pending`` for the next run (a batch
+then rolls back whole: its mails stay pending, none is half written).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db import DatabaseError, IntegrityError, transaction
@@ -18,14 +23,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from rapport.core.errors import RapportError
-from rapport.inboxes.adapters.email import bounces, tokens
-from rapport.inboxes.adapters.email.config import load_config
-from rapport.inboxes.adapters.email.deliver import deliver_parsed
+from rapport.inboxes.adapters.email import bounces, pool, tokens
+from rapport.inboxes.adapters.email.config import EmailInboxConfig, load_config
+from rapport.inboxes.adapters.email.deliver import Prepared, deliver_parsed, mail_body
+from rapport.inboxes.adapters.email.loops import machine_flags
 from rapport.inboxes.adapters.email.models import RawEmail, RawState
-from rapport.inboxes.adapters.email.parse import ParsedEmail, parse_email
+from rapport.inboxes.adapters.email.parse import parse_email
+from rapport.inboxes.adapters.email.trust import read_trust
 from rapport.inboxes.models import Inbox
 
 logger = logging.getLogger(__name__)
+
+PROCESS_BATCH = 100  # mails per transaction in ``process_pending``
 
 
 @dataclass(frozen=True)
@@ -65,46 +74,189 @@ def store_raw(
     return raw, True
 
 
+def store_batch(inbox: Inbox, items: Sequence[tuple[bytes, str]], *, source: str) -> list[RawEmail]:
+    """Store many messages' bytes — (data, source_ref) each — in the caller's transaction.
+
+    Returns the new rows in order; bytes stored before (or twice in ``items``) are left
+    out. One SELECT of the known hashes and one bulk INSERT instead of a savepoint and an
+    INSERT per mail; a hash stored meanwhile by another way in falls back to one by one.
+    """
+    wanted: dict[str, tuple[bytes, str]] = {}
+    for data, ref in items:
+        wanted.setdefault(hashlib.sha256(data).hexdigest(), (data, ref))
+    if not wanted:
+        return []
+    known = set(
+        RawEmail.objects.filter(inbox=inbox, sha256__in=list(wanted)).values_list(
+            "sha256", flat=True
+        )
+    )
+    rows = [
+        RawEmail(
+            inbox=inbox,
+            sha256=digest,
+            data=data,
+            size=len(data),
+            source=source,
+            source_ref=ref[:255],
+        )
+        for digest, (data, ref) in wanted.items()
+        if digest not in known
+    ]
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            return RawEmail.objects.bulk_create(rows)
+    except IntegrityError:  # one of them was stored concurrently: store them one by one
+        stored = []
+        for row in rows:
+            raw, created = store_raw(
+                inbox, bytes(row.data), source=source, source_ref=row.source_ref
+            )
+            if created:
+                stored.append(raw)
+        return stored
+
+
 def process_raw(raw: RawEmail) -> RawEmail:
     """Parse and route one stored message, recording the outcome on the row."""
+    return process_batch([raw])[0]
+
+
+def process_batch(raws: Sequence[RawEmail]) -> list[RawEmail]:
+    """Process stored messages in one transaction with a savepoint per mail.
+
+    A mail whose processing fails rolls back alone (its savepoint) and is recorded
+    unprocessable; the others commit together with all outcomes (one bulk UPDATE). A
+    database error rolls the whole batch back and is raised: every mail stays pending
+    for ``process_pending``, none is half written or written twice. Events reach their
+    subscribers when the batch commits.
+    """
+    raws = list(raws)
+    configs: dict[int, EmailInboxConfig] = {}
+    attempts = [raw.attempts for raw in raws]
+    with transaction.atomic():
+        for raw, ready in zip(raws, _prepare_batch(raws, configs), strict=True):
+            _apply(raw, _outcome(raw, configs[raw.inbox_id], ready))
+        for raw in raws:
+            raw.attempts = F("attempts") + 1
+        try:
+            RawEmail.objects.bulk_update(
+                raws, ["state", "error", "processed_at", "message", "attempts"]
+            )
+        finally:
+            for raw, before in zip(raws, attempts, strict=True):
+                raw.attempts = before + 1
+    return raws
+
+
+@dataclass
+class Failed:
+    """Preparing the mail raised (a parser bug): the note for its unprocessable row."""
+
+    note: str
+
+
+def prepare_safely(job: tuple[bytes, tuple[str, ...]]) -> Prepared | Failed:
+    """``prepare`` for the parse worker: an error comes back as a note, not a raise."""
+    data, authserv_ids = job
     try:
-        outcome = _route(raw)
+        return prepare(data, authserv_ids)
+    except Exception as error:  # shown on the raw mail, as an inline failure would be
+        return Failed(f"{type(error).__name__}: {error}"[:2000])
+
+
+def prepare(data: bytes, authserv_ids: Sequence[str] = ()) -> Prepared:
+    """Everything of a mail that needs no database: parsed, bounce, trust, flags, body."""
+    parsed = parse_email(data)
+    return Prepared(
+        parsed=parsed,
+        bounce=bounces.detect(parsed, data),
+        trust=read_trust(parsed, tuple(authserv_ids)),
+        flags=machine_flags(parsed),
+        body=mail_body(parsed),
+    )
+
+
+def _prepare_batch(
+    raws: list[RawEmail], configs: dict[int, EmailInboxConfig]
+) -> Iterator[Prepared | Failed | _Lazy | None]:
+    """The prepared mails of a batch in order; None for one over the size limit."""
+    jobs, oversize = [], set()
+    for index, raw in enumerate(raws):
+        config = configs.get(raw.inbox_id)
+        if config is None:
+            config = configs[raw.inbox_id] = load_config(raw.inbox)
+        data = bytes(raw.data)
+        if len(data) > config.max_message_bytes:
+            oversize.add(index)
+            continue
+        jobs.append((data, tuple(config.authserv_ids)))
+    if len(jobs) < pool.MIN_BATCH:  # inline: a parser error raises in the mail's savepoint
+        for index, raw in enumerate(raws):
+            yield None if index in oversize else _Lazy(bytes(raw.data), configs[raw.inbox_id])
+        return
+    prepared = pool.map_ordered(prepare_safely, jobs)
+    for index in range(len(raws)):
+        yield None if index in oversize else next(prepared)
+
+
+@dataclass
+class _Lazy:
+    """A mail prepared inline, inside its savepoint, when ``_route`` asks for it."""
+
+    data: bytes
+    config: EmailInboxConfig
+
+    def get(self) -> Prepared:
+        return prepare(self.data, self.config.authserv_ids)
+
+
+def _outcome(
+    raw: RawEmail, config: EmailInboxConfig, ready: Prepared | Failed | _Lazy | None
+) -> Outcome:
+    """Route one mail in its own savepoint: whatever it wrote is undone if it fails."""
+    try:
+        with transaction.atomic():
+            if isinstance(ready, Failed):
+                raise ParseFailed(ready.note)
+            if ready is None:
+                size = len(raw.data)
+                return Outcome(RawState.UNPROCESSABLE, f"message of {size} bytes is over the limit")
+            return _route(raw, config, ready if isinstance(ready, Prepared) else ready.get())
     except DatabaseError:
         # The database is down or locked: leave the row pending for the next run.
         logger.warning("raw e-mail %s left pending: database unavailable", raw.pk, exc_info=True)
         raise
+    except ParseFailed as error:  # in the parse worker
+        logger.error("raw e-mail %s is unprocessable: %s", raw.pk, error.note)
+        return Outcome(RawState.UNPROCESSABLE, error.note)
     except Exception as error:  # the parser or a bug: keep it visible and retryable
         logger.exception("raw e-mail %s is unprocessable", raw.pk)
-        outcome = Outcome(RawState.UNPROCESSABLE, f"{type(error).__name__}: {error}"[:2000])
-    _record(raw, outcome)
-    return raw
+        return Outcome(RawState.UNPROCESSABLE, f"{type(error).__name__}: {error}"[:2000])
 
 
-def _record(raw: RawEmail, outcome: Outcome) -> None:
+class ParseFailed(Exception):
+    def __init__(self, note: str) -> None:
+        super().__init__(note)
+        self.note = note
+
+
+def _apply(raw: RawEmail, outcome: Outcome) -> None:
     raw.state, raw.error = outcome.state, outcome.note
     raw.processed_at = timezone.now()
     raw.message_id = outcome.message_id
-    RawEmail.objects.filter(pk=raw.pk).update(
-        state=raw.state,
-        error=raw.error,
-        processed_at=raw.processed_at,
-        message=outcome.message_id,
-        attempts=F("attempts") + 1,
-    )
 
 
-def _route(raw: RawEmail) -> Outcome:
+def _route(raw: RawEmail, config: EmailInboxConfig, ready: Prepared) -> Outcome:
     inbox = raw.inbox
-    config = load_config(inbox)
-    data = bytes(raw.data)
-    if len(data) > config.max_message_bytes:
-        return Outcome(RawState.UNPROCESSABLE, f"message of {len(data)} bytes is over the limit")
-    parsed = parse_email(data)
-    early = _classify(inbox, parsed, data)
+    parsed = ready.parsed
+    early = _classify(inbox, ready)
     if early is not None:
         return early
     try:
-        message, created = deliver_parsed(inbox=inbox, config=config, parsed=parsed, raw=raw)
+        message, created = deliver_parsed(inbox=inbox, config=config, ready=ready, raw=raw)
     except RapportError as error:
         return Outcome(RawState.UNPROCESSABLE, error.message)
     if not created:  # the same Message-ID from the same sender: delivered to two addresses
@@ -112,13 +264,13 @@ def _route(raw: RawEmail) -> Outcome:
     return Outcome(RawState.PROCESSED, "; ".join(parsed.problems)[:2000], message.pk)
 
 
-def _classify(inbox: Inbox, parsed: ParsedEmail, data: bytes) -> Outcome | None:
+def _classify(inbox: Inbox, ready: Prepared) -> Outcome | None:
     """An outcome for mail that must not become a conversation message, else None."""
+    parsed = ready.parsed
     if tokens.is_ours(parsed.message_id):
         return Outcome(RawState.IGNORED, "our own message came back (loop)")
-    bounce = bounces.detect(parsed, data)
-    if bounce is not None:
-        return Outcome(RawState.IGNORED, bounces.record_bounce(bounce, inbox.pk))
+    if ready.bounce is not None:
+        return Outcome(RawState.IGNORED, bounces.record_bounce(ready.bounce, inbox.pk))
     if not parsed.from_address:
         return Outcome(
             RawState.UNPROCESSABLE, "no valid sender address in From, Sender or Return-Path"
@@ -138,8 +290,7 @@ def process_pending(inbox: Inbox | None = None, limit: int = 500) -> int:
     rows = RawEmail.objects.filter(state=RawState.PENDING).order_by("id")
     if inbox is not None:
         rows = rows.filter(inbox=inbox)
-    tried = 0
-    for raw in rows.select_related("inbox")[:limit]:
-        process_raw(raw)
-        tried += 1
-    return tried
+    todo = list(rows.select_related("inbox")[:limit])
+    for start in range(0, len(todo), PROCESS_BATCH):
+        process_batch(todo[start : start + PROCESS_BATCH])
+    return len(todo)

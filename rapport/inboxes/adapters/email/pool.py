@@ -1,0 +1,91 @@
+"""Parsing mail on another core while this process writes the previous ones.
+
+Parsing, quote splitting and reading the headers (trust, machine flags, bounces) are pure
+CPU and about a third of the ingest's work; the database writes must stay in the
+process that owns the transaction. ``prepare_all`` hands the parsing of a batch to one
+worker process (started once, from a clean ``forkserver``, so it inherits no database
+connection or thread) and yields the results in order as they come, so the writes of
+mail *n* overlap the parsing of mail *n + 1*.
+
+Small batches (a mail from the SMTP listener, a webhook, a retry) and one-core machines
+parse inline: a worker is not worth its start-up there. ``RAPPORT_EMAIL_PARSE_POOL=0``
+turns the pool off. A worker that dies (a mail that crashes the parser outright) is
+replaced; that batch's rest is parsed inline.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+logger = logging.getLogger(__name__)
+
+MIN_BATCH = 16  # fewer mails than this are parsed inline
+CHUNK = 8  # mails per hand-over to the worker
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_executor: ProcessPoolExecutor | None = None
+_guard = threading.Lock()
+
+
+def enabled() -> bool:
+    return os.environ.get("RAPPORT_EMAIL_PARSE_POOL", "1") != "0" and (os.cpu_count() or 1) > 1
+
+
+def _init_worker() -> None:
+    import django
+
+    django.setup()
+
+
+def _get() -> ProcessPoolExecutor:
+    global _executor
+    with _guard:
+        if _executor is None:
+            _executor = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_init_worker,
+            )
+        return _executor
+
+
+def _reset() -> None:
+    global _executor
+    with _guard:
+        executor, _executor = _executor, None
+    if executor is not None:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def shutdown() -> None:
+    """Stop the worker (tests, or a process that is done ingesting)."""
+    _reset()
+
+
+def map_ordered(function: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+    """``function`` over ``items`` in order: in the worker for a large batch, else inline.
+
+    ``function`` must be importable by name and must not touch the database.
+    """
+    if len(items) < MIN_BATCH or not enabled():
+        yield from map(function, items)
+        return
+    done = 0
+    try:
+        results: Iterator[Any] = _get().map(function, items, chunksize=CHUNK)
+        for result in results:
+            yield result
+            done += 1
+    except BrokenProcessPool:
+        logger.warning("the e-mail parse worker died; parsing the rest of the batch here")
+        _reset()
+        yield from map(function, items[done:])
