@@ -4,12 +4,14 @@
     .venv/bin/python bench/realtime.py --layer memory  # one process, in-memory channel layer
     .venv/bin/python bench/realtime.py --layer redis   # two processes fanned out through Redis
     .venv/bin/python bench/realtime.py --quick         # 100 sockets, 5 s: a smoke run, no docs
+    .venv/bin/python bench/realtime.py --via http      # visitors POST instead of using the socket
 
 What is measured, per setup:
 - N concurrent widget websockets (authenticated visitors) held open on process A;
-- visitors post messages over HTTP to A at a fixed rate (open loop: a slow answer does not
-  slow the sender), and one agent socket (on A, or on B through Redis) times how long each
-  message takes from the moment its POST was sent until the agent's push arrived;
+- visitors send messages at a fixed rate (open loop: a slow answer does not slow the
+  sender), over their own open widget socket (``--via socket``, the default) or as an HTTP
+  POST to A (``--via http``), and one agent socket (on A, or on B through Redis) times how
+  long each message takes from the moment it was sent until the agent's push arrived;
 - the resident memory of process A before and after the sockets opened, per socket.
 Data lives in a throw-away SQLite file (WAL) shared by the processes; Redis database 12.
 """
@@ -45,6 +47,7 @@ SECRET_KEY = "bench-realtime-secret-key-0123456789abcdef"  # noqa: S105  (a thro
 @dataclass
 class Result:
     setup: str
+    via: str
     sockets: int
     connect_seconds: float
     rate: int
@@ -65,13 +68,14 @@ class Result:
 def environment(data_dir: Path, redis: bool) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(
-        DJANGO_SETTINGS_MODULE="rapport.config.settings",
+        # An experiment may point at other settings (with --no-docs): module and its path.
+        DJANGO_SETTINGS_MODULE=os.environ.get("RAPPORT_BENCH_SETTINGS", "rapport.config.settings"),
         RAPPORT_DATA_DIR=str(data_dir),
         DATABASE_URL=f"sqlite:///{data_dir / 'rapport.sqlite3'}",
         SECRET_KEY=SECRET_KEY,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         LOG_LEVEL="WARNING",
-        PYTHONPATH=str(REPO),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("RAPPORT_BENCH_PATH")])),
     )
     env.pop("REDIS_URL", None)
     if redis:
@@ -194,7 +198,14 @@ async def drain(socket: object) -> None:
 
 
 async def measure(
-    post_url: str, agent_url: str, cookie: str, tokens: list[str], rate: int, seconds: float
+    post_url: str,
+    agent_url: str,
+    cookie: str,
+    tokens: list[str],
+    visitors: list[object],
+    via: str,
+    rate: int,
+    seconds: float,
 ) -> tuple[list[float], int]:
     import httpx
     from websockets.asyncio.client import connect
@@ -217,12 +228,19 @@ async def measure(
 
         async def post(n: int) -> None:
             tag = f"bench message {n}"
+            if via == "socket":  # the visitor's own widget socket; its ack is read by drain()
+                frame = {"type": "message", "text": tag, "client_id": f"b{rate}-{n}", "page": ""}
+                visitor = random.choice(visitors)
+                sent_at[tag] = time.perf_counter()
+                with contextlib.suppress(Exception):  # counted as lost: no push arrives
+                    await visitor.send(json.dumps(frame))  # type: ignore[attr-defined]
+                return
             token = random.choice(tokens)
             sent_at[tag] = time.perf_counter()
             with contextlib.suppress(httpx.HTTPError):  # counted as lost: no push arrives
                 await client.post(
                     f"{post_url}/chat/v1/messages",
-                    json={"text": tag, "client_id": f"b{n}"},
+                    json={"text": tag, "client_id": f"b{rate}-{n}"},
                     headers={"Authorization": f"Bearer {token}"},
                 )
 
@@ -244,7 +262,7 @@ async def measure(
 
 
 async def run_setup(
-    name: str, redis: bool, sockets: int, rates: list[int], seconds: float
+    name: str, redis: bool, sockets: int, rates: list[int], seconds: float, via: str
 ) -> list[Result]:
     data = BENCH_ROOT / f"realtime-{name}"
     shutil.rmtree(data, ignore_errors=True)
@@ -271,7 +289,7 @@ async def run_setup(
         for rate in rates:  # the same open sockets, one rate after the other
             measured.append(await measure(
                 first.url, second.url.replace("http", "ws"), str(prepared["cookie"]),
-                tokens, rate, seconds,
+                tokens, visitors, via, rate, seconds,
             ))  # fmt: skip
             await asyncio.sleep(2)
         for visitor in visitors:
@@ -288,6 +306,7 @@ async def run_setup(
     return [
         Result(
             label,
+            via,
             sockets,
             connect_seconds,
             rate,
@@ -306,7 +325,7 @@ async def run_setup(
 
 def report(results: list[Result]) -> str:
     header = [
-        "setup", "open widget sockets", "opened in", "messages", "p50", "p95", "p99",
+        "setup", "sent via", "open widget sockets", "opened in", "messages", "p50", "p95", "p99",
         "lost", "memory per socket",
     ]  # fmt: skip
     rows = [row(r) for r in results]
@@ -316,21 +335,31 @@ def report(results: list[Result]) -> str:
 def row(r: Result) -> list[object]:
     memory = f"{r.kib_per_socket:.0f} KiB (RSS {r.rss_before_mib:.0f} → {r.rss_after_mib:.0f} MiB)"
     return [
-        r.setup, r.sockets, f"{r.connect_seconds:.1f} s", f"{r.sent} at {r.rate}/s",
+        r.setup, VIA[r.via], r.sockets, f"{r.connect_seconds:.1f} s", f"{r.sent} at {r.rate}/s",
         f"{ms(r.latency.p50)} ms", f"{ms(r.latency.p95)} ms", f"{ms(r.latency.p99)} ms",
         r.lost, memory,
     ]  # fmt: skip
 
 
-def append(body: str, command: str) -> None:
+VIA = {"socket": "widget socket", "http": "HTTP POST"}
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+def append(body: str, command: str, via: str, load_before: str) -> None:
     now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     section = (
-        f"\n## Live chat\n\n{now} — {machine()}\n\n```\n{command}\n```\n\n"
-        "Visitor-to-agent latency: from sending a widget message (HTTP POST) until the agent's "
-        "websocket received its push, so it includes the request, the database write and the "
-        "fan-out. Targets: p99 ≤ 50 ms in memory on one machine, ≤ 100 ms through Redis "
-        "across two processes. Memory per socket: growth of process A's RSS while the widget "
-        f"sockets opened, divided by their number.\n\n{body}\n"
+        f"\n## Live chat (messages sent via {VIA[via]})\n\n{now} — {machine()}; load average "
+        f"(1, 5, 15 min) {load_before} before the run, {load_average()} after it\n\n"
+        f"```\n{command}\n```\n\n"
+        f"Visitor-to-agent latency: from sending a widget message ({VIA[via]}, `--via {via}`) "
+        "until the agent's websocket received its push, so it includes the transport, the "
+        "database write and the fan-out. Targets: p99 ≤ 50 ms in memory on one machine, "
+        "≤ 100 ms through Redis across two processes. Memory per socket: growth of process "
+        f"A's RSS while the widget sockets opened, divided by their number.\n\n{body}\n"
     )
     if not DOCS.exists():
         DOCS.parent.mkdir(parents=True, exist_ok=True)
@@ -348,24 +377,35 @@ def main() -> None:
         "--rates", default="100,50", help="messages per second, one run each (comma-separated)"
     )
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument(
+        "--via",
+        choices=["socket", "http"],
+        default="socket",
+        help="visitors send over their open widget socket, or as HTTP POSTs",
+    )
     parser.add_argument("--quick", action="store_true", help="100 sockets for 5 s; no docs")
+    parser.add_argument("--no-docs", action="store_true", help="print only (e.g. while profiling)")
     args = parser.parse_args()
     if args.quick:
         args.sockets, args.seconds = 100, 5
     raise_file_limit()
     layers = ["memory", "redis"] if args.layer == "both" else [args.layer]
     rates = [int(rate) for rate in args.rates.split(",")]
+    load_before = load_average()
     results = [
         result
         for layer in layers
         for result in asyncio.run(
-            run_setup(layer, layer == "redis", args.sockets, rates, args.seconds)
+            run_setup(layer, layer == "redis", args.sockets, rates, args.seconds, args.via)
         )
     ]
     body = report(results)
     print(body)
-    if not args.quick:
-        append(body, " ".join([".venv/bin/python", "bench/realtime.py", *sys.argv[1:]]))
+    if not (args.quick or args.no_docs):
+        command = [".venv/bin/python", "bench/realtime.py", *sys.argv[1:]]
+        if "--via" not in sys.argv:
+            command += ["--via", args.via]  # the default, spelled out in the docs
+        append(body, " ".join(command), args.via, load_before)
 
 
 if __name__ == "__main__":

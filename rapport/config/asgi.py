@@ -9,6 +9,7 @@ ticket #33497), and each request pays several async↔sync hand-offs. A fixed po
 cheaper in the ingest benchmark (docs/benchmarks.md). Websockets stay on the event loop.
 """
 
+import gc
 import os
 import sys
 
@@ -41,3 +42,11 @@ async def application(scope: Scope, receive: ASGIReceiveCallable, send: ASGISend
     if scope["type"] != "lifespan":
         layer.remember_loop()
     await router(scope, receive, send)
+
+
+# Python's full garbage collections walk every object; with a thousand open sockets they
+# paused the server 100-200 ms at a time, a dozen times in 15 s (bench/realtime.py). What
+# exists now lives as long as the process: freeze it out of the collections, and collect
+# the youngest generation less often (requests and pushes make many short-lived objects).
+gc.freeze()
+gc.set_threshold(10_000, 20, 20)

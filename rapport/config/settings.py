@@ -145,7 +145,10 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+        "default": {
+            "BACKEND": "rapport.realtime.memory_layer.SweepingInMemoryChannelLayer",
+            "CONFIG": {"capacity": 1000},
+        }
     }
 
 HUEY: dict[str, object]

@@ -17,7 +17,7 @@ from rapport.realtime import layer
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-MAX_FRAME_BYTES = 4096  # clients send small control frames; messages go over HTTP
+MAX_FRAME_BYTES = 4096  # agents send small control frames; a visitor's messages are larger
 CLOSE_UNAUTHORISED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_FRAME = 4400
@@ -30,6 +30,8 @@ class PushConsumer(AsyncJsonWebsocketConsumer):
     """Base: joins groups, forwards layer pushes, and rejects oversized or malformed frames."""
 
     joined: list[str]
+    max_frame: int = MAX_FRAME_BYTES  # for frames of ``large_types``; others stay small
+    large_types: frozenset[str] = frozenset()
     window_start: float = 0.0
     frames: int = 0
 
@@ -59,7 +61,7 @@ class PushConsumer(AsyncJsonWebsocketConsumer):
         if self.flooding():
             await self.close(code=CLOSE_TOO_MANY)
             return
-        if text_data is None or len(text_data) > MAX_FRAME_BYTES:
+        if text_data is None or len(text_data) > self.max_frame:
             await self.close(code=CLOSE_BAD_FRAME)
             return
         try:
@@ -68,6 +70,9 @@ class PushConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_BAD_FRAME)
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self.close(code=CLOSE_BAD_FRAME)
+            return
+        if len(text_data) > MAX_FRAME_BYTES and content["type"] not in self.large_types:
             await self.close(code=CLOSE_BAD_FRAME)
             return
         await self.receive_json(content)
@@ -101,6 +106,17 @@ def in_thread(func: Callable[..., T]) -> Callable[..., Awaitable[T]]:
     """
     wrapped: Callable[..., Awaitable[T]] = database_sync_to_async(func, thread_sensitive=False)
     return wrapped
+
+
+def scope_ip(scope: Any) -> str:
+    """The client's address, as ``core.ratelimit.client_ip`` sees it for HTTP.
+
+    HTTP's ``REMOTE_ADDR`` is the ASGI scope's ``client`` (a2wsgi copies it), which a proxy
+    in front rewrites for websockets and HTTP alike (uvicorn ``--proxy-headers``); headers
+    such as X-Forwarded-For are forgeable and ignored here as they are there.
+    """
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 def as_int(value: object, default: int = 0) -> int:

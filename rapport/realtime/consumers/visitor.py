@@ -4,27 +4,74 @@ Browsers cannot put a header on a websocket, and a token in the URL ends up in a
 logs, so the token comes in the first frame: ``{"type": "auth", "token": ..., "last_id": N}``.
 Until then the socket hears nothing; without it within ``AUTH_SECONDS`` it is closed.
 The visitor only ever joins their own identity's group and their inbox's availability.
+
+Once signed in, the widget sends its messages here too: ``{"type": "message", "text": ...,
+"client_id": ..., "page": ...}`` is stored by the same ``post_message`` as the HTTP
+endpoint (validation, rate limits, idempotency by ``client_id``) and answered with
+``{"type": "ack", "client_id": ..., "message": {...}}`` or ``{"type": "error",
+"client_id": ..., "error": "<message for the visitor>"}``. Attachments stay on HTTP.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
+from rapport.core.errors import RapportError
+from rapport.inboxes.adapters.chat import actions as chat_actions
+from rapport.inboxes.adapters.chat import limits, selectors
+from rapport.inboxes.adapters.chat.serializers import visitor_message
 from rapport.inboxes.adapters.chat.tokens import Visitor
+from rapport.inboxes.models import Inbox
 from rapport.realtime import layer, presence, visitorside
-from rapport.realtime.consumers.base import CLOSE_UNAUTHORISED, PushConsumer, as_int, in_thread
+from rapport.realtime.consumers.base import (
+    CLOSE_UNAUTHORISED,
+    PushConsumer,
+    as_int,
+    in_thread,
+    scope_ip,
+)
+
+logger = logging.getLogger(__name__)
 
 AUTH_SECONDS = 10
 TYPING_EVERY = 1.0  # seconds; a faster client is ignored, not punished
+# A message frame carries up to MAX_MESSAGE_CHARS of text; JSON escapes can grow it.
+MAX_VISITOR_FRAME = 6 * limits.MAX_MESSAGE_CHARS + 2048
+MAX_CLIENT_ID_CHARS = 100  # as the HTTP endpoint; post_message then allows 64
+MAX_PAGE_CHARS = 2000
+BAD_MESSAGE = "a message needs text, client_id and page as text"
+NOT_STORED = "the message could not be stored; please try again"
+# A socket reuses its inbox (active? its limits) this long instead of reading it per message.
+INBOX_SECONDS = 5.0
+
+
+def post_message(
+    visitor: Visitor, inbox: Inbox | None, text: str, client_id: str, page: str, ip: str
+) -> tuple[Inbox, dict[str, Any]]:
+    """Store a message sent over the socket (in a pool thread): the inbox, the widget's view.
+
+    ``inbox``: the one this socket read a moment ago, or None to read it (again).
+    """
+    if inbox is None:
+        inbox = selectors.chat_inbox(inbox_id=visitor.inbox_id)
+    received = chat_actions.post_message(
+        inbox=inbox, visitor=visitor, text=text, client_id=client_id, page_url=page, ip=ip
+    )
+    return inbox, visitor_message(received.message)
 
 
 class VisitorConsumer(PushConsumer):
+    max_frame = MAX_VISITOR_FRAME
+    large_types = frozenset({"message"})
     visitor: Visitor | None = None
     deadline: asyncio.TimerHandle | None = None
     last_typing: float = 0.0
     closing: asyncio.Future[None] | None = None
+    inbox: Inbox | None = None
+    inbox_read_at: float = 0.0
 
     async def connect(self) -> None:
         await self.accept()
@@ -61,6 +108,52 @@ class VisitorConsumer(PushConsumer):
             await in_thread(visitorside.seen)(
                 self.visitor, as_int(content.get("id")), bool(content.get("read"))
             )
+        elif content["type"] == "message":
+            await self.on_message(content)
+
+    async def on_message(self, content: dict[str, Any]) -> None:
+        """Store the visitor's message; answer ``ack`` or ``error`` (never close for it)."""
+        assert self.visitor is not None
+        text, client_id, page = (
+            content.get("text"),
+            content.get("client_id"),
+            content.get("page", ""),
+        )
+        echo = client_id if isinstance(client_id, str) else ""
+        echo = echo[:MAX_CLIENT_ID_CHARS]
+        if (
+            not isinstance(text, str)
+            or not isinstance(client_id, str)
+            or not isinstance(page, str)
+            or len(client_id) > MAX_CLIENT_ID_CHARS
+        ):
+            await self.deliver({"type": "error", "client_id": echo, "error": BAD_MESSAGE})
+            return
+        now = time.monotonic()
+        if now - self.inbox_read_at > INBOX_SECONDS:
+            self.inbox = None
+        try:
+            inbox, message = await in_thread(post_message)(
+                self.visitor,
+                self.inbox,
+                text,
+                client_id,
+                page[:MAX_PAGE_CHARS],
+                scope_ip(self.scope),
+            )
+        except RapportError as error:
+            await self.deliver({"type": "error", "client_id": echo, "error": error.message})
+            return
+        except Exception:
+            # A database hiccup must not take the socket down; the widget retries over HTTP.
+            logger.exception("storing a chat message from the socket failed")
+            await self.deliver(
+                {"type": "error", "client_id": echo, "error": NOT_STORED, "retry": True}
+            )
+            return
+        if self.inbox is None:
+            self.inbox, self.inbox_read_at = inbox, now
+        await self.deliver({"type": "ack", "client_id": echo, "message": message})
 
     async def authenticate(self, content: dict[str, Any]) -> None:
         token = content.get("token")

@@ -98,7 +98,7 @@ def post_message(
     key = _visitor_key(visitor)
     config = chat_settings(inbox)
     limits.check_message(visitor_key=key, ip=ip, per_ip_minute=config.messages_per_ip_minute)
-    if selectors.current_conversation(visitor) is None:
+    if not selectors.has_open_conversation(visitor):
         limits.check_new_conversation(
             visitor_key=key, ip=ip, per_ip_hour=config.conversations_per_ip_hour
         )

@@ -47,18 +47,22 @@ def _own(visitor: Visitor) -> Q:
     )
 
 
+def _open_conversations(visitor: Visitor) -> QuerySet[Conversation]:
+    return Conversation.objects.filter(
+        inbox_id=visitor.inbox_id,
+        customer__identities__kind=visitor.kind,
+        customer__identities__address=visitor.address,
+    ).exclude(status=Status.RESOLVED)
+
+
 def current_conversation(visitor: Visitor) -> Conversation | None:
     """The visitor's latest unresolved conversation, which their next message continues."""
-    return (
-        Conversation.objects.filter(
-            inbox_id=visitor.inbox_id,
-            customer__identities__kind=visitor.kind,
-            customer__identities__address=visitor.address,
-        )
-        .exclude(status=Status.RESOLVED)
-        .order_by("-last_activity_at")
-        .first()
-    )
+    return _open_conversations(visitor).order_by("-last_activity_at").first()
+
+
+def has_open_conversation(visitor: Visitor) -> bool:
+    """Whether the next message continues a conversation (no row fetched: on every send)."""
+    return _open_conversations(visitor).exists()
 
 
 def visible_messages(visitor: Visitor) -> QuerySet[Message]:

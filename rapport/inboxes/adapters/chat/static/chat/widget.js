@@ -16,6 +16,7 @@
   var STORE = "rapport.chat." + KEY;
   var HEARTBEAT_MS = 25000;
   var TYPING_IDLE_MS = 3000;
+  var ACK_MS = 4000;  // no answer over the socket by then: send again over HTTP
 
   var STRINGS = {
     en: {
@@ -126,7 +127,7 @@
   var state = {
     token: stored.token || "", lastId: stored.lastId || 0, contact: stored.contact || "",
     config: null, online: false, open: false, unread: 0, socket: null, retries: 0,
-    known: {}, pending: {}, maxAgentId: 0, receipts: {}, typingTimer: 0, typingSent: 0, agentTypingTimer: 0
+    known: {}, pending: {}, acks: {}, maxAgentId: 0, receipts: {}, typingTimer: 0, typingSent: 0, agentTypingTimer: 0
   };
   var t = STRINGS.en;
   var ui = {};
@@ -310,17 +311,38 @@
     item.querySelector(".mark").textContent = t.sending;
     if (!item.parentNode) { ui.log.appendChild(item); scrollDown(); }
     state.pending[body.client_id] = item;
-    return session().then(function () {
-      body.page = location.href;
-      return request("POST", "messages", body);
-    }).then(function (data) {
-      data.message.client_id = body.client_id;
-      show(data.message);
+    body.page = location.href;
+    return viaSocket(body).catch(function (error) {
+      if (error.final) throw error;  // refused by the server: HTTP would say the same
+      return session().then(function () {
+        return request("POST", "messages", body);
+      }).then(function (data) { return data.message; });
+    }).then(function (message) {
+      message.client_id = body.client_id;
+      show(message);
     }).catch(function (error) {
       item.classList.add("failed");
       item.querySelector(".mark").textContent = t.failed;
       item.onclick = function () { item.onclick = null; post(body, item); };
       notice(error.message);
+    });
+  }
+
+  // Over the signed-in socket; rejects (to fall back on HTTP) when there is none, it closes
+  // or no answer comes within ACK_MS. The client_id makes sending twice store it once.
+  function viaSocket(body) {
+    return new Promise(function (resolve, reject) {
+      var socket = state.socket, id = body.client_id;
+      if (!socket || socket.readyState !== 1 || !socket.ready) { reject(new Error(t.error)); return; }
+      var done = state.acks[id] = function (frame) {
+        clearTimeout(timer); delete state.acks[id];
+        if (frame.type === "ack") { resolve(frame.message); return; }
+        var error = new Error(frame.error || t.error);
+        error.final = frame.type === "error" && !frame.retry;
+        reject(error);
+      };
+      var timer = setTimeout(done, ACK_MS, {});
+      socket.send(JSON.stringify({ type: "message", text: body.text, client_id: id, page: body.page }));
     });
   }
 
@@ -443,7 +465,8 @@
     };
     socket.onmessage = function (event) {
       var frame; try { frame = JSON.parse(event.data); } catch (e) { return; }
-      if (frame.type === "ready") { state.retries = 0; notice(""); setAvailability(frame); }
+      if (frame.type === "ready") { socket.ready = true; state.retries = 0; notice(""); setAvailability(frame); }
+      else if ((frame.type === "ack" || frame.type === "error") && state.acks[frame.client_id]) state.acks[frame.client_id](frame);
       else if (frame.type === "message") show(frame);
       else if (frame.type === "receipt") receipts([frame]);
       else if (frame.type === "typing") { if (frame.active) showTyping(); else hideTyping(); }
@@ -452,6 +475,7 @@
     };
     socket.onclose = function (event) {
       clearInterval(socket.heartbeat);
+      for (var id in state.acks) state.acks[id]({});  // unanswered: they go over HTTP now
       if (state.socket !== socket) return;
       state.socket = null;
       if (event.code === 4401) { state.token = ""; save(); return; }  // token refused: a new one on next send
