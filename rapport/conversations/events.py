@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rapport.core.events import Event
 
 if TYPE_CHECKING:
-    from rapport.conversations.models import Message
+    from rapport.conversations.models import Conversation, Message
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,8 @@ class ConversationCreated(Event):
     name = "conversation.created"
     conversation_id: int
     inbox_id: int
+    # As the action holds it (with inbox and customer): see ``MessageReceived.message``.
+    conversation: Conversation | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

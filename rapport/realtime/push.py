@@ -71,7 +71,7 @@ def note_added(event: NoteAdded) -> None:
 def conversation_created(event: ConversationCreated) -> None:
     if not layer.may_have_listeners([groups.inbox(event.inbox_id)]):
         return
-    conversation = _conversation(event.conversation_id)
+    conversation = event.conversation or _conversation(event.conversation_id)
     layer.send([groups.inbox(event.inbox_id)], conversation_payload(conversation, "created"))
 
 

@@ -193,7 +193,11 @@ def _open_conversation(
         waiting_since=now,
     )
     counts.bump(inbox.pk, (Status.OPEN, None), +1)
-    publish(ConversationCreated(conversation_id=conversation.pk, inbox_id=inbox.pk))
+    publish(
+        ConversationCreated(
+            conversation_id=conversation.pk, inbox_id=inbox.pk, conversation=conversation
+        )
+    )
     return conversation
 
 
