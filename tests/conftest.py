@@ -59,3 +59,30 @@ def logged_in(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def email_inbox(db: None) -> Inbox:
+    return InboxFactory(
+        name="Shop support",
+        kind=InboxKind.EMAIL,
+        config={"addresses": ["support@shop.example"], "from_name": "Shop support"},
+    )
+
+
+@pytest.fixture
+def email_agent(email_inbox: Inbox) -> User:
+    user = UserFactory(email="maria@shop.example", name="Maria Agent", role=Role.AGENT)
+    email_inbox.members.add(user)
+    return user
+
+
+@pytest.fixture
+def other_inbox(db: None) -> Inbox:
+    """An inbox the ``agent`` fixture is not a member of."""
+    return InboxFactory(name="Wholesale", kind=InboxKind.WEBFORM)
+
+
+@pytest.fixture
+def supervisor(db: None) -> User:
+    return UserFactory(email="sam@shop.example", name="Sam Supervisor", role=Role.SUPERVISOR)

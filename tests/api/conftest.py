@@ -9,11 +9,11 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 
-from rapport.accounts.models import Role, User
+from rapport.accounts.models import User
 from rapport.accounts.tokens import create_token
 from rapport.conversations.models import Conversation
 from rapport.inboxes.models import Inbox
-from tests.factories import ConversationFactory, CustomerFactory, UserFactory
+from tests.factories import ConversationFactory, CustomerFactory
 
 V1 = "/api/v1"
 
@@ -52,11 +52,6 @@ def error_of(response: HttpResponse) -> dict[str, Any]:
     body = response.json()
     assert set(body) == {"error"}, body
     return dict(body["error"])
-
-
-@pytest.fixture
-def supervisor(db: None) -> User:
-    return UserFactory(email="sam@shop.example", name="Sam Supervisor", role=Role.SUPERVISOR)
 
 
 @pytest.fixture

@@ -8,10 +8,8 @@ from typing import Any
 
 import pytest
 
-from rapport.accounts.models import Role, User
-from rapport.inboxes.models import Inbox, InboxKind
+from rapport.inboxes.models import Inbox
 from tests.availability import could_not_run
-from tests.factories import InboxFactory, UserFactory
 from tests.outbox.conftest import smtp_server  # noqa: F401 - the SMTP server fixture, reused
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "../shared/data"
@@ -53,22 +51,6 @@ def mail(
     ]
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
     return ("\r\n".join(lines) + "\r\n\r\n" + body + "\r\n").encode()
-
-
-@pytest.fixture
-def email_inbox(db: None) -> Inbox:
-    return InboxFactory(
-        name="Shop support",
-        kind=InboxKind.EMAIL,
-        config={"addresses": [SUPPORT], "from_name": "Shop support"},
-    )
-
-
-@pytest.fixture
-def email_agent(email_inbox: Inbox) -> User:
-    user = UserFactory(email="maria@shop.example", name="Maria Agent", role=Role.AGENT)
-    email_inbox.members.add(user)
-    return user
 
 
 @pytest.fixture

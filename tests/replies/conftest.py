@@ -6,20 +6,21 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from rapport.accounts.models import Role, User
+from rapport.accounts.models import User
 from rapport.conversations.models import Conversation
 from rapport.customers.models import Company
-from rapport.inboxes.models import Inbox, InboxKind
+from rapport.inboxes.models import Inbox
 from rapport.replies import actions
 from rapport.replies.models import CannedReply
 from tests.conftest import logged_in
-from tests.factories import InboxFactory, UserFactory
-from tests.web.conftest import receive
 
-
-@pytest.fixture
-def supervisor(db: None) -> User:
-    return UserFactory(email="sam@shop.example", name="Sam Supervisor", role=Role.SUPERVISOR)
+# The web tests' fixtures, shared: staff, clients and an inbox the agent is not in.
+from tests.web.conftest import (  # noqa: F401
+    admin_client,
+    agent_client,
+    hidden_conversation,
+    receive,
+)
 
 
 @pytest.fixture
@@ -36,17 +37,6 @@ def conversation(webform_inbox: Inbox) -> Conversation:
     customer.company = Company.objects.create(name="Scarves & Co")
     customer.save()
     return conversation
-
-
-@pytest.fixture
-def other_inbox(db: None) -> Inbox:
-    """An inbox the ``agent`` fixture is not a member of."""
-    return InboxFactory(name="Wholesale", kind=InboxKind.WEBFORM)
-
-
-@pytest.fixture
-def hidden_conversation(other_inbox: Inbox) -> Conversation:
-    return receive(other_inbox, "dave@mail.example", customer_name="Dave", subject="Bulk order")
 
 
 @pytest.fixture
@@ -82,16 +72,6 @@ def for_wholesale(admin: User, other_inbox: Inbox) -> CannedReply:
         text="Our wholesale price list is attached.",
         inbox=other_inbox,
     )
-
-
-@pytest.fixture
-def agent_client(agent: User) -> Client:
-    return logged_in(agent)
-
-
-@pytest.fixture
-def admin_client(admin: User) -> Client:
-    return logged_in(admin)
 
 
 @pytest.fixture

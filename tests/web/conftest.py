@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from rapport.accounts.models import Role, User
+from rapport.accounts.models import User
 from rapport.conversations import actions
 from rapport.conversations.models import Conversation
-from rapport.inboxes.models import Inbox, InboxKind
+from rapport.inboxes.models import Inbox
 from tests.conftest import logged_in
-from tests.factories import InboxFactory, UserFactory
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(1)>"
 
@@ -36,19 +35,8 @@ def conversation(webform_inbox: Inbox) -> Conversation:
 
 
 @pytest.fixture
-def other_inbox(db: None) -> Inbox:
-    """An inbox the ``agent`` fixture is not a member of."""
-    return InboxFactory(name="Wholesale", kind=InboxKind.WEBFORM)
-
-
-@pytest.fixture
 def hidden_conversation(other_inbox: Inbox) -> Conversation:
     return receive(other_inbox, "dave@mail.example", customer_name="Dave", subject="Bulk order")
-
-
-@pytest.fixture
-def supervisor(db: None) -> User:
-    return UserFactory(email="sam@shop.example", name="Sam Supervisor", role=Role.SUPERVISOR)
 
 
 @pytest.fixture

@@ -7,39 +7,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from rapport.accounts.models import Role, User
+from rapport.accounts.models import User
 from rapport.conversations.models import Conversation, DeliveryStatus
 from rapport.inboxes.adapters.email.ingest import ingest
 from rapport.inboxes.adapters.email.models import EmailDetails
-from rapport.inboxes.models import Inbox, InboxKind
+from rapport.inboxes.models import Inbox
 from tests.conftest import logged_in
-from tests.factories import InboxFactory, UserFactory
+from tests.email.conftest import mail
 from tests.outbox.conftest import smtp_server  # noqa: F401 - the SMTP server fixture, reused
 from tests.web.conftest import HOSTILE
 
-SUPPORT = "support@shop.example"
 # the page's fixed cost plus e-mail's none: the details come joined to the messages
 EMAIL_PAGE_QUERIES = 15
-
-
-def mail(
-    *,
-    message_id: str = "m1",
-    subject: str = "Broken lamp",
-    sender: str = "Carol Customer <carol@mail.example>",
-    body: str = "The lamp arrived broken.",
-    headers: dict[str, str] | None = None,
-) -> bytes:
-    lines = [
-        f"From: {sender}",
-        f"To: {SUPPORT}",
-        f"Subject: {subject}",
-        f"Message-ID: <{message_id}@mail.example>",
-        "Date: Mon, 2 Jun 2025 10:00:00 +0000",
-        "Content-Type: text/plain; charset=utf-8",
-    ]
-    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
-    return ("\r\n".join(lines) + "\r\n\r\n" + body + "\r\n").encode()
 
 
 def received(inbox: Inbox, data: bytes) -> Conversation:
@@ -54,28 +33,12 @@ def follow_up(inbox: Inbox, number: int) -> None:
     received(
         inbox,
         mail(
-            message_id=f"m{number}",
+            message_id=f"<m{number}@mail.example>",
             subject="Re: Broken lamp",
             body=f"Any news? ({number})\n\nOn Monday Shop wrote:\n> old text {number}",
             headers={"In-Reply-To": "<m1@mail.example>", "Cc": f"friend{number}@mail.example"},
         ),
     )
-
-
-@pytest.fixture
-def email_inbox(db: None) -> Inbox:
-    return InboxFactory(
-        name="Shop mail",
-        kind=InboxKind.EMAIL,
-        config={"addresses": [SUPPORT], "from_name": "Shop support"},
-    )
-
-
-@pytest.fixture
-def email_agent(email_inbox: Inbox) -> User:
-    user = UserFactory(email="maria@shop.example", name="Maria Agent", role=Role.AGENT)
-    email_inbox.members.add(user)
-    return user
 
 
 @pytest.fixture
@@ -126,7 +89,7 @@ def test_mail_failing_dmarc_is_flagged(email_agent, email_inbox, thread):
     spoofed = received(
         email_inbox,
         mail(
-            message_id="spoof",
+            message_id="<spoof@mail.example>",
             headers={"Authentication-Results": "mx.shop.example; spf=fail; dmarc=fail"},
         ),
     )
