@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import APIKeyHeader, HttpBearer, django_auth
+from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from rapport.accounts.tokens import authenticate_token
 from rapport.core.errors import RapportError
@@ -32,11 +32,22 @@ class TokenHeader(APIKeyHeader):
         return authenticate_token(key or "")
 
 
+class BrowserSession(SessionAuth):
+    """The signed-in browser's session. CSRF is checked only when a session cookie came:
+    a client with no session (a script whose token was wrong) must hear "not
+    authenticated" (401), not "CSRF check failed" (403)."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
+
 api = NinjaAPI(
     title="Rapport API",
     version="1",
     description="Conversations, customers and inboxes of a Rapport help desk.",
-    auth=[BearerToken(), TokenHeader(), django_auth],
+    auth=[BearerToken(), TokenHeader(), BrowserSession()],
     urls_namespace="api",
     docs_url="/docs",
 )

@@ -320,3 +320,23 @@ def test_html_in_notes_is_stored_and_returned_as_text(agent, conversation):
 
     assert response.json()["text"] == SCRIPT
     assert Message.objects.get().text == SCRIPT
+
+
+def test_a_post_with_a_wrong_token_and_no_session_is_401_not_a_csrf_error(api_inbox):
+    response = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION="Bearer rpt_bad_token").post(
+        f"{V1}/inboxes/{api_inbox.pk}/messages", "{", content_type="application/json"
+    )
+
+    assert response.status_code == 401
+    assert error_of(response) == UNAUTHENTICATED
+
+
+def test_a_session_post_without_the_csrf_token_is_still_refused(agent, api_inbox):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent)
+
+    response = client.post(
+        f"{V1}/inboxes/{api_inbox.pk}/messages", {"text": "hi"}, content_type="application/json"
+    )
+
+    assert response.status_code == 403
