@@ -41,6 +41,8 @@ from bench.common import BENCH_ROOT, Timing, machine, markdown_table, ms  # noqa
 
 DOCS = REPO / "docs" / "benchmarks.md"
 REDIS_URL = os.environ.get("RAPPORT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+# uvicorn's websocket implementation; RAPPORT_BENCH_WS compares another one.
+WEBSOCKETS = os.environ.get("RAPPORT_BENCH_WS", "websockets")
 SECRET_KEY = "bench-realtime-secret-key-0123456789abcdef"  # noqa: S105  (a throw-away database)
 
 
@@ -103,7 +105,7 @@ class Server:
         self.log = log.open("w")
         command = [
             sys.executable, "-m", "uvicorn", "rapport.config.asgi:application",
-            "--host", "127.0.0.1", "--port", str(self.port), "--ws", "websockets",
+            "--host", "127.0.0.1", "--port", str(self.port), "--ws", WEBSOCKETS,
             "--no-access-log", "--lifespan", "off", "--backlog", "4096",
             "--timeout-keep-alive", "60", "--log-level", "warning",
         ]  # fmt: skip

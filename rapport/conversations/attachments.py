@@ -59,3 +59,16 @@ def store_attachments(message: Message, files: Sequence[UploadedFile]) -> list[A
         attachment.save()
         stored.append(attachment)
     return stored
+
+
+def remember_attachments(message: Message, attachments: list[Attachment]) -> None:
+    """Let ``message.attachments.all()`` answer from memory, as after ``prefetch_related``.
+
+    A message just stored knows its attachments (usually none); the realtime push and the
+    widget's acknowledgement serialise it right away, and each would otherwise ask the
+    database again.
+    """
+    rows = message.attachments.get_queryset()  # its filter is deferred: nothing compiled
+    rows._result_cache = list(attachments)  # what prefetch_related stores, exactly so
+    rows._prefetch_done = True  # type: ignore[attr-defined]
+    message._prefetched_objects_cache = {"attachments": rows}  # type: ignore[attr-defined]

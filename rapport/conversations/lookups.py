@@ -5,21 +5,20 @@ before its transaction and ``receive_message`` again under the write lock, for e
 message of every channel. Through the ORM (``unresolved_conversations`` filtered by the
 user's inboxes, with ``select_related``) it spent about 0.8 ms per message compiling the
 query, more than the database took to run it. The SQL below says the same thing and is
-compiled once; the rows go through Django's own converters, so the models come back
-exactly as the ORM would build them.
+compiled once; the rows go through Django's own converters (``core.rows.read_one``), so
+the models come back exactly as the ORM would build them.
 """
 
 from __future__ import annotations
 
-import threading
 from functools import cache
-from typing import Any
 
 from django.db import connections, router
-from django.db.models import Field, Model
+from django.db.models import Model
 
 from rapport.accounts.models import User
 from rapport.conversations.models import Conversation, Status
+from rapport.core.rows import read_one, selected_columns
 from rapport.customers.models import Customer, Identity
 from rapport.inboxes.models import Inbox
 
@@ -28,21 +27,17 @@ MODELS: tuple[type[Model], ...] = (Conversation, Inbox, Customer)
 ALIASES = ("c", "i", "cu")
 
 
-def _fields(model: type[Model]) -> list[Field[Any, Any]]:
-    return list(model._meta.concrete_fields)
-
-
 @cache
-def _select(vendor: str, members_only: bool) -> str:
-    """The statement for one database vendor, with or without the membership check.
+def _select(alias: str, members_only: bool) -> str:
+    """The statement for one database, with or without the membership check.
 
     Only table and column names from the models are formatted in; values are parameters.
     """
-    quote = connections[router.db_for_write(Conversation)].ops.quote_name
+    quote = connections[alias].ops.quote_name
     columns = [
-        f"{alias}.{quote(str(f.column))}"
-        for model, alias in zip(MODELS, ALIASES, strict=True)
-        for f in _fields(model)
+        column
+        for model, table_alias in zip(MODELS, ALIASES, strict=True)
+        for column in selected_columns(model, table_alias, alias)
     ]
     members = Inbox.members.through._meta.db_table
     membership = (
@@ -73,41 +68,16 @@ def latest_unresolved(
     .select_related("inbox", "customer").first()``, with inbox and customer loaded.
     """
     alias = router.db_for_write(Conversation)  # receive_message reads it under the lock
-    connection = connections[alias]
     user = visible_to
     members_only = user is not None and not user.sees_all_inboxes
     params: list[str | int] = [identity_kind, address, inbox_id, Status.RESOLVED]
     if user is not None and members_only:
         params.append(user.pk)
-    with connection.cursor() as cursor:
-        cursor.execute(_select(connection.vendor, members_only), params)
-        row = cursor.fetchone()
-    if row is None:
+    found = read_one(MODELS, _select(alias, members_only), params, using=alias)
+    if found is None:
         return None
-    values = _convert(alias, list(row))
-    instances = []
-    for model in MODELS:
-        names = [f.attname for f in _fields(model)]
-        instances.append(model.from_db(alias, names, values[: len(names)]))
-        values = values[len(names) :]
-    conversation, inbox, customer = instances
+    conversation, inbox, customer = found
     assert isinstance(conversation, Conversation)
     conversation.inbox = inbox  # type: ignore[assignment]
     conversation.customer = customer  # type: ignore[assignment]
     return conversation
-
-
-def _convert(alias: str, row: list[Any]) -> list[Any]:
-    """Database values → Python values, with the converters the ORM would apply."""
-    converters = getattr(_per_thread, alias, None)
-    if converters is None:  # what to convert depends only on the backend: work it out once
-        compiler = Conversation.objects.using(alias).none().query.get_compiler(alias)
-        columns = [f.get_col(str(f.model._meta.db_table)) for m in MODELS for f in _fields(m)]
-        converters = (compiler, compiler.get_converters(columns))
-        setattr(_per_thread, alias, converters)
-    compiler, by_position = converters
-    return next(iter(compiler.apply_converters([row], by_position)))
-
-
-# Per thread, because a compiler holds its thread's connection.
-_per_thread = threading.local()

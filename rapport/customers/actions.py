@@ -7,9 +7,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from rapport.accounts.models import User
-from rapport.core import audit
+from rapport.core import audit, rows
 from rapport.core.errors import Conflict, PermissionDenied
 from rapport.customers.identities import normalize_email, normalize_phone
+from rapport.customers.lookups import identity_owner
 from rapport.customers.models import Company, Customer, Identity, IdentityKind
 
 Attributes = dict[str, Any]
@@ -18,21 +19,23 @@ Attributes = dict[str, Any]
 def find_or_create_customer(*, kind: str, address: str, name: str = "") -> Customer:
     """Return the customer who owns the identity ``kind:address``, creating both if new.
 
-    ``address`` must already be normalised (``identities.normalize_address``).
+    ``address`` must already be normalised (``identities.normalize_address``). Every
+    message from a customer without an open conversation comes through here, so the
+    statements are the compiled-once ones of ``customers.lookups`` and ``core.rows``.
     """
-    identity = (
-        Identity.objects.select_related("customer").filter(kind=kind, address=address).first()
-    )
-    if identity:
-        return identity.customer
+    customer = identity_owner(kind, address)
+    if customer is not None:
+        return customer
     try:
         with transaction.atomic():
-            customer = Customer.objects.create(
-                name=name.strip()[:200],
-                email=address if kind == IdentityKind.EMAIL else "",
-                phone=address if kind == IdentityKind.PHONE else "",
+            customer = rows.insert(
+                Customer(
+                    name=name.strip()[:200],
+                    email=address if kind == IdentityKind.EMAIL else "",
+                    phone=address if kind == IdentityKind.PHONE else "",
+                )
             )
-            Identity.objects.create(customer=customer, kind=kind, address=address)
+            rows.insert(Identity(customer=customer, kind=kind, address=address))
             return customer
     except IntegrityError:  # created concurrently by another request
         return Identity.objects.select_related("customer").get(kind=kind, address=address).customer

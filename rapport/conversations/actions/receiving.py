@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from rapport.conversations import counts
 from rapport.conversations.actions.common import check_text, move_count, preview_of
-from rapport.conversations.attachments import store_attachments
+from rapport.conversations.attachments import remember_attachments, store_attachments
 from rapport.conversations.events import ConversationCreated, MessageReceived
 from rapport.conversations.lookups import latest_unresolved
 from rapport.conversations.models import (
@@ -23,6 +23,7 @@ from rapport.conversations.models import (
     Message,
     Status,
 )
+from rapport.core import rows
 from rapport.core.errors import ValidationFailed
 from rapport.core.events import publish
 from rapport.customers.actions import find_or_create_customer
@@ -158,14 +159,16 @@ def _add_inbound_message(
     conversation: Conversation, now: datetime, message_fields: dict[str, Any]
 ) -> Message:
     attachments = message_fields.pop("attachments")
-    message = Message.objects.create(
-        conversation=conversation,
-        inbox_id=conversation.inbox_id,
-        direction=Direction.INBOUND,
-        created_at=now,
-        **message_fields,
+    message = rows.insert(
+        Message(
+            conversation=conversation,
+            inbox_id=conversation.inbox_id,
+            direction=Direction.INBOUND,
+            created_at=now,
+            **message_fields,
+        )
     )
-    store_attachments(message, attachments)
+    remember_attachments(message, store_attachments(message, attachments))
     publish(
         MessageReceived(
             message_id=message.pk,
@@ -181,16 +184,18 @@ def _open_conversation(
     *, inbox: Inbox, customer: Customer, subject: str, preview: str, now: datetime
 ) -> Conversation:
     # Created with the customer's message already noted, so no UPDATE follows.
-    conversation = Conversation.objects.create(
-        inbox=inbox,
-        customer=customer,
-        subject=subject[:255],
-        status=Status.OPEN,
-        preview=preview,
-        created_at=now,
-        last_activity_at=now,
-        last_customer_message_at=now,
-        waiting_since=now,
+    conversation = rows.insert(
+        Conversation(
+            inbox=inbox,
+            customer=customer,
+            subject=subject[:255],
+            status=Status.OPEN,
+            preview=preview,
+            created_at=now,
+            last_activity_at=now,
+            last_customer_message_at=now,
+            waiting_since=now,
+        )
     )
     counts.bump(inbox.pk, (Status.OPEN, None), +1)
     publish(

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 
 from rapport.conversations.actions import Received, receive_message
+from rapport.conversations.lookups import latest_unresolved
 from rapport.conversations.models import Conversation
 from rapport.core.errors import ValidationFailed
 from rapport.core.events import publish
@@ -97,11 +98,16 @@ def post_message(
     external_id = _external_id(visitor, client_id)
     key = _visitor_key(visitor)
     config = chat_settings(inbox)
-    limits.check_message(visitor_key=key, ip=ip, per_ip_minute=config.messages_per_ip_minute)
-    if not selectors.has_open_conversation(visitor):
-        limits.check_new_conversation(
-            visitor_key=key, ip=ip, per_ip_hour=config.conversations_per_ip_hour
-        )
+    # Read once here (compiled once, lookups.py): it decides the new-conversation limit,
+    # and receive_message continues it without reading it again.
+    conversation = latest_unresolved(inbox.pk, visitor.kind, visitor.address)
+    limits.check_message(
+        visitor_key=key,
+        ip=ip,
+        per_ip_minute=config.messages_per_ip_minute,
+        new_conversation=conversation is None,
+        per_ip_hour=config.conversations_per_ip_hour,
+    )
     names = ", ".join(a.name or "file" for a in attachments)
     return receive_message(
         inbox=inbox,
@@ -111,6 +117,7 @@ def post_message(
         subject=(text or names)[:80],
         external_id=external_id,
         attachments=attachments,
+        seen_conversation=conversation,
         raw={"source": "chat", "ip": ip, "page": page_url[:500], "verified": visitor.verified},
     )
 

@@ -9,6 +9,7 @@ reaches them — and their e-mail answer threads back into this conversation.
 from __future__ import annotations
 
 from rapport.conversations.models import Conversation, Delivery, Message
+from rapport.customers.lookups import identity_addresses
 from rapport.customers.models import IdentityKind
 from rapport.inboxes.adapters import DeliveryError
 from rapport.inboxes.adapters.chat.serializers import visitor_message
@@ -22,8 +23,8 @@ EMAIL_FOOTER = "You can answer this e-mail directly; your reply continues our ch
 
 def visitor_groups(conversation: Conversation) -> list[str]:
     """The widget groups of every identity of the conversation's customer."""
-    identities = conversation.customer.identities.filter(kind__in=WIDGET_KINDS)
-    return [visitor_group(conversation.inbox_id, i.kind, i.address) for i in identities]
+    addresses = identity_addresses(conversation.customer_id, WIDGET_KINDS)
+    return [visitor_group(conversation.inbox_id, kind, address) for kind, address in addresses]
 
 
 class ChatAdapter:

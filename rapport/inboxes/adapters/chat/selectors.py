@@ -60,11 +60,6 @@ def current_conversation(visitor: Visitor) -> Conversation | None:
     return _open_conversations(visitor).order_by("-last_activity_at").first()
 
 
-def has_open_conversation(visitor: Visitor) -> bool:
-    """Whether the next message continues a conversation (no row fetched: on every send)."""
-    return _open_conversations(visitor).exists()
-
-
 def visible_messages(visitor: Visitor) -> QuerySet[Message]:
     """Messages to and from the visitor in this inbox. Internal notes never."""
     return (

@@ -1,0 +1,105 @@
+"""The compiled-once statements of the receive path write and read what the ORM would."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import signals
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from rapport.conversations.attachments import remember_attachments, store_attachments
+from rapport.conversations.models import Conversation, Message, Status
+from rapport.core import rows
+from rapport.customers.lookups import identity_addresses, identity_owner
+from rapport.customers.models import Customer, Identity
+from tests.factories import CustomerFactory, MessageFactory
+
+pytestmark = pytest.mark.django_db
+
+WRITTEN_BY_ROWS = (Customer, Identity, Conversation, Message)
+
+
+def stored(model, pk):
+    return model_to_dict(model.objects.get(pk=pk), fields=None, exclude=None) | {"id": pk}
+
+
+def test_no_model_signals_are_connected_to_what_rows_writes():
+    """rows.insert sends no signals; a receiver added later must not be skipped silently."""
+    for model in WRITTEN_BY_ROWS:
+        for signal in (signals.pre_save, signals.post_save):
+            assert not signal.has_listeners(model), f"{signal} on {model.__name__}"
+
+
+def test_insert_writes_the_row_save_would_write(api_inbox):
+    now = timezone.now()
+    customer = rows.insert(Customer(name="Kim <b>", email="kim@mail.example"))
+    by_save = Customer.objects.create(name="Kim <b>", email="kim@mail.example")
+    assert customer.pk
+    assert customer.pk != by_save.pk
+    assert not customer._state.adding
+    assert customer._state.db == "default"
+    ours, theirs = stored(Customer, customer.pk), stored(Customer, by_save.pk)
+    assert ours | {"id": 0, "created_at": 0} == theirs | {"id": 0, "created_at": 0}
+    assert ours["attributes"] == {}  # the field's default, through get_db_prep_save
+
+    conversation = rows.insert(
+        Conversation(inbox=api_inbox, customer=customer, subject="Hi", status=Status.OPEN,
+                     created_at=now, last_activity_at=now)
+    )  # fmt: skip
+    message = rows.insert(
+        Message(conversation=conversation, inbox=api_inbox, direction="in", text="é 😀",
+                raw={"nested": [1, "two"]}, external_id="x-1", created_at=now)
+    )  # fmt: skip
+    again = Message.objects.get(pk=message.pk)
+    assert (again.text, again.raw, again.created_at) == ("é 😀", {"nested": [1, "two"]}, now)
+    assert again.conversation_id == conversation.pk
+
+
+def test_insert_raises_the_integrity_error_save_would(api_inbox):
+    from django.db import IntegrityError, transaction
+
+    customer = CustomerFactory()
+    rows.insert(Identity(customer=customer, kind="email", address="a@b.example"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.insert(Identity(customer=customer, kind="email", address="a@b.example"))
+
+
+def test_identity_owner_is_the_orm_answer():
+    customer = CustomerFactory(name="Ann", attributes={"plan": "gold"})
+    Identity.objects.create(customer=customer, kind="phone", address="+4915112345678")
+    found = identity_owner("phone", "+4915112345678")
+    assert found == customer
+    assert (found.name, found.attributes, found.created_at) == (
+        customer.name, {"plan": "gold"}, customer.created_at,
+    )  # fmt: skip
+    assert identity_owner("phone", "+4915100000000") is None
+    assert identity_owner("email", "+4915112345678") is None
+
+
+def test_identity_addresses_of_some_kinds_oldest_first():
+    customer = CustomerFactory()
+    for kind, address in [("visitor", "anon:1"), ("phone", "+4915112345678"),
+                          ("email", "ann@mail.example")]:  # fmt: skip
+        Identity.objects.create(customer=customer, kind=kind, address=address)
+    CustomerFactory()  # someone else's identities stay out
+    assert identity_addresses(customer.pk, ["visitor", "email"]) == [
+        ("email", customer.email),  # the factory's own identity, the oldest
+        ("visitor", "anon:1"),
+        ("email", "ann@mail.example"),
+    ]
+
+
+def test_remembered_attachments_answer_without_a_query(django_assert_num_queries):
+    message = MessageFactory()
+    upload = SimpleUploadedFile("note.txt", b"hello", content_type="text/plain")
+    [attachment] = store_attachments(message, [upload])
+    fresh = Message.objects.get(pk=message.pk)
+    remember_attachments(fresh, [attachment])
+    with django_assert_num_queries(0):
+        assert list(fresh.attachments.all()) == [attachment]
+        assert fresh.attachments.count() == 1
+    other = MessageFactory()
+    remember_attachments(other, [])
+    with django_assert_num_queries(0):
+        assert list(other.attachments.all()) == []
