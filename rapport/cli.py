@@ -28,6 +28,12 @@ if TYPE_CHECKING:
 
 SETTINGS_MODULE = "rapport.config.settings"
 ASGI_APP = "rapport.config.asgi:application"
+# Websockets: uvicorn's sans-I/O implementation (its "auto" choice, named so it can't
+# change under us) without per-message compression. Chat frames are a few hundred bytes,
+# and each compressed socket kept ~100 KiB of zlib state and spent CPU on every frame:
+# 143 -> 38 KiB per open widget, and p99 at 100 chat messages/s fell by a third
+# (bench/realtime.py, which starts its servers with these same options).
+WEBSOCKET_OPTIONS: dict[str, Any] = {"ws": "websockets-sansio", "ws_per_message_deflate": False}
 ADMIN_EMAIL = "admin@rapport.localhost"
 ADMIN_NAME = "Admin"
 Handler = Callable[[argparse.Namespace], int]
@@ -194,6 +200,7 @@ def run_web_server(host: str, port: int, workers: int = 1) -> None:
             workers=workers if workers > 1 else None,
             lifespan="off",  # Django does not speak the ASGI lifespan protocol
             server_header=False,
+            **WEBSOCKET_OPTIONS,
         )
 
 

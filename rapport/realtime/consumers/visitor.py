@@ -31,6 +31,7 @@ from rapport.realtime.consumers.base import (
     PushConsumer,
     as_int,
     in_thread,
+    in_writer_thread,
     scope_ip,
 )
 
@@ -133,7 +134,7 @@ class VisitorConsumer(PushConsumer):
         if now - self.inbox_read_at > INBOX_SECONDS:
             self.inbox = None
         try:
-            inbox, message = await in_thread(post_message)(
+            inbox, message = await in_writer_thread(post_message)(
                 self.visitor,
                 self.inbox,
                 text,
