@@ -6,13 +6,16 @@ from django.test import Client
 from rapport.accounts.models import Role, User
 from rapport.accounts.tokens import forget_verified_tokens
 from rapport.inboxes.models import Inbox, InboxKind
+from rapport.realtime.consumers.visitor import forget_recent_inboxes
 from tests.factories import InboxFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def no_remembered_tokens() -> None:
-    """Tokens verified in one test must not be remembered into the next one's database."""
+def nothing_remembered() -> None:
+    """Tokens and chat inboxes read in one test must not be remembered into the next one's
+    database (ids repeat once a test's transaction rolls back)."""
     forget_verified_tokens()
+    forget_recent_inboxes()
 
 
 @pytest.fixture

@@ -134,7 +134,7 @@ CHANNEL_LAYERS: dict[str, dict[str, object]]
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "rapport.realtime.redis_layer.RedisChannelLayerWithFewerRoundTrips",
             # Many sockets connecting at once each take a pool connection for a moment;
             # redis-py's default pool of 100 would refuse the rest instead of waiting.
             "CONFIG": {

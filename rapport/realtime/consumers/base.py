@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from asgiref.typing import WebSocketConnectEvent
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -42,6 +43,21 @@ class PushConsumer(AsyncJsonWebsocketConsumer):
         layer.remember_loop()
         self.joined = []
         await super().websocket_connect(message)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' ``dispatch`` without its hop to a thread before every event.
+
+        Channels (4.2+) calls ``close_old_connections`` on its sync thread before each
+        event: every frame a client sends and every push, a thread hand-off each, on the
+        loop that serves all sockets (1,000 of them at once when an agent comes online).
+        These consumers touch the database only through ``in_thread`` and
+        ``in_writer_thread`` (``database_sync_to_async``), which close stale connections
+        in the thread that owns them, before and after each call.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def join(self, groups: list[str]) -> None:
         for group in groups:
@@ -88,10 +104,11 @@ class PushConsumer(AsyncJsonWebsocketConsumer):
         return self.frames > FRAMES_PER_WINDOW
 
     async def rapport_push(self, event: dict[str, Any]) -> None:
-        """Every layer push lands here (see ``layer.HANDLER``)."""
-        if event.get("exclude") == self.channel_name:
-            return  # one's own typing signal
-        await self.deliver(event["data"])
+        """Every layer message lands here (see ``layer.HANDLER``): pushes, in order."""
+        for push in event["pushes"]:
+            if push.get("exclude") == self.channel_name:
+                continue  # one's own typing signal
+            await self.deliver(push["data"])
 
     async def deliver(self, data: dict[str, Any]) -> None:
         try:

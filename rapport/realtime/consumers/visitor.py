@@ -45,23 +45,39 @@ MAX_CLIENT_ID_CHARS = 100  # as the HTTP endpoint; post_message then allows 64
 MAX_PAGE_CHARS = 2000
 BAD_MESSAGE = "a message needs text, client_id and page as text"
 NOT_STORED = "the message could not be stored; please try again"
-# A socket reuses its inbox (active? its limits) this long instead of reading it per message.
+# Sockets reuse their inbox (active? its limits) this long instead of reading it per
+# message: a thousand widgets each sending now and then would otherwise read it every time.
 INBOX_SECONDS = 5.0
+_recent_inboxes: dict[int, tuple[float, Inbox]] = {}  # inbox id → (read at, inbox)
 
 
-def post_message(
-    visitor: Visitor, inbox: Inbox | None, text: str, client_id: str, page: str, ip: str
-) -> tuple[Inbox, dict[str, Any]]:
-    """Store a message sent over the socket (in a pool thread): the inbox, the widget's view.
+def recent_chat_inbox(inbox_id: int) -> Inbox:
+    """The active chat inbox as read at most ``INBOX_SECONDS`` ago in this process."""
+    now = time.monotonic()
+    read_at, inbox = _recent_inboxes.get(inbox_id, (0.0, None))
+    if inbox is None or now - read_at > INBOX_SECONDS:
+        _recent_inboxes.pop(inbox_id, None)
+        inbox = selectors.chat_inbox(inbox_id=inbox_id)  # NotFound once deactivated
+        _recent_inboxes[inbox_id] = (now, inbox)
+    return inbox
 
-    ``inbox``: the one this socket read a moment ago, or None to read it (again).
-    """
-    if inbox is None:
-        inbox = selectors.chat_inbox(inbox_id=visitor.inbox_id)
+
+def forget_recent_inboxes() -> None:
+    """Read every inbox afresh next time (tests: ids repeat after a rollback)."""
+    _recent_inboxes.clear()
+
+
+def post_message(visitor: Visitor, text: str, client_id: str, page: str, ip: str) -> dict[str, Any]:
+    """Store a message sent over the socket (in a writer thread); the widget's view of it."""
     received = chat_actions.post_message(
-        inbox=inbox, visitor=visitor, text=text, client_id=client_id, page_url=page, ip=ip
+        inbox=recent_chat_inbox(visitor.inbox_id),
+        visitor=visitor,
+        text=text,
+        client_id=client_id,
+        page_url=page,
+        ip=ip,
     )
-    return inbox, visitor_message(received.message)
+    return visitor_message(received.message)
 
 
 class VisitorConsumer(PushConsumer):
@@ -71,8 +87,6 @@ class VisitorConsumer(PushConsumer):
     deadline: asyncio.TimerHandle | None = None
     last_typing: float = 0.0
     closing: asyncio.Future[None] | None = None
-    inbox: Inbox | None = None
-    inbox_read_at: float = 0.0
 
     async def connect(self) -> None:
         await self.accept()
@@ -130,13 +144,9 @@ class VisitorConsumer(PushConsumer):
         ):
             await self.deliver({"type": "error", "client_id": echo, "error": BAD_MESSAGE})
             return
-        now = time.monotonic()
-        if now - self.inbox_read_at > INBOX_SECONDS:
-            self.inbox = None
         try:
-            inbox, message = await in_writer_thread(post_message)(
+            message = await in_writer_thread(post_message)(
                 self.visitor,
-                self.inbox,
                 text,
                 client_id,
                 page[:MAX_PAGE_CHARS],
@@ -152,8 +162,6 @@ class VisitorConsumer(PushConsumer):
                 {"type": "error", "client_id": echo, "error": NOT_STORED, "retry": True}
             )
             return
-        if self.inbox is None:
-            self.inbox, self.inbox_read_at = inbox, now
         await self.deliver({"type": "ack", "client_id": echo, "message": message})
 
     async def authenticate(self, content: dict[str, Any]) -> None:

@@ -1,0 +1,46 @@
+"""The Redis layer's two-round-trip group send delivers what channels_redis' own would."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+import redis
+
+from rapport.realtime.redis_layer import RedisChannelLayerWithFewerRoundTrips
+from tests.availability import could_not_run
+
+REDIS_SERVER = os.environ.get("RAPPORT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+URL = REDIS_SERVER.rsplit("/", 1)[0] + "/14"  # our own database number, flushed here
+
+
+@pytest.fixture
+def layer():
+    client = redis.Redis.from_url(URL, socket_connect_timeout=3)
+    try:
+        client.flushdb()
+    except redis.ConnectionError:
+        could_not_run(f"Redis not reachable at {URL}: the Redis layer test could not run")
+    yield RedisChannelLayerWithFewerRoundTrips(hosts=[URL], capacity=2, expiry=60)
+    client.flushdb()
+
+
+def test_group_send_reaches_every_member_in_order_up_to_capacity(layer):
+    async def scenario():
+        first = await layer.new_channel()
+        second = await layer.new_channel()
+        await layer.group_add("inbox.1", first)
+        await layer.group_add("inbox.1", second)
+        for n in range(3):  # capacity 2: the third is dropped, as channels_redis does
+            await layer.group_send("inbox.1", {"type": "rapport.push", "n": n})
+        await layer.group_send("nobody.here", {"type": "rapport.push", "n": 9})
+        got = {
+            name: [(await layer.receive(name))["n"] for _ in range(2)]
+            for name in (first, second)
+        }
+        await layer.flush()
+        return got
+
+    got = asyncio.run(scenario())
+    assert list(got.values()) == [[0, 1], [0, 1]]
