@@ -39,7 +39,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.common import BENCH_ROOT, Timing, machine, markdown_table, ms  # noqa: E402
-from rapport.cli import WEBSOCKET_OPTIONS  # noqa: E402  (the options rapport serve uses)
+from rapport.cli import server_flags  # noqa: E402  (the options rapport serve uses)
 
 DOCS = REPO / "docs" / "benchmarks.md"
 REDIS_URL = os.environ.get("RAPPORT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -106,8 +106,7 @@ class Server:
         command = [
             sys.executable, "-m", "uvicorn", "rapport.config.asgi:application",
             "--host", "127.0.0.1", "--port", str(self.port),
-            "--ws", WEBSOCKET_OPTIONS["ws"],
-            "--ws-per-message-deflate", str(WEBSOCKET_OPTIONS["ws_per_message_deflate"]).lower(),
+            *server_flags(),
             "--no-access-log", "--lifespan", "off", "--backlog", "4096",
             "--timeout-keep-alive", "60", "--log-level", "warning",
         ]  # fmt: skip

@@ -33,7 +33,24 @@ ASGI_APP = "rapport.config.asgi:application"
 # and each compressed socket kept ~100 KiB of zlib state and spent CPU on every frame:
 # 143 -> 38 KiB per open widget, and p99 at 100 chat messages/s fell by a third
 # (bench/realtime.py, which starts its servers with these same options).
-WEBSOCKET_OPTIONS: dict[str, Any] = {"ws": "websockets-sansio", "ws_per_message_deflate": False}
+# On SIGTERM, open websockets get this many seconds to close before their tasks are
+# cancelled: a consumer waiting on Redis otherwise kept uvicorn from ever exiting.
+SERVER_OPTIONS: dict[str, Any] = {
+    "ws": "websockets-sansio",
+    "ws_per_message_deflate": False,
+    "timeout_graceful_shutdown": 5,
+}
+
+
+def server_flags() -> list[str]:
+    """``SERVER_OPTIONS`` as ``uvicorn`` command-line flags (benchmarks and tests)."""
+    return [
+        flag
+        for name, value in SERVER_OPTIONS.items()
+        for flag in (f"--{name.replace('_', '-')}", str(value).lower())
+    ]
+
+
 ADMIN_EMAIL = "admin@rapport.localhost"
 ADMIN_NAME = "Admin"
 Handler = Callable[[argparse.Namespace], int]
@@ -200,7 +217,7 @@ def run_web_server(host: str, port: int, workers: int = 1) -> None:
             workers=workers if workers > 1 else None,
             lifespan="off",  # Django does not speak the ASGI lifespan protocol
             server_header=False,
-            **WEBSOCKET_OPTIONS,
+            **SERVER_OPTIONS,
         )
 
 

@@ -7,6 +7,11 @@ sends to two or three groups, so at 100 messages/s that was over a thousand wait
 second on the visitors' process (bench/realtime.py, two processes through Redis).
 Here the first two go in one pipeline and the per-channel clean-up runs inside the
 script, which does the rest exactly as before (capacity check, ZADD, EXPIRE).
+
+Each process waits for its pushes with a blocking BZPOPMIN of ``brpop_timeout`` (5 s),
+and redis-py 8 gives up reading after 5 s by default, so when a busy loop came back to
+the answer a little late the read timed out and took the socket's consumer down with it
+(2-6 sockets a run of the benchmark). A late read now just waits again.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import time
 from typing import Any
 
 from channels_redis.core import RedisChannelLayer
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +46,15 @@ return over_capacity
 
 
 class RedisChannelLayerWithFewerRoundTrips(RedisChannelLayer):
+    async def _brpop_with_clean(self, index: int, channel: str, timeout: float) -> Any:
+        try:
+            return await super()._brpop_with_clean(index, channel, timeout)
+        except RedisTimeoutError:
+            # The answer to the blocking wait was read late (see above). Waiting again
+            # keeps the socket; before, its consumer died with this error.
+            logger.warning("late read of a blocking wait on Redis (%s); waiting again", channel)
+            return None  # as if the wait had ended empty: receive waits again
+
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
         assert self.require_valid_group_name(group), "Group name not valid"
         key = self._group_key(group)

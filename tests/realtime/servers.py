@@ -16,7 +16,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from rapport.cli import WEBSOCKET_OPTIONS
+from rapport.cli import server_flags
 from tests.availability import could_not_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,10 +82,7 @@ class Uvicorn:
                 "127.0.0.1",
                 "--port",
                 str(self.port),
-                "--ws",  # the websocket options rapport serve and rapport web use
-                WEBSOCKET_OPTIONS["ws"],
-                "--ws-per-message-deflate",
-                str(WEBSOCKET_OPTIONS["ws_per_message_deflate"]).lower(),
+                *server_flags(),  # the options of rapport serve and rapport web
                 "--no-access-log",
                 "--lifespan",
                 "off",

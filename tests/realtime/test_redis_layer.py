@@ -36,8 +36,7 @@ def test_group_send_reaches_every_member_in_order_up_to_capacity(layer):
             await layer.group_send("inbox.1", {"type": "rapport.push", "n": n})
         await layer.group_send("nobody.here", {"type": "rapport.push", "n": 9})
         got = {
-            name: [(await layer.receive(name))["n"] for _ in range(2)]
-            for name in (first, second)
+            name: [(await layer.receive(name))["n"] for _ in range(2)] for name in (first, second)
         }
         await layer.flush()
         return got
