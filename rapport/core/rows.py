@@ -60,7 +60,8 @@ def insert(obj: M) -> M:
             if returning:
                 new_id = cursor.fetchone()[0]
             else:
-                new_id = connection.ops.last_insert_id(cursor, model._meta.db_table, "id")
+                pk_column = str(model._meta.pk.column)
+                new_id = connection.ops.last_insert_id(cursor, model._meta.db_table, pk_column)
             obj.pk = new_id
     obj._state.adding = False
     obj._state.db = alias
@@ -99,14 +100,12 @@ def _convert(alias: str, models: tuple[type[Model], ...], row: list[Any]) -> lis
     known: dict[Any, Any] = _per_thread.__dict__
     if cache_key not in known:  # what to convert depends only on backend and columns
         compiler = models[0]._default_manager.using(alias).none().query.get_compiler(alias)
-        columns = [f.get_col(str(f.model._meta.db_table)) for m in models for f in _fields(m)]
+        columns = [
+            f.get_col(str(f.model._meta.db_table)) for m in models for f in m._meta.concrete_fields
+        ]
         known[cache_key] = (compiler, compiler.get_converters(columns))
     compiler, by_position = known[cache_key]
     return list(next(iter(compiler.apply_converters([row], by_position))))
-
-
-def _fields(model: type[Model]) -> list[Field[Any, Any]]:
-    return list(model._meta.concrete_fields)
 
 
 # Per thread, because a compiler holds its thread's connection.

@@ -43,3 +43,29 @@ def test_group_send_reaches_every_member_in_order_up_to_capacity(layer):
 
     got = asyncio.run(scenario())
     assert list(got.values()) == [[0, 1], [0, 1]]
+
+
+def test_a_late_read_of_the_blocking_wait_waits_again(layer, monkeypatch, caplog):
+    """redis-py 8 times a read out after 5 s, as long as the layer's wait: that must not
+    end the receive (it took the socket's consumer down with it)."""
+    parent = RedisChannelLayerWithFewerRoundTrips.__mro__[1]
+    real_wait = parent._brpop_with_clean
+    late = [True]
+
+    async def late_once(self, index, channel, timeout):
+        if late.pop() if late else False:
+            raise redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
+        return await real_wait(self, index, channel, timeout)
+
+    monkeypatch.setattr(parent, "_brpop_with_clean", late_once)
+
+    async def scenario():
+        channel = await layer.new_channel()
+        await layer.group_add("visitor.1", channel)
+        await layer.group_send("visitor.1", {"type": "rapport.push", "n": 1})
+        got = await asyncio.wait_for(layer.receive(channel), timeout=10)
+        await layer.flush()
+        return got
+
+    assert asyncio.run(scenario())["n"] == 1
+    assert "late read" in caplog.text

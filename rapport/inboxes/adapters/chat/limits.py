@@ -7,7 +7,7 @@ script hammering one inbox is slowed down whichever process answers it.
 from __future__ import annotations
 
 from rapport.core.errors import RapportError
-from rapport.core.ratelimit import hit_all
+from rapport.core.ratelimit import Rule, hit_all
 
 MAX_MESSAGE_CHARS = 5000  # a chat line, not an essay; e-mail takes the long ones
 MINUTE = 60
@@ -26,8 +26,8 @@ class RateLimited(RapportError):
     status_code = 429
 
 
-def _check(rules: list[tuple[str, tuple[int, int]]], message: str) -> None:
-    if not all(hit_all([(key, limit, window) for key, (limit, window) in rules])):
+def _check(rules: list[Rule], message: str) -> None:
+    if not all(hit_all(rules)):
         raise RateLimited(message)
 
 
@@ -35,24 +35,23 @@ def check_message(
     *, visitor_key: str, ip: str, per_ip_minute: int, new_conversation: bool, per_ip_hour: int
 ) -> None:
     """One message; with ``new_conversation`` it also starts one. Counted in one go."""
-    rules = [
-        (f"chat:msg:v:{visitor_key}", MESSAGES_PER_VISITOR),
-        (f"chat:msg:ip:{ip}", (per_ip_minute, MINUTE)),
+    messages: list[Rule] = [
+        (f"chat:msg:v:{visitor_key}", *MESSAGES_PER_VISITOR),
+        (f"chat:msg:ip:{ip}", per_ip_minute, MINUTE),
     ]
-    if new_conversation:
-        rules += [
-            (f"chat:conv:v:{visitor_key}", CONVERSATIONS_PER_VISITOR),
-            (f"chat:conv:ip:{ip}", (per_ip_hour, HOUR)),
-        ]
-    within = hit_all([(key, limit, window) for key, (limit, window) in rules])
-    if not all(within[:2]):
+    conversations: list[Rule] = [
+        (f"chat:conv:v:{visitor_key}", *CONVERSATIONS_PER_VISITOR),
+        (f"chat:conv:ip:{ip}", per_ip_hour, HOUR),
+    ]
+    within = hit_all(messages + conversations if new_conversation else messages)
+    if not all(within[: len(messages)]):
         raise RateLimited(
             "You are sending messages too quickly. Please wait a minute and try again."
         )
-    if not all(within[2:]):
+    if not all(within[len(messages) :]):
         raise RateLimited("You have started too many conversations. Please try again in an hour.")
 
 
 def check_new_session(*, ip: str) -> None:
     text = "Too many chats from your network. Please try again in an hour."
-    _check([(f"chat:session:ip:{ip}", SESSIONS_PER_IP)], text)
+    _check([(f"chat:session:ip:{ip}", *SESSIONS_PER_IP)], text)
