@@ -124,7 +124,7 @@ REDIS_URL = env_str("REDIS_URL")
 WEB_THREADS = env_int("WEB_THREADS", 4)
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "rapport.core.cache.SharedPoolRedisCache", "LOCATION": REDIS_URL}
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -134,13 +134,17 @@ CHANNEL_LAYERS: dict[str, dict[str, object]]
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "rapport.realtime.redis_layer.RedisChannelLayerWithFewerRoundTrips",
-            # Many sockets connecting at once each take a pool connection for a moment;
-            # redis-py's default pool of 100 would refuse the rest instead of waiting.
-            "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
-                "capacity": 1000,
-            },
+            # Redis pub/sub: a group send is one PUBLISH that Redis fans out to the
+            # processes subscribed to the group, and each process reads its pushes from
+            # one subscription. channels_redis' list-based layer stored every message
+            # in a sorted set per process: four round trips a group send, four more a
+            # received message, one at a time; at 100 chat messages/s across two
+            # processes that saturated the visitors' process (docs/benchmarks.md).
+            # Pushes are not kept in Redis: a socket that misses one catches up from
+            # the database when it reconnects (the widget and live.js resume from
+            # their last id).
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
 else:

@@ -11,8 +11,7 @@ Handing over does not wait: a request thread must not stall on websocket fan-out
 has been handed over and sends it: to each group in the order handed over, so a client
 never sees message 2 before message 1, and to different groups at the same time. Sending
 one push after the other had every chat message wait for all earlier ones' Redis round
-trips (four per group send in channels_redis), which at 100 messages/s was more than
-one loop could do.
+trips, which at 100 messages/s was more than one loop could do.
 """
 
 from __future__ import annotations
