@@ -165,8 +165,10 @@ def test_demo_command_loads_the_promised_data_once(db: None, capsys: Any) -> Non
     assert main(["demo"]) == 0
     assert "2,000 conversations" in capsys.readouterr().out
 
-    assert Inbox.objects.count() == 3
-    assert set(Inbox.objects.values_list("kind", flat=True)) == {"webform", "api"}
+    # Three inboxes with conversations, and a chat inbox to try the widget with.
+    assert Inbox.objects.count() == 4
+    assert set(Inbox.objects.values_list("kind", flat=True)) == {"webform", "api", "chat"}
+    assert not Conversation.objects.filter(inbox__kind="chat").exists()
     assert User.objects.count() == 10
     assert Team.objects.count() == 2
     assert Customer.objects.count() == 300
@@ -293,7 +295,7 @@ def test_demo_is_deterministic_and_reset_replaces_it(db: None) -> None:
 
     again = demo_fingerprint()
     assert again == first
-    assert Inbox.objects.count() == 3
+    assert Inbox.objects.count() == 4
 
 
 def test_recount_rebuilds_the_counts(db: None, capsys: Any) -> None:
@@ -392,7 +394,7 @@ def reply_by_api(base: str, token: str) -> None:
     """Reply to an open web-form conversation of the demo through the REST API."""
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as api:
         inboxes = {inbox["name"]: inbox["id"] for inbox in api.get("/api/v1/inboxes").json()}
-        assert len(inboxes) == 3
+        assert len(inboxes) == 4
         listed = api.get(
             "/api/v1/conversations",
             params={"inbox_id": inboxes["Website contact form"], "status": "open"},

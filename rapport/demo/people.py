@@ -17,6 +17,9 @@ CARE = "Customer care"
 ORDERS = "Orders & wholesale"
 
 WEBSITE = "Website contact form"
+# No conversations: it is there so that the widget can be tried at once (its settings tab
+# has a page with the widget on it).
+LIVE_CHAT = "Live chat"
 SHOP_API = "Shop (API)"
 WHOLESALE = "Wholesale enquiries"
 
@@ -38,15 +41,15 @@ class StaffMember:
         return self.name.split()[0]
 
 
-ALL_INBOXES = (WEBSITE, SHOP_API, WHOLESALE)
+ALL_INBOXES = (WEBSITE, LIVE_CHAT, SHOP_API, WHOLESALE)
 
 STAFF: tuple[StaffMember, ...] = (
     StaffMember("Owen Fairweather", "owen", "admin", None, ALL_INBOXES),
     StaffMember("Priya Raman", "priya", "supervisor", CARE, ALL_INBOXES),
-    StaffMember("Maya Okafor", "maya", "agent", CARE, (WEBSITE, SHOP_API)),
-    StaffMember("Tomas Varga", "tomas", "agent", CARE, (WEBSITE, SHOP_API)),
-    StaffMember("Lena Hoffmann", "lena", "agent", CARE, (WEBSITE, SHOP_API)),
-    StaffMember("Samir Haddad", "samir", "agent", CARE, (WEBSITE, SHOP_API)),
+    StaffMember("Maya Okafor", "maya", "agent", CARE, (WEBSITE, LIVE_CHAT, SHOP_API)),
+    StaffMember("Tomas Varga", "tomas", "agent", CARE, (WEBSITE, LIVE_CHAT, SHOP_API)),
+    StaffMember("Lena Hoffmann", "lena", "agent", CARE, (WEBSITE, LIVE_CHAT, SHOP_API)),
+    StaffMember("Samir Haddad", "samir", "agent", CARE, (WEBSITE, LIVE_CHAT, SHOP_API)),
     StaffMember("Julia Novak", "julia", "agent", ORDERS, ALL_INBOXES),
     StaffMember("Kenji Mori", "kenji", "agent", ORDERS, ALL_INBOXES),
     StaffMember("Grace Adeyemi", "grace", "agent", ORDERS, (SHOP_API, WHOLESALE)),
@@ -76,6 +79,12 @@ INBOXES: tuple[InboxSpec, ...] = (
     ),
     # No webhook URL: replies in the demo's API inbox fail visibly instead of
     # trying to reach a shop that does not exist.
+    InboxSpec(
+        LIVE_CHAT,
+        "chat",
+        "Hi! Ask us anything about your order, sizes or returns.",
+        {"color": "#2f6f4f"},
+    ),
     InboxSpec(SHOP_API, "api", "", {}),
     InboxSpec(
         WHOLESALE,

@@ -19,4 +19,5 @@ urlpatterns = [
         name="settings_email_retry",
     ),
     path("<int:inbox_id>/chat", views.chat_settings, name="settings_inbox_chat"),
+    path("<int:inbox_id>/chat/try", views.chat_try, name="settings_inbox_chat_try"),
 ]

@@ -457,3 +457,32 @@ def test_a_tab_of_another_kind_is_404(admin_client, email_inbox, chat_inbox, web
     assert admin_client.get(f"/settings/inboxes/{chat_inbox.pk}/email").status_code == 404
     assert admin_client.get(f"/settings/inboxes/{email_inbox.pk}/chat").status_code == 404
     assert admin_client.get(f"/settings/inboxes/{webform_inbox.pk}/chat").status_code == 404
+
+
+def test_the_try_page_shows_the_real_widget_of_the_inbox(admin_client, chat_inbox):
+    settings_page = admin_client.get(f"/settings/inboxes/{chat_inbox.pk}/chat").content.decode()
+    assert f'href="/settings/inboxes/{chat_inbox.pk}/chat/try"' in settings_page
+
+    response = admin_client.get(f"/settings/inboxes/{chat_inbox.pk}/chat/try")
+
+    html = response.content.decode()
+    assert f'<script src="/static/chat/widget.js" data-inbox="{chat_inbox.public_key}"' in html
+    assert "<script>" not in html  # nothing inline: the page keeps the app's script policy
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "will not start here" not in html
+
+
+def test_the_try_page_says_when_the_inbox_refuses_this_site(admin_client, chat_inbox):
+    chat_inbox.config = {**chat_inbox.config, "allowed_origins": ["https://shop.example"]}
+    chat_inbox.save()
+
+    html = admin_client.get(f"/settings/inboxes/{chat_inbox.pk}/chat/try").content.decode()
+
+    assert "will not start here" in html
+
+
+def test_the_try_page_is_for_admins_and_chat_inboxes(
+    agent_client, admin_client, chat_inbox, webform_inbox
+):
+    assert agent_client.get(f"/settings/inboxes/{chat_inbox.pk}/chat/try").status_code == 403
+    assert admin_client.get(f"/settings/inboxes/{webform_inbox.pk}/chat/try").status_code == 404

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rapport.accounts.models import Team
 from rapport.conversations import actions
 from rapport.conversations.models import Message
 from rapport.customers.models import Company
@@ -36,6 +37,17 @@ def test_the_inbox_list_shows_hostile_names_subjects_and_previews_as_text(agent_
     assert_inert(html)
     assert html.count(ESCAPED) >= 3  # name, subject, preview
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_the_inbox_list_shows_hostile_team_and_staff_names_as_text(agent_client, hostile):
+    hostile.team = Team.objects.create(name=HOSTILE)
+    hostile.assignee = UserFactory(name=HOSTILE)
+    hostile.save()
+
+    html = agent_client.get("/inbox?view=all").content.decode()
+
+    assert_inert(html)
+    assert html.count(ESCAPED) >= 5  # name, subject, preview, team, "Assigned to …"
 
 
 def test_the_conversation_page_shows_hostile_input_as_text(agent_client, hostile):

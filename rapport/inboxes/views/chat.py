@@ -1,4 +1,5 @@
-"""A chat inbox's settings tab: the widget's looks and hours, the embed snippet, the secret."""
+"""A chat inbox's settings tab: the widget's looks and hours, the embed snippet, the secret,
+and a page with the widget on it, to try it before pasting the snippet anywhere."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from rapport.accounts.views.common import admin, admin_only, form_page
 from rapport.inboxes import actions
+from rapport.inboxes.adapters.chat.config import chat_settings as widget_settings
 from rapport.inboxes.forms.chat import ChatSettingsForm, NewChatInboxForm, chat_initial
 from rapport.inboxes.models import Inbox, InboxKind
 
@@ -67,3 +69,12 @@ def chat_settings(request: HttpRequest, inbox_id: int) -> HttpResponse:
         "identity_secret": inbox.setting("identity_secret", ""),
     }
     return form_page(request, form, TEMPLATE, save, context)
+
+
+@admin_only
+def chat_try(request: HttpRequest, inbox_id: int) -> HttpResponse:
+    """A stand-in website with the widget of ``inbox_id``, served by Rapport itself."""
+    inbox = get_object_or_404(Inbox, pk=inbox_id, kind=InboxKind.CHAT)
+    origin = f"{request.scheme}://{request.get_host()}"
+    context = {"inbox": inbox, "refused": not widget_settings(inbox).origin_allowed(origin)}
+    return render(request, "inboxes/settings/chat_try.html", context)
