@@ -89,19 +89,21 @@ def iso_time(value: datetime | None) -> str:
 @register.filter
 def full_time(value: datetime | None) -> str:
     """The exact moment, for a tooltip: "Mon 23 Nov 2026, 17:48"."""
-    if not value:
-        return ""
-    local = timezone.localtime(value)
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+    return _weekday_and_day(value, "%b %Y, %H:%M")
 
 
 @register.filter
 def day_time(value: datetime | None) -> str:
     """A moment of this year, shown on the page: "Mon 23 Nov, 17:48"."""
+    return _weekday_and_day(value, "%b, %H:%M")
+
+
+def _weekday_and_day(value: datetime | None, rest: str) -> str:
+    """Local weekday and day of the month (no leading zero), then ``rest`` (strftime)."""
     if not value:
         return ""
     local = timezone.localtime(value)
-    return f"{local:%a} {local.day} {local:%b, %H:%M}"
+    return f"{local:%a} {local.day} {local.strftime(rest)}"
 
 
 @register.filter
