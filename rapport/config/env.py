@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 
 class ConfigError(Exception):
@@ -69,3 +70,12 @@ def stored_secret(name: str, data_dir: Path) -> str:
     path.write_text(value)
     path.chmod(0o600)
     return value
+
+
+def redis_database(url: str) -> int:
+    """The database number of a ``redis://host:port/N`` URL (``?db=N`` too); 0 by default."""
+    parts = urlsplit(url)
+    number = parts.path.strip("/") or parse_qs(parts.query).get("db", ["0"])[0]
+    if not number.isdigit():
+        raise ConfigError(f"REDIS_URL must end in a database number such as /0, not {url!r}")
+    return int(number)

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import dj_database_url
 
-from rapport.config.env import env_bool, env_int, env_list, env_str, stored_secret
+from rapport.config.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    redis_database,
+    stored_secret,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("RAPPORT_DATA_DIR", str(Path.cwd() / "var"))).resolve()
@@ -143,8 +150,11 @@ if REDIS_URL:
             # Pushes are not kept in Redis: a socket that misses one catches up from
             # the database when it reconnects (the widget and live.js resume from
             # their last id).
+            # Pub/sub channels are not kept apart by Redis database numbers the way keys
+            # are: the prefix carries the number, so installations that share a Redis
+            # server on different databases still never hear each other's pushes.
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"rapport.{redis_database(REDIS_URL)}."},
         }
     }
 else:

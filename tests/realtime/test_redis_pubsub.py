@@ -14,6 +14,7 @@ import pytest
 import redis
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
+from rapport.config.env import ConfigError, redis_database
 from tests.availability import could_not_run
 
 REDIS_SERVER = os.environ.get("RAPPORT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -69,3 +70,33 @@ def test_a_channel_that_left_its_group_gets_nothing_more(processes):
         return got
 
     assert asyncio.run(asyncio.wait_for(scenario(), timeout=20))["n"] == 1
+
+
+def test_installations_on_different_redis_databases_never_hear_each_other():
+    """Pub/sub ignores database numbers, so the settings put the number in the prefix."""
+    assert redis_database("redis://127.0.0.1:6379/15") == 15
+    assert redis_database("redis://:secret@cache.internal:6379") == 0
+    assert redis_database("redis://127.0.0.1:6379?db=3") == 3
+    with pytest.raises(ConfigError):
+        redis_database("redis://127.0.0.1:6379/cache")
+    try:
+        redis.Redis.from_url(REDIS_SERVER, socket_connect_timeout=3).ping()
+    except redis.ConnectionError:
+        could_not_run(f"Redis not reachable at {REDIS_SERVER}: the pub/sub test could not run")
+    ours, theirs = (
+        RedisPubSubChannelLayer(hosts=[REDIS_SERVER], prefix=f"rapport.{n}.") for n in (14, 15)
+    )
+
+    async def scenario():
+        agent = await ours.new_channel()
+        await ours.group_add("inbox.1", agent)
+        await theirs.group_send("inbox.1", {"type": "rapport.push", "n": "theirs"})
+        await RedisPubSubChannelLayer(hosts=[REDIS_SERVER], prefix="rapport.14.").group_send(
+            "inbox.1", {"type": "rapport.push", "n": "ours"}
+        )
+        got = await ours.receive(agent)
+        await ours.flush()
+        await theirs.flush()
+        return got
+
+    assert asyncio.run(asyncio.wait_for(scenario(), timeout=20))["n"] == "ours"
