@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from rapport.core.api import Text
 
@@ -18,12 +18,17 @@ class InboxOut(Schema):
     is_active: bool
 
 
-class IdentityIn(Schema):
+# The API channel's own schemas are plain pydantic models: ninja's ``Schema`` wraps every
+# validation to read Django objects' attributes, which these never are, and on the
+# hottest endpoint those wrappers were 0.18 ms of a message under cProfile.
+
+
+class IdentityIn(BaseModel):
     kind: Literal["email", "phone", "api"]
     address: Text = Field(min_length=1, max_length=320)
 
 
-class InboundMessageIn(Schema):
+class InboundMessageIn(BaseModel):
     """A customer's message, posted by an external system into an API inbox."""
 
     identity: IdentityIn
@@ -33,7 +38,7 @@ class InboundMessageIn(Schema):
     external_id: Text = Field(default="", max_length=255)
 
 
-class InboundMessageOut(Schema):
+class InboundMessageOut(BaseModel):
     message_id: int
     conversation_id: int
     customer_id: int
