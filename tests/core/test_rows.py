@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import signals
@@ -103,3 +106,20 @@ def test_remembered_attachments_answer_without_a_query(django_assert_num_queries
     remember_attachments(other, [])
     with django_assert_num_queries(0):
         assert list(other.attachments.all()) == []
+    # A narrower look still asks the database, for this message's attachments only.
+    assert list(fresh.attachments.all().filter(size__gt=0)) == [attachment]
+    assert list(other.attachments.all().filter(size__gt=0)) == []
+
+
+def test_a_message_with_remembered_attachments_is_freed_without_the_collector():
+    """No reference cycle through the remembered rows: a message and all it holds are
+    freed when the last reference goes, not at the next garbage collection."""
+    message = Message.objects.get(pk=MessageFactory().pk)
+    remember_attachments(message, [])
+    gone = weakref.ref(message)
+    gc.disable()
+    try:
+        del message
+        assert gone() is None
+    finally:
+        gc.enable()
