@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 
 class ConfigError(Exception):
@@ -73,9 +72,10 @@ def stored_secret(name: str, data_dir: Path) -> str:
 
 
 def redis_database(url: str) -> int:
-    """The database number of a ``redis://host:port/N`` URL (``?db=N`` too); 0 by default."""
-    parts = urlsplit(url)
-    number = parts.path.strip("/") or parse_qs(parts.query).get("db", ["0"])[0]
-    if not number.isdigit():
-        raise ConfigError(f"REDIS_URL must end in a database number such as /0, not {url!r}")
-    return int(number)
+    """The database number of a Redis URL (``/N``, ``?db=N``, unix sockets too); 0 if none.
+
+    Read by redis-py's own URL parser, so it is the database redis-py connects to.
+    """
+    from redis.connection import parse_url  # redis is installed whenever REDIS_URL is set
+
+    return int(parse_url(url).get("db") or 0)
