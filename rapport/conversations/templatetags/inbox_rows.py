@@ -117,11 +117,15 @@ def chips(conversation: Conversation) -> str:
 ICONS = {name: str(icon(name, 12)) for name in ("clock", "moon", "flag", "users")}
 
 
+PLACEHOLDER = 987654321
+
+
 @cache
-def _url_prefix() -> str:
-    return reverse("conversation", args=[0]).removesuffix("0")
+def _url_pattern() -> str:
+    """The conversation URL with ``{}`` for the id, whatever the URL's shape."""
+    return reverse("conversation", args=[PLACEHOLDER]).replace(str(PLACEHOLDER), "{}")
 
 
 def conversation_url(pk: int) -> str:
     """``reverse("conversation", args=[pk])``, reversed once (25 times a page otherwise)."""
-    return f"{_url_prefix()}{int(pk)}"
+    return _url_pattern().format(int(pk))
