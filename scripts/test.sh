@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as `make test` and CI run it:
-#   lint (ruff), types (mypy), migrations up to date, pytest on SQLite, the browser tests
-#   in Chromium, then pytest again on PostgreSQL + Redis (without the browser tests).
+#   lint (ruff), types (mypy), import layers (import-linter), migrations up to date,
+#   pytest on SQLite, the browser tests in Chromium, then pytest again on PostgreSQL +
+#   Redis (without the browser tests).
 #
 # A missing PostgreSQL, Redis or Chromium is reported plainly and the rest still runs;
 # with CI=true a missing one is a failure. Every step runs even after an earlier failure,
@@ -88,6 +89,8 @@ ensure_debian_packages
 
 run_step "ruff (lint)" "$BIN/ruff" check .
 run_step "mypy (types)" "$BIN/mypy" rapport
+# The layers between apps (pyproject.toml, [tool.importlinter]; docs/architecture.md).
+run_step "import layers" "$BIN/lint-imports"
 run_step "migrations are up to date" env -u DATABASE_URL -u REDIS_URL \
   DJANGO_SETTINGS_MODULE=rapport.config.test_settings "$BIN/python" -m django makemigrations --check --dry-run
 

@@ -11,10 +11,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from rapport.accounts.events import AgentDeactivated
 from rapport.accounts.models import ApiToken, Role, Team, User
 from rapport.accounts.tokens import create_token, revoke_token
 from rapport.core import audit
 from rapport.core.errors import Conflict, ValidationFailed
+from rapport.core.events import publish
 
 
 def _check_role(role: str) -> None:
@@ -72,21 +74,11 @@ def deactivate_agent(*, actor: User, agent: User) -> User:
     with transaction.atomic():
         agent.is_active = False
         agent.save(update_fields=["is_active"])
-        _unassign_open_work(actor, agent)
         audit.record(actor=actor, verb="agent.deactivated", obj=agent)
+        # Their open conversations go back to the queue through the conversations app's
+        # own action, after this commit (config/events.py lists who hears this).
+        publish(AgentDeactivated(agent_id=agent.pk, actor_id=actor.pk))
     return agent
-
-
-def _unassign_open_work(actor: User, agent: User) -> None:
-    # Through the conversation action, so the tab counts and events stay right.
-    from rapport.conversations.actions import assign_conversation
-    from rapport.conversations.models import Conversation, Status
-
-    unresolved = Conversation.objects.filter(assignee=agent).exclude(status=Status.RESOLVED)
-    for conversation in unresolved.select_related("team"):
-        assign_conversation(
-            conversation=conversation, actor=actor, assignee=None, team=conversation.team
-        )
 
 
 def reactivate_agent(*, actor: User, agent: User) -> User:

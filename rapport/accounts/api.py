@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from ninja import Router
 
+from rapport.accounts.auth import AuthedRequest
 from rapport.accounts.models import Team, User
 from rapport.accounts.schemas import AgentOut, MeOut, TeamOut
-from rapport.core.api import AuthedRequest, ObjectId
+from rapport.core.api import ObjectId
 from rapport.core.errors import NotFound
 from rapport.inboxes.selectors import access_inbox
 

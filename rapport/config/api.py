@@ -14,8 +14,14 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
+from rapport.accounts.api import router as accounts_router
 from rapport.accounts.tokens import authenticate_token
+from rapport.conversations.api import router as conversations_router
 from rapport.core.errors import RapportError
+from rapport.customers.api import router as customers_router
+from rapport.inboxes.adapters.api.inbound import router as api_channel_router
+from rapport.inboxes.api import router as inboxes_router
+from rapport.replies.api import router as replies_router
 
 
 class BearerToken(HttpBearer):
@@ -131,18 +137,10 @@ def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return error_response(request, 413, "too_large", message)
 
 
-def mount_routers() -> None:
-    from rapport.accounts.api import router as accounts_router
-    from rapport.conversations.api import router as conversations_router
-    from rapport.customers.api import router as customers_router
-    from rapport.inboxes.api import router as inboxes_router
-    from rapport.replies.api import router as replies_router
-
-    api.add_router("/v1/", accounts_router)
-    api.add_router("/v1/", customers_router)
-    api.add_router("/v1/", inboxes_router)
-    api.add_router("/v1/", conversations_router)
-    api.add_router("/v1/", replies_router)
-
-
-mount_routers()
+# Each app's router under /api/v1 (config wires every app; no app imports this module).
+api.add_router("/v1/", accounts_router)
+api.add_router("/v1/", customers_router)
+api.add_router("/v1/", inboxes_router)
+api.add_router("/v1/", api_channel_router)
+api.add_router("/v1/", conversations_router)
+api.add_router("/v1/", replies_router)

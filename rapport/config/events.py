@@ -20,4 +20,5 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "conversation.updated": [f"{PUSH}.conversation_updated"],
     "delivery.failed": [f"{PUSH}.delivery_failed"],
     "chat.receipt_changed": [f"{PUSH}.receipt_changed"],
+    "agent.deactivated": ["rapport.conversations.subscribers.unassign_deactivated_agent"],
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from ninja import Query, Router, Status
 
+from rapport.accounts.auth import AuthedRequest
 from rapport.accounts.models import Team, User
 from rapport.conversations import actions
 from rapport.conversations.models import Attachment, Conversation, Message
@@ -36,7 +37,7 @@ from rapport.conversations.selectors import (
 from rapport.conversations.selectors import (
     list_conversations as conversations_page,
 )
-from rapport.core.api import AuthedRequest, ObjectId, check_cursor
+from rapport.core.api import ObjectId, check_cursor
 from rapport.core.errors import ValidationFailed
 
 router = Router(tags=["conversations"])

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import smtplib
-
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 
 from rapport.accounts.models import User
 from rapport.conversations import outbox
 from rapport.conversations.events import NoteAdded
-from rapport.conversations.models import Delivery, DeliveryKind, Message
-from rapport.inboxes.adapters import DeliveryError
+from rapport.conversations.models import DeliveryKind, Message
 
 
 def notify_mentions(event: NoteAdded) -> None:
@@ -31,16 +27,3 @@ def notify_mentions(event: NoteAdded) -> None:
                     "body": f"{note.author} wrote:\n\n{note.text}\n\nOpen it: {link}\n",
                 },
             )
-
-
-def send_notification(delivery: Delivery) -> str:
-    payload = delivery.payload
-    mail = EmailMessage(subject=payload["subject"], body=payload["body"], to=[payload["to"]])
-    mail.extra_headers["Auto-Submitted"] = "auto-generated"
-    try:
-        mail.send()
-    except smtplib.SMTPRecipientsRefused as error:
-        raise DeliveryError(f"address refused: {error}", permanent=True) from None
-    except (smtplib.SMTPException, OSError) as error:
-        raise DeliveryError(f"mail server: {error}") from None
-    return str(mail.extra_headers.get("Message-ID", ""))

@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from rapport.conversations.events import DeliveryFailed
 from rapport.conversations.models import (
@@ -25,6 +27,8 @@ from rapport.conversations.models import (
     DeliveryStatus,
     Message,
 )
+from rapport.conversations.staff_mail import send_notification
+from rapport.conversations.webhooks import post_signed
 from rapport.core.events import publish
 from rapport.inboxes.adapters import DeliveryError, adapter_for
 
@@ -50,8 +54,6 @@ def queue(**fields: object) -> Delivery:
 
 
 def enqueue(delivery_id: int, eta: datetime | None = None) -> None:
-    from rapport.conversations.tasks import deliver_task
-
     if eta is None:
         deliver_task(delivery_id)
     else:
@@ -92,12 +94,8 @@ def send(delivery: Delivery) -> str:
             raise DeliveryError("a reply delivery needs its inbox and message", permanent=True)
         return adapter_for(delivery.inbox.kind).send(delivery, delivery.message)
     if delivery.kind == DeliveryKind.NOTIFICATION:
-        from rapport.conversations.notifications import send_notification
-
         return send_notification(delivery)
     if delivery.kind == DeliveryKind.WEBHOOK:
-        from rapport.core.webhooks import post_signed
-
         return post_signed(delivery)
     raise DeliveryError(f"unknown delivery kind {delivery.kind!r}", permanent=True)
 
@@ -165,3 +163,17 @@ def sweep(now: datetime | None = None) -> int:
     for delivery_id in ids:
         enqueue(delivery_id)
     return len(ids)
+
+
+# The outbox's jobs live here, beside what they call: ``enqueue`` needs ``deliver_task``,
+# and a jobs module that imported the outbox back was a cycle (tasks.py registers them).
+
+
+@db_task()
+def deliver_task(delivery_id: int) -> None:
+    deliver(delivery_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_outbox_task() -> None:
+    sweep()

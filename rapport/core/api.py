@@ -1,4 +1,7 @@
-"""Types every API router shares: the authenticated request, ids, and safe text.
+"""Types every API router shares: ids, safe text, and the page cursor check.
+
+The authenticated request's type is ``rapport.accounts.auth.AuthedRequest``: core knows no
+domain app.
 
 Inputs are bounded here once, so nothing a client sends can reach the database in a form
 it rejects with an error instead of an answer (a 500): ids beyond a 64-bit integer, or
@@ -10,22 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from django.http import HttpRequest
 from pydantic import AfterValidator, Field
 
-from rapport.accounts.models import User
 from rapport.core.errors import ValidationFailed
 
 MAX_ID = 2**63 - 1  # the largest primary key SQLite and PostgreSQL (bigint) can hold
-
-
-class AuthedRequest(HttpRequest):
-    """A request that passed the API's authentication: ``auth`` is the staff member.
-
-    Only a type for endpoint signatures; Ninja sets ``auth`` for token and session auth alike.
-    """
-
-    auth: User
 
 
 def _without_nul(value: str) -> str:

@@ -2,7 +2,9 @@
 
 Actions are the only code that publishes. Events reach subscribers only after the
 transaction commits, so nobody reacts to a write that was rolled back. Which subscriber
-hears which event is listed in one table: ``rapport.config.events.SUBSCRIBERS``.
+hears which event is listed in one table, named by the ``EVENT_SUBSCRIBERS`` setting
+(``rapport.config.events.SUBSCRIBERS``): core sits below every app, so it finds the table
+by name, as Django finds ``ROOT_URLCONF``.
 A subscriber that does I/O enqueues a job instead of doing it inline.
 """
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
@@ -32,9 +35,8 @@ Subscriber = Callable[[Event], None]
 
 @cache
 def subscribers_for(name: str) -> tuple[Subscriber, ...]:
-    from rapport.config.events import SUBSCRIBERS
-
-    return tuple(import_string(path) for path in SUBSCRIBERS.get(name, ()))
+    table: dict[str, list[str]] = import_string(settings.EVENT_SUBSCRIBERS)
+    return tuple(import_string(path) for path in table.get(name, ()))
 
 
 def publish(event: Event) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from ninja import Query, Router, Status
 
-from rapport.core.api import AuthedRequest, ObjectId, check_cursor
+from rapport.accounts.auth import AuthedRequest
+from rapport.core.api import ObjectId, check_cursor
 from rapport.core.errors import NotFound, ValidationFailed
 from rapport.customers import actions
-from rapport.customers.identities import normalize_address
+from rapport.customers.identities import identity_address, normalize_address
 from rapport.customers.models import Customer, Identity, IdentityKind
 from rapport.customers.schemas import (
     CustomerIn,
@@ -24,7 +25,6 @@ from rapport.customers.selectors import (
     decode_cursor,
     search_customers,
 )
-from rapport.inboxes.api import identity_address
 from rapport.inboxes.selectors import access_inbox
 
 router = Router(tags=["customers"])

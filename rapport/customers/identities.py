@@ -49,3 +49,11 @@ def normalize_address(kind: str, address: str) -> str:
     if kind == IdentityKind.API:
         return normalize_external_id(address)
     raise ValidationFailed(f"unknown identity kind {kind[:20]!r}; use email, phone or api")
+
+
+def identity_address(inbox_id: int, kind: str, address: str) -> str:
+    """The stored form of a customer's address in ``inbox_id`` (normalised, see above)."""
+    address = normalize_address(kind, address)
+    # External ids are only unique within the system that issued them: keep them apart
+    # per inbox so two integrations' user "42" never become one customer.
+    return f"{inbox_id}:{address}" if kind == IdentityKind.API else address

@@ -34,13 +34,12 @@ from rapport.conversations.models import (
     Tag,
 )
 from rapport.core.errors import Conflict
-from rapport.customers.identities import normalize_phone
+from rapport.customers.identities import identity_address, normalize_phone
 from rapport.customers.models import Company, Customer, Identity, IdentityKind
 from rapport.demo import people
 from rapport.demo.plan import PlannedCustomer, assign_api_ids, plan_conversations, plan_customers
 from rapport.demo.threads import PlannedConversation, first_response, last_of, waiting_since
 from rapport.inboxes.actions import clean_config
-from rapport.inboxes.api import identity_address
 from rapport.inboxes.models import Inbox
 
 # Printed on the terminal and in the README: the demo is for trying Rapport, not for the internet.

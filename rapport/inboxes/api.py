@@ -1,21 +1,16 @@
-"""API: inboxes, and the API channel's inbound endpoint."""
+"""API: the inboxes a staff member can see.
+
+The API channel's inbound endpoint is the channel's own (``adapters/api/inbound.py``).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from ninja import Router
 
-from ninja import Header, Router, Status
-
-from rapport.accounts.models import User
-from rapport.conversations.actions import receive_message
-from rapport.conversations.lookups import latest_unresolved
-from rapport.conversations.models import Conversation
-from rapport.core.api import AuthedRequest, ObjectId, Text
-from rapport.core.errors import PermissionDenied, ValidationFailed
-from rapport.customers.identities import normalize_address
-from rapport.customers.models import IdentityKind
-from rapport.inboxes.models import Inbox, InboxKind
-from rapport.inboxes.schemas import InboundMessageIn, InboundMessageOut, InboxOut
+from rapport.accounts.auth import AuthedRequest
+from rapport.core.api import ObjectId
+from rapport.inboxes.models import Inbox
+from rapport.inboxes.schemas import InboxOut
 from rapport.inboxes.selectors import access_inbox, visible_inboxes
 
 router = Router(tags=["inboxes"])
@@ -30,67 +25,3 @@ def list_inboxes(request: AuthedRequest) -> list[Inbox]:
 @router.get("/inboxes/{inbox_id}", response=InboxOut, summary="One inbox")
 def get_inbox(request: AuthedRequest, inbox_id: ObjectId) -> Inbox:
     return access_inbox(request.auth, inbox_id)
-
-
-def identity_address(inbox_id: int, kind: str, address: str) -> str:
-    """The stored form of a customer's address in ``inbox_id`` (normalised, see identities)."""
-    address = normalize_address(kind, address)
-    # External ids are only unique within the system that issued them: keep them apart
-    # per inbox so two integrations' user "42" never become one customer.
-    return f"{inbox_id}:{address}" if kind == IdentityKind.API else address
-
-
-def inbound_target(
-    user: User, inbox_id: int, kind: str, address: str
-) -> tuple[Inbox, Conversation | None]:
-    """The API inbox a message is posted to, and the conversation it would continue.
-
-    Permission check and look-up in one statement: when the customer has an unresolved
-    conversation in an inbox ``user`` may see, the action gets it and needs no read of its own.
-    """
-    latest = latest_unresolved(inbox_id, kind, address, visible_to=user)
-    inbox = latest.inbox if latest is not None else access_inbox(user, inbox_id)
-    if inbox.kind != InboxKind.API:
-        raise ValidationFailed(
-            f"inbox {inbox_id} is a {inbox.get_kind_display()} inbox, not an API inbox"
-        )
-    if not user.can_reply:
-        raise PermissionDenied("a light seat cannot post customer messages")
-    return inbox, latest
-
-
-@router.post(
-    "/inboxes/{inbox_id}/messages",
-    response={200: InboundMessageOut, 201: InboundMessageOut},
-    summary="Post a customer's message into an API inbox",
-)
-def post_inbound_message(
-    request: AuthedRequest,
-    inbox_id: ObjectId,
-    payload: InboundMessageIn,
-    idempotency_key: Annotated[Text, Header("", alias="Idempotency-Key", max_length=255)] = "",
-) -> Status[InboundMessageOut]:
-    """Store a message from a customer: 201 when stored, 200 with ``created: false`` when
-    the same ``external_id`` (or ``Idempotency-Key`` header) was posted before."""
-    kind = payload.identity.kind
-    address = identity_address(inbox_id, kind, payload.identity.address)
-    inbox, seen = inbound_target(request.auth, inbox_id, kind, address)
-    received = receive_message(
-        inbox=inbox,
-        identity_kind=kind,
-        address=address,
-        text=payload.text,
-        subject=payload.subject,
-        customer_name=payload.name,
-        external_id=payload.external_id or idempotency_key,
-        raw=payload.model_dump(),
-        seen_conversation=seen,
-    )
-    message = received.message
-    body = InboundMessageOut(
-        message_id=message.pk,
-        conversation_id=message.conversation_id,
-        customer_id=message.conversation.customer_id,
-        created=received.created,
-    )
-    return Status(201 if received.created else 200, body)

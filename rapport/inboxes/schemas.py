@@ -1,13 +1,8 @@
-"""What the API takes and shows of inboxes, and the API channel's inbound message."""
+"""What the API shows of inboxes."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from ninja import Schema
-from pydantic import BaseModel, Field
-
-from rapport.core.api import Text
 
 
 class InboxOut(Schema):
@@ -16,33 +11,6 @@ class InboxOut(Schema):
     kind: str
     public_key: str
     is_active: bool
-
-
-# The API channel's own schemas are plain pydantic models: ninja's ``Schema`` wraps every
-# validation to read Django objects' attributes, which these never are, and on the
-# hottest endpoint those wrappers were 0.18 ms of a message under cProfile.
-
-
-class IdentityIn(BaseModel):
-    kind: Literal["email", "phone", "api"]
-    address: Text = Field(min_length=1, max_length=320)
-
-
-class InboundMessageIn(BaseModel):
-    """A customer's message, posted by an external system into an API inbox."""
-
-    identity: IdentityIn
-    text: Text = Field(min_length=1)
-    name: Text = Field(default="", max_length=200)
-    subject: Text = Field(default="", max_length=255)
-    external_id: Text = Field(default="", max_length=255)
-
-
-class InboundMessageOut(BaseModel):
-    message_id: int
-    conversation_id: int
-    customer_id: int
-    created: bool
 
 
 class InboxRef(Schema):

@@ -11,9 +11,10 @@ from django.db.models import QuerySet
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from rapport.accounts.auth import AuthedRequest
 from rapport.accounts.models import User
 from rapport.conversations.selectors import access_conversation
-from rapport.core.api import AuthedRequest, ObjectId, Text
+from rapport.core.api import ObjectId, Text
 from rapport.inboxes.models import Inbox
 from rapport.inboxes.selectors import access_inbox
 from rapport.replies import actions

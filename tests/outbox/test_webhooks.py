@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from rapport.conversations import actions, outbox
 from rapport.conversations.models import Delivery, DeliveryState, DeliveryStatus
-from rapport.core.webhooks import signature, verify
+from rapport.conversations.webhooks import signature, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -213,14 +213,18 @@ def test_the_last_admin_cannot_stop_being_admin(admin_client, admin):
     assert admin.role == Role.ADMIN
 
 
-def test_deactivate_an_agent_unassigns_their_open_work(admin_client, agent, webform_inbox):
+def test_deactivate_an_agent_unassigns_their_open_work(
+    admin_client, agent, webform_inbox, django_capture_on_commit_callbacks
+):
     open_one = receive(webform_inbox, "a@mail.example")
     done = receive(webform_inbox, "b@mail.example")
     for conversation in (open_one, done):
         actions.assign_conversation(conversation=conversation, actor=agent, assignee=agent)
     actions.change_status(conversation=done, actor=agent, status=Status.RESOLVED)
 
-    response = admin_client.post(f"/settings/agents/{agent.pk}/active", {"active": "0"})
+    # The conversations are unassigned by a subscriber of agent.deactivated, after commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/settings/agents/{agent.pk}/active", {"active": "0"})
 
     assert response["Location"] == "/settings/agents/"
     agent.refresh_from_db()

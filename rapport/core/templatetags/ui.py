@@ -1,4 +1,7 @@
-"""Template helpers shared by every page of the agent app: avatars, times, links, text."""
+"""Template helpers shared by every page of the agent app: avatars, times, links, text.
+
+What needs a domain app (the sidebar's counts, notes' @mentions) is in
+``rapport.conversations.templatetags.conversations_ui``: core knows no domain app."""
 
 from __future__ import annotations
 
@@ -11,12 +14,9 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.template.defaultfilters import date as format_date
 from django.utils import timezone
-from django.utils.html import escape, format_html, linebreaks, urlize
+from django.utils.html import format_html, linebreaks, urlize
 from django.utils.safestring import SafeString, mark_safe
 
-from rapport.accounts.models import Team, User
-from rapport.conversations.mentions import MENTION
-from rapport.conversations.selectors import tab_counts
 from rapport.core.html import sanitize_html
 
 register = template.Library()
@@ -146,37 +146,7 @@ def message_text(text: str) -> SafeString:
     return mark_safe(linebreaks(linked, autoescape=False))  # noqa: S308
 
 
-def _mention(match: re.Match[str]) -> str:
-    return f'<span class="mention">@{match.group(1)}</span>'
-
-
-@register.filter
-def note_text(text: str) -> SafeString:
-    """An internal note: escaped first, then @mentions highlighted (handles hold no HTML)."""
-    highlighted = MENTION.sub(_mention, str(escape(text)))
-    return mark_safe(linebreaks(highlighted, autoescape=False))  # noqa: S308
-
-
 @register.filter
 def clean_html(html: str) -> SafeString:
     """HTML from outside, sanitised again at display time in case it was stored unsanitised."""
     return mark_safe(sanitize_html(html))  # noqa: S308
-
-
-@register.inclusion_tag("core/_views_nav.html", takes_context=True)
-def views_nav(context: template.Context, oob: bool = False) -> dict[str, Any]:
-    """The sidebar's views with their badge counts (open conversations)."""
-    request: HttpRequest = context["request"]
-    user: User = request.user  # type: ignore[assignment]
-    on_inbox = request.resolver_match is not None and request.resolver_match.url_name == "inbox"
-    # The page often has the teams already (for its own menus): no second query then.
-    teams = context.get("teams")
-    if teams is None:
-        teams = list(Team.objects.all())
-    return {
-        "counts": tab_counts(user),
-        "teams": [(team, f"team:{team.pk}") for team in teams],
-        "current": request.GET.get("view", "all") if on_inbox else "",
-        "on_mentions": request.path.startswith("/mentions"),
-        "oob": oob,
-    }

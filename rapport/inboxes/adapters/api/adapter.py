@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rapport.conversations.models import Delivery, Message
-from rapport.core.webhooks import post_json
+from rapport.conversations.webhooks import post_json
 from rapport.inboxes.adapters import DeliveryError
 
 

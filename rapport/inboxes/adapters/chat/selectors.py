@@ -13,6 +13,7 @@ from rapport.inboxes.adapters.chat.config import chat_settings
 from rapport.inboxes.adapters.chat.models import ChatReceipt
 from rapport.inboxes.adapters.chat.tokens import Visitor
 from rapport.inboxes.models import Inbox, InboxKind
+from rapport.realtime.presence import online_agents
 
 HISTORY_LIMIT = 200
 # Two transactions may commit in the opposite order of their ids (PostgreSQL): a resume
@@ -101,7 +102,5 @@ def owns_message(visitor: Visitor, message_id: int) -> Message | None:
 
 def availability(inbox: Inbox) -> dict[str, bool]:
     """Whether the widget can promise a live answer: open hours and an agent online."""
-    from rapport.realtime.presence import online_agents
-
     is_open = chat_settings(inbox).is_open()
     return {"open": is_open, "online": is_open and bool(online_agents(inbox.pk))}
