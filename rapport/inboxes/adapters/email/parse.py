@@ -16,7 +16,7 @@ from email.utils import getaddresses, parseaddr
 
 from rapport.core.html import sanitize_html
 from rapport.customers.identities import normalize_email
-from rapport.inboxes.adapters.email import mime
+from rapport.inboxes.adapters.email import headers, mime
 from rapport.inboxes.adapters.email.addresses import clean_address
 
 _BLOCK_END = re.compile(r"(?i)<(br|/p|/div|/tr|/li|/h[1-6]|/blockquote|hr)\b[^>]*>")
@@ -60,11 +60,8 @@ class ParsedEmail:
 
 
 def message_ids(value: str) -> list[str]:
-    """The ``<id>`` tokens in a Message-ID/In-Reply-To/References value, without brackets."""
-    found = re.findall(r"<([^<>\s]{1,250})>", value)
-    if not found and value.strip() and " " not in value.strip():
-        found = [value.strip().strip("<>")[:250]]  # a bare id, as some mailers write it
-    return found
+    """The ids in a Message-ID/In-Reply-To/References value, without brackets."""
+    return headers.message_ids_in(value)
 
 
 def fallback_message_id(raw: bytes) -> str:
@@ -98,10 +95,10 @@ def _parse_degraded(raw: bytes, reason: str) -> ParsedEmail:
 
 def _read_headers(parsed: ParsedEmail, raw: bytes) -> None:
     message = parsed.message
-    ids = message_ids(mime.header_text(message, "Message-ID"))
-    parsed.message_id = ids[0] if ids else fallback_message_id(raw)
-    parsed.in_reply_to = message_ids(mime.header_text(message, "In-Reply-To"))
-    parsed.references = message_ids(mime.header_text(message, "References"))[-50:]
+    # Read from the raw text, not ``policy.default``: see ``headers``.
+    parsed.message_id = headers.raw_message_id(raw) or fallback_message_id(raw)
+    parsed.in_reply_to = headers.raw_message_ids(raw, "In-Reply-To")
+    parsed.references = headers.raw_message_ids(raw, "References")[-50:]
     parsed.from_name, parsed.from_address = _sender(message)
     parsed.to = _addresses(message, "To")
     parsed.cc = _addresses(message, "Cc")
