@@ -17,6 +17,7 @@ MAX_ID_CHARS = 250  # fits the 255-character columns; longer ids keep a hash of 
 MAX_IDS = 200  # ids read from one References header
 
 _FIELD = re.compile(rb"^([!-9;-~]+)[ \t]*:")  # a header line: printable name, then a colon
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
 _ID_IN_BRACKETS = re.compile(r"<([^<>]*)>")
 
 
@@ -26,19 +27,29 @@ def header_lines(raw: bytes) -> list[bytes]:
     A first line that is not a header (an mbox ``From `` line, a line a forwarding tool
     put before the headers) is skipped, so the headers after it are still found.
     """
-    head = raw.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
+    raw = raw[skipped_first_line(raw) :]
+    end = _HEAD_END.search(raw)
+    head = raw[: end.start()] if end else raw
     lines = head.replace(b"\r\n", b"\n").split(b"\n")
-    if lines and not _FIELD.match(lines[0]) and len(lines) > 1 and _FIELD.match(lines[1]):
-        lines = lines[1:]
-    unfolded: list[bytes] = []
+    unfolded: list[list[bytes]] = []  # joined at the end: ``+=`` on bytes is quadratic
     for line in lines:
         if line[:1] in (b" ", b"\t") and unfolded:
-            unfolded[-1] += line
+            unfolded[-1].append(line)
         elif _FIELD.match(line):
-            unfolded.append(line)
+            unfolded.append([line])
         else:  # not a header line: the header block has ended (a missing blank line)
             break
-    return unfolded
+    return [b"".join(pieces) for pieces in unfolded]
+
+
+def skipped_first_line(raw: bytes) -> int:
+    """How many bytes of ``raw`` come before its headers: the length of a first line that
+    is not a header when the next one is (an mbox ``From `` line, a forwarding tool's
+    note); 0 for a well-formed mail."""
+    first, newline, rest = raw[:MAX_VALUE_CHARS].partition(b"\n")
+    if not newline or _FIELD.match(first) or not _FIELD.match(rest):
+        return 0
+    return len(first) + 1
 
 
 def raw_header(raw: bytes, name: str) -> str | None:
