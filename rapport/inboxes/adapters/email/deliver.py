@@ -52,6 +52,9 @@ class Prepared:
         return state
 
 
+SENDER_UNCERTAIN = "sender-uncertain"  # the address was recovered, not read exactly (senders)
+
+
 def deliver_parsed(
     *, inbox: Inbox, config: EmailInboxConfig, ready: Prepared, raw: RawEmail
 ) -> tuple[Message, bool]:
@@ -67,6 +70,8 @@ def deliver_parsed(
     spoofed = trust.dmarc_failed
     if spoofed:
         flags.append("dmarc-fail")
+    if parsed.sender_uncertain:
+        flags.append(SENDER_UNCERTAIN)
     conversation, _ = (None, "") if spoofed else find_conversation(inbox, parsed)
     files, skipped = _attachments(parsed.attachments)
     flags += skipped

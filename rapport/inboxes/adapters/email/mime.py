@@ -9,11 +9,12 @@ before they are parsed, and every header read falls back to a plain string on er
 
 from __future__ import annotations
 
-import codecs
+import email.utils
 import re
 from email import policy
-from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
+
+from rapport.inboxes.adapters.email import charsets
 
 MAX_HEADER_CHARS = 8 * 1024  # a longer header value is cut before it is parsed
 MAX_MULTIPARTS = 64  # more multipart containers than this: the body is read as plain text
@@ -22,7 +23,6 @@ MAX_TEXT_CHARS = 1_000_000  # decoded text kept per body part
 
 _MULTIPART = re.compile(rb"(?im)^content-type:\s*multipart/")
 _CONTENT_TYPE = re.compile(rb"(?im)^content-type:")
-_FALLBACK_CHARSETS = ("utf-8", "cp1252")
 
 
 def too_complex(raw: bytes) -> str:
@@ -61,30 +61,76 @@ def defuse_headers(message: Message) -> None:
 
 def header_text(message: Message, name: str) -> str:
     """The decoded value of header ``name`` ("" if absent); never raises."""
-    try:
-        value = message.get(name)
-        if value is None:
-            return ""
-        return clean_line(str(value))
-    except Exception:  # a malformed header must not stop the mail
-        return clean_line(_decode_raw(message, name))
+    values = header_values(message, name, first_only=True)
+    return values[0] if values else ""
 
 
-def header_values(message: Message, name: str) -> list[str]:
-    try:
-        return [clean_line(str(value)) for value in message.get_all(name) or []]
-    except Exception:  # see header_text
-        return [clean_line(_decode_raw(message, name))]
+def header_values(message: Message, name: str, *, first_only: bool = False) -> list[str]:
+    """Every ``name`` header decoded from the bytes as written (see ``charsets``).
 
-
-def _decode_raw(message: Message, name: str) -> str:
+    Not through ``policy.default``: it decodes encoded words with the literal label
+    (GB2312 text with GBK characters becomes mojibake) and 8-bit bytes not at all.
+    """
+    found = []
+    hint = _content_charset(message)
     for key, value in message.raw_items():
         if key.lower() == name.lower():
-            try:
-                return str(make_header(decode_header(str(value))))
-            except Exception:  # undecodable words: keep the raw text
-                return str(value)
+            data = str(value).encode("utf-8", errors="surrogateescape")
+            found.append(clean_line(charsets.decode_header_bytes(data, hint)))
+            if first_only:
+                break
+    return found
+
+
+def raw_header_text(message: Message, name: str) -> str:
+    """The first ``name`` header with 8-bit bytes decoded but encoded words left as they are
+    (for reading addresses and parameters before their parts are decoded)."""
+    for key, value in message.raw_items():
+        if key.lower() == name.lower():
+            data = str(value).encode("utf-8", errors="surrogateescape")
+            if data.isascii():
+                return data.decode("ascii")
+            return charsets.decode(data, _content_charset(message) or "utf-8")
     return ""
+
+
+def _content_charset(message: Message) -> str | None:
+    try:
+        return message.get_content_charset()
+    except Exception:  # a broken Content-Type parameter
+        return None
+
+
+def filename(part: Message) -> str:
+    """The attachment's file name as the sender's mail client showed it ("" if none).
+
+    Read from the raw Content-Disposition (else Content-Type ``name``): RFC 2231
+    ``filename*=gb2312''%..`` values, encoded words inside quotes (not standard, but what
+    most mailers send) and raw 8-bit names are all decoded with ``charsets``.
+    """
+    for header, param in (("Content-Disposition", "filename"), ("Content-Type", "name")):
+        value = raw_header_text(part, header)
+        if value:
+            found = _param(value, param)
+            if found:
+                return clean_line(found)
+    return ""
+
+
+def _param(value: str, param: str) -> str:
+    holder = Message()  # compat32: reads RFC 2231 continuations and charsets for us
+    holder["X-Value"] = value
+    try:
+        found = holder.get_param(param, header="X-Value")
+    except Exception:  # broken parameter syntax
+        return ""
+    if isinstance(found, tuple):  # RFC 2231: (charset, language, %-decoded as latin-1)
+        charset, _, text = found
+        data = str(text).encode("latin-1", errors="replace")
+        return charsets.decode(data, charset or "utf-8")
+    if not isinstance(found, str):
+        return ""
+    return charsets.decode_encoded_words(email.utils.unquote(found))
 
 
 def clean_line(value: str) -> str:
@@ -92,30 +138,9 @@ def clean_line(value: str) -> str:
     return " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())
 
 
-def known_charset(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        return codecs.lookup(name.strip().strip('"')).name
-    except (LookupError, ValueError):
-        return None
-
-
 def decode_text(data: bytes, charset: str | None) -> str:
-    """Decode a text part whatever it declares; unknown charsets fall back, never raise."""
-    data = data[: MAX_TEXT_CHARS * 4]
-    declared = known_charset(charset)
-    if declared:
-        try:
-            return data.decode(declared)[:MAX_TEXT_CHARS]
-        except (UnicodeDecodeError, LookupError, ValueError):
-            pass
-    for fallback in _FALLBACK_CHARSETS:
-        try:
-            return data.decode(fallback)[:MAX_TEXT_CHARS]
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", errors="replace")[:MAX_TEXT_CHARS]
+    """Decode a text part whatever it declares (see ``charsets``); never raises."""
+    return charsets.decode(data[: MAX_TEXT_CHARS * 4], charset)[:MAX_TEXT_CHARS]
 
 
 def part_bytes(part: Message) -> bytes:
@@ -128,16 +153,12 @@ def part_bytes(part: Message) -> bytes:
         return payload
     raw = part.get_payload()
     if isinstance(raw, str):
-        return raw.encode("utf-8", errors="replace")
+        return raw.encode("utf-8", errors="surrogateescape")
     return b""
 
 
 def part_text(part: Message) -> str:
-    try:
-        charset = part.get_content_charset()
-    except Exception:  # a broken Content-Type parameter
-        charset = None
-    return decode_text(part_bytes(part), charset)
+    return decode_text(part_bytes(part), _content_charset(part))
 
 
 def content_type(part: Message) -> str:

@@ -108,6 +108,11 @@ class EmailDetails(models.Model):
     def is_suspicious(self) -> bool:
         return "dmarc-fail" in self.flags
 
+    @property
+    def sender_uncertain(self) -> bool:
+        """The From header was malformed: the address was recovered (see ``senders``)."""
+        return "sender-uncertain" in self.flags
+
 
 class MailboxCursor(models.Model):
     """Where IMAP polling of one folder stopped: the next poll fetches every UID after it."""

@@ -12,12 +12,13 @@ import html as html_lib
 import re
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 
 from rapport.core.html import sanitize_html
 from rapport.customers.identities import normalize_email
-from rapport.inboxes.adapters.email import mime
+from rapport.inboxes.adapters.email import headers, mime
 from rapport.inboxes.adapters.email.addresses import clean_address
+from rapport.inboxes.adapters.email.senders import read_sender
 
 _BLOCK_END = re.compile(r"(?i)<(br|/p|/div|/tr|/li|/h[1-6]|/blockquote|hr)\b[^>]*>")
 _REMOTE_IMG = re.compile(r"(?i)<img\b[^>]*\bsrc=\"(https?:)?//")
@@ -53,6 +54,7 @@ class ParsedEmail:
     attachments: list[ParsedAttachment] = field(default_factory=list)
     forwarded: list[str] = field(default_factory=list)  # texts of attached message/rfc822
     problems: list[str] = field(default_factory=list)
+    sender_uncertain: str = ""  # why the sender address is not exactly what From says
 
     @property
     def has_remote_images(self) -> bool:
@@ -60,11 +62,8 @@ class ParsedEmail:
 
 
 def message_ids(value: str) -> list[str]:
-    """The ``<id>`` tokens in a Message-ID/In-Reply-To/References value, without brackets."""
-    found = re.findall(r"<([^<>\s]{1,250})>", value)
-    if not found and value.strip() and " " not in value.strip():
-        found = [value.strip().strip("<>")[:250]]  # a bare id, as some mailers write it
-    return found
+    """The ids in a Message-ID/In-Reply-To/References value, without brackets."""
+    return headers.message_ids_in(value)
 
 
 def fallback_message_id(raw: bytes) -> str:
@@ -77,9 +76,13 @@ def parse_email(raw: bytes) -> ParsedEmail:
     reason = mime.too_complex(raw)
     if reason:
         return _parse_degraded(raw, reason)
-    message = mime.parse_bytes(raw)
+    skipped = headers.skipped_first_line(raw)
+    message = mime.parse_bytes(raw[skipped:])
     mime.defuse_headers(message)
     parsed = ParsedEmail(message=message)
+    if skipped:
+        first_line = mime.decode_text(raw[: min(skipped, 200)], None)
+        parsed.problems.append(f"a line before the headers was skipped: {first_line.strip()}")
     _read_headers(parsed, raw)
     _read_bodies(parsed)
     return parsed
@@ -98,11 +101,15 @@ def _parse_degraded(raw: bytes, reason: str) -> ParsedEmail:
 
 def _read_headers(parsed: ParsedEmail, raw: bytes) -> None:
     message = parsed.message
-    ids = message_ids(mime.header_text(message, "Message-ID"))
-    parsed.message_id = ids[0] if ids else fallback_message_id(raw)
-    parsed.in_reply_to = message_ids(mime.header_text(message, "In-Reply-To"))
-    parsed.references = message_ids(mime.header_text(message, "References"))[-50:]
-    parsed.from_name, parsed.from_address = _sender(message)
+    # Read from the raw text, not ``policy.default``: see ``headers``.
+    parsed.message_id = headers.raw_message_id(raw) or fallback_message_id(raw)
+    parsed.in_reply_to = headers.raw_message_ids(raw, "In-Reply-To")
+    parsed.references = headers.raw_message_ids(raw, "References")[-50:]
+    sender = read_sender(message)
+    parsed.from_name, parsed.from_address = sender.name, sender.address
+    parsed.sender_uncertain = sender.uncertain
+    if sender.uncertain:
+        parsed.problems.append(f"sender: {sender.uncertain}")
     parsed.to = _addresses(message, "To")
     parsed.cc = _addresses(message, "Cc")
     reply_to = _addresses(message, "Reply-To")
@@ -112,38 +119,6 @@ def _read_headers(parsed: ParsedEmail, raw: bytes) -> None:
     parsed.subject = mime.header_text(message, "Subject")[:255]
     if not parsed.from_address:
         parsed.problems.append("no valid sender address in From, Sender or Return-Path")
-
-
-def _sender(message: Message) -> tuple[str, str]:
-    """(display name, normalised address) from From, else Sender, else Return-Path."""
-    for header in ("From", "Sender", "Return-Path"):
-        name, address = _structured_address(message, header)
-        if not address:
-            name, address = _plain_address(mime.header_text(message, header))
-        address = clean_address(address)
-        if address:
-            return mime.clean_line(name)[:200], address
-    return "", ""
-
-
-def _plain_address(value: str) -> tuple[str, str]:
-    """``Name <address>`` read by hand: the name may hold characters the parsers refuse."""
-    match = re.match(r"^(.*)<([^<>\s]+)>\s*$", value)
-    if match:
-        return match.group(1).strip().strip('"'), match.group(2)
-    return parseaddr(value)
-
-
-def _structured_address(message: Message, header: str) -> tuple[str, str]:
-    """The first address as ``policy.default`` reads it (encoded names decoded properly)."""
-    try:
-        value = message.get(header)
-        addresses = getattr(value, "addresses", ()) if value is not None else ()
-        if addresses:
-            return str(addresses[0].display_name), str(addresses[0].addr_spec)
-    except Exception:  # a malformed header: the plain parser below has a go
-        return "", ""
-    return "", ""
 
 
 def _addresses(message: Message, header: str) -> list[str]:
@@ -235,10 +210,7 @@ def _collect_forward(parsed: ParsedEmail, part: Message) -> None:
 
 
 def _filename(part: Message, kind: str) -> str:
-    try:
-        name = part.get_filename() or ""
-    except Exception:  # broken RFC 2231 parameters
-        name = ""
+    name = mime.filename(part)
     if not name:
         extension = kind.split("/")[-1][:10]
         name = f"attachment.{extension}"
