@@ -16,13 +16,15 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from rapport.core.errors import ValidationFailed
+from rapport.core.inbound import problem_in
 
 MAX_ID = 2**63 - 1  # the largest primary key SQLite and PostgreSQL (bigint) can hold
 
 
 def _without_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+    problem = problem_in(value)  # the check of every inbound path (core/inbound.py)
+    if problem:
+        raise ValueError(problem)
     return value
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+
+from rapport.core.cors import WIDGET_PATHS, with_cors
+from rapport.core.unavailable import is_database_down, unavailable_response
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -15,6 +20,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    if request.path.startswith(WIDGET_PATHS):
+        # The widget reads JSON, cross-origin: an HTML page without CORS it cannot show.
+        return with_cors(JsonResponse({"error": message}, status=status))
     if request.path.startswith("/api/"):
         code = title.lower().replace(" ", "_")
         return JsonResponse({"error": {"code": code, "message": message}}, status=status)
@@ -41,4 +49,10 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Called while the exception is being handled: one raised by a middleware (a session
+    # read with the database gone) never reached DatabaseUnavailableMiddleware.
+    error = sys.exc_info()[1]
+    if is_database_down(error):
+        assert error is not None
+        return unavailable_response(request, error)
     return _error(request, 500, "Server error", "Something went wrong on our side; it was logged.")

@@ -85,7 +85,7 @@ class PushConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # not JSON, or nested too deeply
             await self.close(code=CLOSE_BAD_FRAME)
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):

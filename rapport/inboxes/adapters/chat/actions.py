@@ -21,6 +21,7 @@ from rapport.conversations.lookups import latest_unresolved
 from rapport.conversations.models import Conversation
 from rapport.core.errors import ValidationFailed
 from rapport.core.events import publish
+from rapport.core.inbound import clean_text
 from rapport.customers.actions import find_or_create_customer
 from rapport.customers.identities import normalize_email
 from rapport.customers.models import Customer
@@ -75,7 +76,8 @@ def _external_id(visitor: Visitor, client_id: str) -> str:
 
 
 def _check_text(text: str, has_files: bool) -> str:
-    text = text.strip()
+    # The socket's frames reach here unchecked: the one check of every inbound path first.
+    text = clean_text(text, field="the message", limit=limits.MAX_MESSAGE_CHARS * 2).strip()
     if len(text) > limits.MAX_MESSAGE_CHARS:
         raise ValidationFailed(f"please keep a message under {limits.MAX_MESSAGE_CHARS} characters")
     if not text and not has_files:
@@ -95,7 +97,8 @@ def post_message(
 ) -> Received:
     """Store what the visitor wrote (rate-limited), continuing their open conversation."""
     text = _check_text(text, bool(attachments))
-    external_id = _external_id(visitor, client_id)
+    external_id = _external_id(visitor, clean_text(client_id, field="client_id", limit=100))
+    page_url = clean_text(page_url, field="page", limit=2000)
     key = _visitor_key(visitor)
     config = chat_settings(inbox)
     # Read once here (compiled once, lookups.py): it decides the new-conversation limit,
@@ -129,6 +132,10 @@ def set_contact(*, visitor: Visitor, name: str = "", email: str = "") -> Custome
     identity: it never joins this visitor to the customer who owns that address (only a
     verified hash does), so typing someone else's address reveals nothing of theirs.
     """
+    email, name = (
+        clean_text(email, field="email", limit=254),
+        clean_text(name, field="name", limit=200),
+    )
     email = normalize_email(email) if email.strip() else ""
     name = "".join(ch for ch in name if ch.isprintable()).strip()[:200]
     with transaction.atomic():

@@ -114,8 +114,8 @@ def attachments(request: HttpRequest) -> HttpResponse:
     received = actions.post_message(
         inbox=inbox,
         visitor=visitor,
-        text=request.POST.get("text", "")[: limits.MAX_MESSAGE_CHARS + 1],
-        client_id=request.POST.get("client_id", ""),
+        text=text_field(request.POST, "text", limits.MAX_MESSAGE_CHARS),
+        client_id=text_field(request.POST, "client_id", 100),
         ip=client_ip(request),
         attachments=[upload],
     )

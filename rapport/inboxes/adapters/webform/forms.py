@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
+
+from rapport.core.inbound import problem_in
 
 
 class ContactForm(forms.Form):
@@ -12,6 +16,15 @@ class ContactForm(forms.Form):
     attachment = forms.FileField(required=False)
     # A honeypot: hidden from people by CSS, filled in by bots that fill every field.
     website = forms.CharField(required=False, label="Leave this empty")
+
+    def clean(self) -> dict[str, Any]:
+        """The check every inbound path makes (NUL, lone surrogates) on every text field."""
+        cleaned = super().clean() or {}
+        for name, value in cleaned.items():
+            problem = problem_in(value) if isinstance(value, str) else ""
+            if problem:
+                self.add_error(name, f"This field {problem}.")
+        return cleaned
 
     def clean_message(self) -> str:
         text: str = self.cleaned_data["message"].strip()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
 from rapport.conversations.actions import receive_message
-from rapport.core.errors import RapportError
+from rapport.core.errors import RapportError, ValidationFailed
+from rapport.core.inbound import body_too_large
 from rapport.core.ratelimit import client_ip, hit
 from rapport.customers.identities import normalize_email
 from rapport.customers.models import IdentityKind
@@ -50,12 +53,28 @@ def contact_page(request: HttpRequest, public_key: str) -> HttpResponse:
     return with_policy(_contact_page(request, public_key))
 
 
+def _unreadable_body(request: HttpRequest) -> RapportError | None:
+    """Read the posted form now: a body over the limit or broken multipart is a refusal
+    shown on the form page (413/400), not Django's bare error page."""
+    try:
+        request.POST, request.FILES  # noqa: B018  (reading them parses the body)
+    except RequestDataTooBig:
+        return body_too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
+    except (SuspiciousOperation, MultiPartParserError, UnreadablePostError):
+        return ValidationFailed("The form could not be read. Please fill it in and send it again.")
+    return None
+
+
 def _contact_page(request: HttpRequest, public_key: str) -> HttpResponse:
     inbox = get_object_or_404(Inbox, public_key=public_key, kind=InboxKind.WEBFORM, is_active=True)
     context: dict[str, object] = {"inbox": inbox, "theme": theme(inbox)}
     if request.method != "POST":
         context["form"] = ContactForm()
         return render(request, "webform/contact.html", context)
+    unreadable = _unreadable_body(request)
+    if unreadable is not None:
+        context["form"], context["error"] = ContactForm(), unreadable.message
+        return render(request, "webform/contact.html", context, status=unreadable.status_code)
     form = ContactForm(request.POST, request.FILES)
     context["form"] = form
     if not hit(
