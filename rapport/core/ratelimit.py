@@ -1,13 +1,28 @@
-"""A fixed-window rate limit on the shared cache (local memory, or Redis when scaled out)."""
+"""A fixed-window rate limit on the shared cache (local memory, or Redis when scaled out).
+
+When Redis cannot be reached the limit *fails open* onto a count in this process's
+memory: a visitor's message must still be stored (it was refused with a 500 and lost
+before), and a script is still held to the same numbers per process. Across processes
+the limit is looser while Redis is away — the trade for not turning people away.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 
-from django.core.cache import cache, caches
+from django.core.cache import BaseCache, cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
+
+# Counts while Redis is away: bounded (LocMemCache culls the oldest third when full).
+_local = LocMemCache("rapport-ratelimit-fallback", {"OPTIONS": {"MAX_ENTRIES": 20_000}})
+WARN_EVERY = 60.0  # seconds between "Redis is away" warnings, so the log is not flooded
+_last_warning = 0.0
 
 # (key, limit, window in seconds)
 Rule = tuple[str, int, int]
@@ -34,19 +49,37 @@ def hit_all(rules: Sequence[Rule]) -> list[bool]:
     windowed = [(f"rl:{key}:{int(now // window)}", limit, window) for key, limit, window in rules]
     store = caches["default"]  # ``cache`` is a proxy to it; isinstance needs the real one
     if isinstance(store, RedisCache):
-        counts = _count_on_redis(store, windowed)
+        counts = _count_on_redis_or_here(store, windowed)
     else:
-        counts = [_count_in_cache(key, window) for key, _limit, window in windowed]
+        counts = [_count_in_cache(cache, key, window) for key, _limit, window in windowed]
     return [count <= limit for count, (_key, limit, _window) in zip(counts, windowed, strict=True)]
 
 
-def _count_in_cache(key: str, window: int) -> int:
-    cache.add(key, 0, timeout=window + 1)
+def _count_in_cache(store: BaseCache, key: str, window: int) -> int:
+    store.add(key, 0, timeout=window + 1)
     try:
-        return int(cache.incr(key))
+        return int(store.incr(key))
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 1)
+        store.set(key, 1, timeout=window + 1)
         return 1
+
+
+def _count_on_redis_or_here(store: RedisCache, windowed: Sequence[Rule]) -> list[int]:
+    from redis.exceptions import RedisError
+
+    try:
+        return _count_on_redis(store, windowed)
+    except (RedisError, OSError) as error:
+        _warn(error)
+        return [_count_in_cache(_local, key, window) for key, _limit, window in windowed]
+
+
+def _warn(error: Exception) -> None:
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= WARN_EVERY:
+        _last_warning = now
+        logger.warning("rate limits counted in this process: Redis is unreachable (%s)", error)
 
 
 def _count_on_redis(store: RedisCache, windowed: Sequence[Rule]) -> list[int]:

@@ -46,3 +46,36 @@ def _stored_keys():
         assert all(0 < client.ttl(k) <= 2 for k in keys), "each counter expires with its window"
         return keys
     return list(cache._cache)  # LocMemCache's own dict
+
+
+def _unreachable_redis() -> dict[str, dict[str, object]]:
+    """A Redis cache on a port nobody listens on: every command fails to connect."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+
+
+def test_without_redis_the_limit_fails_open_onto_a_count_in_this_process(caplog):
+    from django.test import override_settings
+
+    from rapport.core import ratelimit
+
+    ratelimit._local.clear()
+    with override_settings(CACHES=_unreachable_redis()):
+        assert isinstance(caches["default"], RedisCache)
+        answers = [hit("redis-away", limit=3, window_seconds=60) for _ in range(5)]
+
+    # Let through (no exception, no refusal of people) up to the limit, then held back
+    # by the local count: a script cannot use Redis being away to flood.
+    assert answers == [True, True, True, False, False]
+    assert "Redis is unreachable" in caplog.text
+    ratelimit._local.clear()
