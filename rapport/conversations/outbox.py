@@ -30,6 +30,7 @@ from rapport.conversations.models import (
 from rapport.conversations.staff_mail import send_notification
 from rapport.conversations.webhooks import post_signed
 from rapport.core.events import publish
+from rapport.core.jobs import enqueue_after_commit
 from rapport.inboxes.adapters import DeliveryError, adapter_for
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def backoff(attempts: int) -> timedelta:
 def queue(**fields: object) -> Delivery:
     """Write a delivery row and enqueue its job once the surrounding transaction commits."""
     delivery = Delivery.objects.create(next_attempt_at=timezone.now(), **fields)
-    transaction.on_commit(lambda: enqueue(delivery.pk))
+    enqueue_after_commit(lambda: enqueue(delivery.pk), what=f"delivery {delivery.pk}")
     return delivery
 
 
@@ -133,7 +134,9 @@ def record_failure(delivery: Delivery, error: str, *, permanent: bool) -> None:
         if final:
             publish(DeliveryFailed(delivery_id=delivery.pk, message_id=delivery.message_id))
         else:
-            transaction.on_commit(lambda: enqueue(delivery.pk, eta=next_at))
+            enqueue_after_commit(
+                lambda: enqueue(delivery.pk, eta=next_at), what=f"delivery {delivery.pk}"
+            )
     logger.warning(
         "delivery %s failed (%s): %s", delivery.pk, "final" if final else "will retry", error
     )
@@ -149,7 +152,7 @@ def retry(delivery: Delivery) -> None:
             Message.objects.filter(pk=delivery.message_id).update(
                 delivery_status=DeliveryStatus.QUEUED
             )
-        transaction.on_commit(lambda: enqueue(delivery.pk))
+        enqueue_after_commit(lambda: enqueue(delivery.pk), what=f"delivery {delivery.pk}")
 
 
 def sweep(now: datetime | None = None) -> int:
