@@ -23,6 +23,8 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
+from rapport.realtime import resume
+
 logger = logging.getLogger(__name__)
 
 HANDLER = "rapport.push"  # the consumers' ``rapport_push`` method receives every push
@@ -44,6 +46,9 @@ def remember_loop() -> None:
     _server_loop = loop
     _pending = asyncio.Queue()
     _sender = loop.create_task(_send_in_order(_pending))
+    channel_layer = get_channel_layer()
+    if channel_layer is not None and not isinstance(channel_layer, InMemoryChannelLayer):
+        resume.watch(channel_layer)  # pub/sub: sockets resume after a cut subscription
 
 
 def forget_loop() -> None:
@@ -52,6 +57,7 @@ def forget_loop() -> None:
     if _sender is not None and _server_loop is not None and not _server_loop.is_closed():
         _server_loop.call_soon_threadsafe(_sender.cancel)
     _server_loop = _pending = _sender = None
+    resume.stop_watching()
 
 
 async def _send_in_order(pending: asyncio.Queue[list[Push]]) -> None:
@@ -64,6 +70,7 @@ async def _send_in_order(pending: asyncio.Queue[list[Push]]) -> None:
             await _send_all(pushes)
         except Exception:  # a broken layer must not stop the pushes that follow
             logger.exception("could not push to %s", [groups for groups, _ in pushes])
+            resume.note_lost_push()  # this process's sockets resume once the layer is back
 
 
 async def _send_to_group(group: str, pushes: list[Payload]) -> None:

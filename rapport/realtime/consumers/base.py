@@ -10,13 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any, TypeVar
 
-from asgiref.typing import WebSocketConnectEvent
+from asgiref.typing import WebSocketConnectEvent, WebSocketDisconnectEvent
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from rapport.realtime import layer
+from rapport.realtime import layer, resume
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -43,6 +43,11 @@ class PushConsumer(AsyncJsonWebsocketConsumer):
         layer.remember_loop()
         self.joined = []
         await super().websocket_connect(message)
+        resume.opened(self)  # closed with 1012 to resume if the layer's subscription is cut
+
+    async def websocket_disconnect(self, message: WebSocketDisconnectEvent) -> None:
+        resume.closed(self)
+        await super().websocket_disconnect(message)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' ``dispatch`` without its hop to a thread before every event.

@@ -1,0 +1,145 @@
+"""A real Rapport server (uvicorn) against private Redis/PostgreSQL servers, and senders
+that count what was sent, so a fault test can compare it with what was stored."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.faults.servers import PrivatePostgres, PrivateRedis
+from tests.realtime.servers import ROOT, Uvicorn, server_env
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    redis = PrivateRedis(tmp_path)
+    yield redis
+    redis.stop()
+
+
+@pytest.fixture
+def private_postgres(tmp_path: Path) -> Iterator[PrivatePostgres]:
+    postgres = PrivatePostgres(tmp_path / "postgres")
+    yield postgres
+    postgres.destroy()
+
+
+@dataclass
+class Sent:
+    """One request a test sent, what it carried and what came back."""
+
+    kind: str  # "chat", "api", "webform", "reply"
+    text: str
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Rapport:
+    """The server under test and ways to send it one customer message of each kind."""
+
+    numbers = itertools.count(1)
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.setup = serverctl_faults(env, "setup")
+        self.server = Uvicorn(env, log)
+        self.http = httpx.Client(base_url=self.server.url, timeout=30)
+        self.sent: list[Sent] = []
+        self.chat_token = ""
+        self.chat_count = 0
+
+    def stored(self) -> dict[str, Any]:
+        return serverctl_faults(self.env, "stored")
+
+    def _record(self, kind: str, text: str, response: httpx.Response) -> Sent:
+        sent = Sent(kind, text, response.status_code, dict(response.headers))
+        self.sent.append(sent)
+        return sent
+
+    def chat_session(self) -> int:
+        response = self.http.post(f"/chat/v1/inboxes/{self.setup['chat_key']}/sessions", json={})
+        if response.status_code == 200:
+            self.chat_token = response.json()["token"]
+        return response.status_code
+
+    def chat(self) -> Sent:
+        """One visitor's message; every 20 a new visitor, under the per-visitor limit."""
+        self.chat_count += 1
+        if self.chat_count % 20 == 0:
+            self.chat_session()
+        n = next(self.numbers)
+        text = f"chat message {n}"
+        response = self.http.post(
+            "/chat/v1/messages",
+            json={"text": text, "client_id": f"c-{n}"},
+            headers={"Authorization": f"Bearer {self.chat_token}"},
+        )
+        return self._record("chat", text, response)
+
+    def api(self) -> Sent:
+        n = next(self.numbers)
+        text = f"api message {n}"
+        response = self.http.post(
+            f"/api/v1/inboxes/{self.setup['api_inbox']}/messages",
+            json={
+                "identity": {"kind": "email", "address": f"kim{n % 3}@mail.example"},
+                "text": text,
+                "external_id": f"a-{n}",
+            },
+            headers={"Authorization": f"Bearer {self.setup['token']}"},
+        )
+        return self._record("api", text, response)
+
+    def webform(self) -> Sent:
+        n = next(self.numbers)
+        text = f"web form message {n}"
+        form = {"name": "Carol", "email": f"carol{n}@mail.example", "message": text}
+        response = self.http.post(f"/f/{self.setup['webform_key']}", data=form)
+        return self._record("webform", text, response)
+
+    def reply(self, conversation_id: int) -> Sent:
+        n = next(self.numbers)
+        text = f"reply {n}"
+        response = self.http.post(
+            f"/api/v1/conversations/{conversation_id}/messages",
+            json={"text": text},
+            headers={"Authorization": f"Bearer {self.setup['token']}"},
+        )
+        return self._record("reply", text, response)
+
+    def stop(self) -> None:
+        self.http.close()
+        self.server.stop()
+
+
+def serverctl_faults(env: dict[str, str], *args: str) -> dict[str, Any]:
+    """``tests.faults.ctl`` in the server's environment (its database, its Redis)."""
+    done = subprocess.run(  # noqa: S603  (our own interpreter and module)
+        [sys.executable, "-m", "tests.faults.ctl", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"tests.faults.ctl {args} failed:\n{done.stderr[-3000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def rapport_server(tmp_path: Path, **env: str) -> Rapport:
+    return Rapport(server_env(tmp_path / "data", **env), tmp_path / "uvicorn.log")
+
+
+def inbound_texts(stored: dict[str, Any]) -> list[str]:
+    return sorted(text for _kind, text in stored["messages"])
