@@ -63,7 +63,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "rapport.core.middleware.ContentSecurityPolicyMiddleware",
     "rapport.core.middleware.ApiMethodNotAllowedMiddleware",
-    "rapport.core.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "rapport.config.urls"

@@ -2,10 +2,10 @@
 
 Mail providers, API clients and the widget all retry a 503 after the time it names; a 500
 reads as "your request is broken" and some give up on it. Every request path that needs
-the database turns a lost connection into this answer: views and the API through
-``DatabaseUnavailableMiddleware.process_exception``, failures in other middleware through
-the 500 handler (``core.views.server_error``), and the widget's endpoints themselves (their
-answer needs CORS headers).
+the database turns a lost connection into this answer in one place, the 500 handler
+(``core.views.server_error``, which Django calls while the exception is being handled,
+whether a view, the API or a middleware raised it), and the widget's endpoints answer it
+themselves (with their CORS headers).
 """
 
 from __future__ import annotations
@@ -48,19 +48,3 @@ def unavailable_response(request: HttpRequest, error: BaseException) -> HttpResp
     response = HttpResponse(MESSAGE, status=503, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
-
-
-class DatabaseUnavailableMiddleware:
-    """Turns a lost database connection in a view into 503 + ``Retry-After``."""
-
-    def __init__(self, get_response: Any) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response: HttpResponse = self.get_response(request)
-        return response
-
-    def process_exception(self, request: HttpRequest, error: Exception) -> HttpResponse | None:
-        if is_database_down(error):
-            return unavailable_response(request, error)
-        return None

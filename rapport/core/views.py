@@ -49,8 +49,8 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # Called while the exception is being handled: one raised by a middleware (a session
-    # read with the database gone) never reached DatabaseUnavailableMiddleware.
+    # Django calls this while the exception is being handled, wherever it was raised (a
+    # view, the API, a middleware reading the session): the one place that sees them all.
     error = sys.exc_info()[1]
     if is_database_down(error):
         assert error is not None

@@ -27,8 +27,8 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 
 @pytest.fixture
-def private_postgres(tmp_path: Path) -> Iterator[PrivatePostgres]:
-    postgres = PrivatePostgres(tmp_path / "postgres")
+def private_postgres() -> Iterator[PrivatePostgres]:
+    postgres = PrivatePostgres()
     yield postgres
     postgres.destroy()
 
@@ -41,6 +41,7 @@ class Sent:
     text: str
     status: int
     headers: dict[str, str] = field(default_factory=dict)
+    body_text: str = ""
 
 
 class Rapport:
@@ -61,7 +62,7 @@ class Rapport:
         return serverctl_faults(self.env, "stored")
 
     def _record(self, kind: str, text: str, response: httpx.Response) -> Sent:
-        sent = Sent(kind, text, response.status_code, dict(response.headers))
+        sent = Sent(kind, text, response.status_code, dict(response.headers), response.text)
         self.sent.append(sent)
         return sent
 
@@ -71,12 +72,13 @@ class Rapport:
             self.chat_token = response.json()["token"]
         return response.status_code
 
-    def chat(self) -> Sent:
-        """One visitor's message; every 20 a new visitor, under the per-visitor limit."""
+    def chat(self, n: int = 0) -> Sent:
+        """One visitor's message (``n``: again, as a retry); every 20 a new visitor, under
+        the per-visitor limit."""
         self.chat_count += 1
         if self.chat_count % 20 == 0:
             self.chat_session()
-        n = next(self.numbers)
+        n = n or next(self.numbers)
         text = f"chat message {n}"
         response = self.http.post(
             "/chat/v1/messages",
@@ -85,8 +87,8 @@ class Rapport:
         )
         return self._record("chat", text, response)
 
-    def api(self) -> Sent:
-        n = next(self.numbers)
+    def api(self, n: int = 0) -> Sent:
+        n = n or next(self.numbers)
         text = f"api message {n}"
         response = self.http.post(
             f"/api/v1/inboxes/{self.setup['api_inbox']}/messages",
@@ -99,8 +101,8 @@ class Rapport:
         )
         return self._record("api", text, response)
 
-    def webform(self) -> Sent:
-        n = next(self.numbers)
+    def webform(self, n: int = 0) -> Sent:
+        n = n or next(self.numbers)
         text = f"web form message {n}"
         form = {"name": "Carol", "email": f"carol{n}@mail.example", "message": text}
         response = self.http.post(f"/f/{self.setup['webform_key']}", data=form)

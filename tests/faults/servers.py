@@ -12,6 +12,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -69,12 +70,14 @@ class PrivatePostgres:
     ``postgres`` user, and ``pg_ctl`` runs as that user.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self) -> None:
         self.bin = self._bin_dir()
         self.port = free_port()
+        # Not under pytest's tmp_path: the postgres user cannot enter root's 0700 directory.
+        directory = Path(tempfile.mkdtemp(prefix="rapport-faults-pg-"))
+        self.directory = directory
         self.data = directory / "pgdata"
         self.user = "postgres" if os.geteuid() == 0 else ""
-        directory.mkdir(parents=True, exist_ok=True)
         if self.user:
             owner = pwd.getpwnam(self.user)
             os.chown(directory, owner.pw_uid, owner.pw_gid)
@@ -108,3 +111,4 @@ class PrivatePostgres:
     def destroy(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError, RuntimeError):
             self.stop()  # unless already stopped
+        shutil.rmtree(self.directory, ignore_errors=True)
