@@ -230,3 +230,46 @@ def test_widget_is_a_full_screen_dialog_on_a_phone_and_keyboard_friendly(browser
     panel.wait_for(state="hidden")
     assert launcher.get_attribute("aria-expanded") == "false"
     context.close()
+
+
+def test_the_widget_shows_the_servers_reason_when_it_refuses_a_message(browser, stack):
+    """A refusal is JSON with CORS, so the widget can say why: here text with a lone UTF-16
+    surrogate (as a broken paste produces), which cannot be stored."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{stack.site.url}/index.html")
+    open_widget(page)
+    page.locator(f"{WIDGET} textarea").fill("first, to start a session")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"{WIDGET} .msg.visitor[data-id]")
+    page.evaluate(
+        """() => { const box = document.querySelector('rapport-chat').shadowRoot
+                     .querySelector('textarea');
+                   box.value = 'broken ' + String.fromCharCode(0xD800) + ' paste'; }"""
+    )
+    page.keyboard.press("Enter")
+
+    notice = page.locator(f"{WIDGET} .notice")
+    notice.wait_for(state="visible")
+    assert "lone UTF-16 surrogate" in notice.inner_text()
+    failed = page.locator(f"{WIDGET} .msg.visitor.failed")
+    failed.wait_for()
+    assert "Not sent" in failed.inner_text()
+    assert widget_texts(page, "visitor") == ["first, to start a session"]
+
+    # The same refusal over HTTP (no socket) is readable too: JSON with CORS from the site.
+    answer = page.evaluate(
+        """async ([url, token]) => {
+             const response = await fetch(url + '/chat/v1/messages', {method: 'POST',
+               headers: {'Authorization': 'Bearer ' + token, 'Content-Type': 'application/json'},
+               body: '{"text": "a\\\\u0000b", "client_id": "x-1"}'});
+             return [response.status, (await response.json()).error]; }""",
+        [stack.server.url, page.evaluate(TOKEN_IN_STORAGE)],
+    )
+    assert answer == [400, "text must not contain NUL characters"]
+    context.close()
+
+
+TOKEN_IN_STORAGE = """() => { for (let i = 0; i < localStorage.length; i++) {
+    const value = JSON.parse(localStorage.getItem(localStorage.key(i)) || '{}');
+    if (value.token) return value.token; } return ''; }"""

@@ -141,7 +141,14 @@
       body: body ? (isForm ? body : JSON.stringify(body)) : undefined
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) { var error = new Error(data.error || t.error); error.status = response.status; throw error; }
+        if (!response.ok) {
+          // Every refusal is JSON with a reason meant for the visitor (400, 413, 429), and
+          // 503 says when to try again (Retry-After, exposed by the CORS headers).
+          var error = new Error(data.error || t.error);
+          error.status = response.status;
+          error.retryAfter = Number(response.headers.get("Retry-After")) || 0;
+          throw error;
+        }
         return data;
       });
     });
@@ -323,8 +330,11 @@
     }).catch(function (error) {
       item.classList.add("failed");
       item.querySelector(".mark").textContent = t.failed;
-      item.onclick = function () { item.onclick = null; post(body, item); };
+      var again = function () { clearTimeout(item.retryTimer); item.onclick = null; post(body, item); };
+      item.onclick = again;
       notice(error.message);
+      // Briefly unavailable (503): try again by itself when the server says, within a minute.
+      if (error.status === 503) item.retryTimer = setTimeout(again, Math.min(error.retryAfter || 5, 60) * 1000);
     });
   }
 
@@ -362,6 +372,7 @@
       show(data.message);
     }).catch(function (error) {
       item.classList.add("failed"); item.querySelector(".mark").textContent = error.message;
+      notice(error.message);
     });
   }
 
