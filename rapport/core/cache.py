@@ -32,3 +32,16 @@ class SharedPoolRedisCache(RedisCache):
                 client = RedisCache._cache.func(self)  # type: ignore[attr-defined]  # Django's own
                 self._clients[self._configuration] = client
         return client
+
+
+def _cache_away_errors() -> tuple[type[Exception], ...]:
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # one machine: local memory, which cannot be away
+        return (OSError,)
+    return (RedisError, OSError)
+
+
+# What the shared cache raises when Redis cannot be reached (refused, reset, timed out):
+# callers that can do without the cache for a moment catch these and degrade.
+CACHE_AWAY = _cache_away_errors()

@@ -17,6 +17,8 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 
+from rapport.core.cache import CACHE_AWAY
+
 logger = logging.getLogger(__name__)
 
 # Counts while Redis is away: bounded (LocMemCache culls the oldest third when full).
@@ -65,11 +67,9 @@ def _count_in_cache(store: BaseCache, key: str, window: int) -> int:
 
 
 def _count_on_redis_or_here(store: RedisCache, windowed: Sequence[Rule]) -> list[int]:
-    from redis.exceptions import RedisError
-
     try:
         return _count_on_redis(store, windowed)
-    except (RedisError, OSError) as error:
+    except CACHE_AWAY as error:
         _warn(error)
         return [_count_in_cache(_local, key, window) for key, _limit, window in windowed]
 

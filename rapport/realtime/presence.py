@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db.models import Q
 
 from rapport.accounts.models import Role, User
+from rapport.core.cache import CACHE_AWAY
 
 ONLINE = "online"
 AWAY = "away"
@@ -38,11 +39,16 @@ def _incr(key: str, delta: int) -> int:
 
 
 def status_of(user_id: int) -> str:
-    return str(cache.get(_status_key(user_id), OFFLINE))
+    return statuses([user_id])[user_id]
 
 
 def statuses(user_ids: list[int]) -> dict[int, str]:
-    found = cache.get_many([_status_key(uid) for uid in user_ids])
+    """Each agent's status. With Redis away nobody is known online: the widget then offers
+    e-mail and pages still render, instead of answering 500."""
+    try:
+        found = cache.get_many([_status_key(uid) for uid in user_ids])
+    except CACHE_AWAY:
+        found = {}
     return {uid: str(found.get(_status_key(uid), OFFLINE)) for uid in user_ids}
 
 

@@ -37,7 +37,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 class Sent:
     """One request a test sent, what it carried and what came back."""
 
-    kind: str  # "chat", "api", "webform", "reply"
+    kind: str  # "chat", "api", "webform", "mail", "reply"
     text: str
     status: int
     headers: dict[str, str] = field(default_factory=dict)
@@ -107,6 +107,26 @@ class Rapport:
         form = {"name": "Carol", "email": f"carol{n}@mail.example", "message": text}
         response = self.http.post(f"/f/{self.setup['webform_key']}", data=form)
         return self._record("webform", text, response)
+
+    def mail(self, n: int = 0) -> Sent:
+        """A Postmark inbound webhook post: one customer's mail, with its own Message-ID."""
+        n = n or next(self.numbers)
+        text = f"mail message {n}"
+        payload = {
+            "FromFull": {"Email": f"mo{n}@mail.example", "Name": "Mo"},
+            "ToFull": [{"Email": "help@shop.example", "Name": ""}],
+            "Subject": f"Order {n}",
+            "MessageID": f"pm-{n}",
+            "TextBody": text,
+            "Headers": [{"Name": "Message-ID", "Value": f"<m{n}@mail.example>"}],
+            "Date": "Mon, 2 Jun 2025 10:00:00 +0000",
+        }
+        response = self.http.post(
+            f"/email/inbound/postmark/{self.setup['email_key']}",
+            json=payload,
+            auth=("pm", "secret"),
+        )
+        return self._record("mail", text, response)
 
     def reply(self, conversation_id: int) -> Sent:
         n = next(self.numbers)

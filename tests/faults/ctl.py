@@ -35,9 +35,19 @@ def setup() -> dict[str, object]:
     inboxes = {
         kind: Inbox.objects.create(name=f"Shop {kind}", kind=kind, config=config)
         for kind, config in (
-            (InboxKind.CHAT, {"messages_per_ip_minute": 10_000}),
+            (InboxKind.CHAT, {"messages_per_ip_minute": 10_000}),  # many messages, one IP
             (InboxKind.API, {}),
             (InboxKind.WEBFORM, {}),
+            # Acknowledged automatically: a webhook's mail queues a delivery (an enqueue).
+            (
+                InboxKind.EMAIL,
+                {
+                    "addresses": ["help@shop.example"],
+                    "webhook_basic_auth": "pm:secret",
+                    "auto_acknowledge": True,
+                    "automatic_cap": 100,
+                },
+            ),
         )
     }
     for inbox in inboxes.values():
@@ -48,6 +58,7 @@ def setup() -> dict[str, object]:
         "chat_key": inboxes[InboxKind.CHAT].public_key,
         "api_inbox": inboxes[InboxKind.API].pk,
         "webform_key": inboxes[InboxKind.WEBFORM].public_key,
+        "email_key": inboxes[InboxKind.EMAIL].public_key,
     }
 
 

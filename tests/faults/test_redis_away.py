@@ -31,7 +31,9 @@ def rapport(tmp_path: Path, private_redis: PrivateRedis):
     server.stop()
 
 
-def sent_texts(rapport: Rapport, kinds: tuple[str, ...] = ("chat", "api", "webform")) -> list[str]:
+def sent_texts(
+    rapport: Rapport, kinds: tuple[str, ...] = ("chat", "api", "webform", "mail")
+) -> list[str]:
     return sorted(s.text for s in rapport.sent if s.kind in kinds)
 
 
@@ -41,22 +43,28 @@ def test_with_redis_stopped_every_message_is_stored_and_answered_2xx(rapport, pr
     private_redis.stop()
 
     assert rapport.chat_session() == 200  # a new visitor too: its limit counts in-process
+    widget = rapport.http.get(f"/chat/v1/inboxes/{rapport.setup['chat_key']}/widget")
+    assert widget.status_code == 200, widget.text  # presence unknown: nobody shown online
+    assert widget.json()["online"] is False
     for _ in range(10):
         rapport.chat()
         rapport.api()
         rapport.webform()
+        rapport.mail()
     latest = serverside_latest_api_conversation(rapport)
     replies = [rapport.reply(latest) for _ in range(3)]
 
-    expected = {"chat": 201, "api": 201, "webform": 200, "reply": 201}
+    expected = {"chat": 201, "api": 201, "webform": 200, "mail": 200, "reply": 201}
     assert [(s.kind, s.status) for s in rapport.sent] == [
         (s.kind, expected[s.kind]) for s in rapport.sent
     ]
     assert conversation_id == 201
     stored = rapport.stored()
     assert inbound_texts(stored) == sent_texts(rapport)  # 0 lost, 0 doubled
-    # The replies are stored with their deliveries queued: the sweeper sends them later.
-    assert stored["deliveries"].count("queued") == len(replies)
+    # Replies and the mails' acknowledgements are stored with their deliveries queued:
+    # the sweeper sends them once the queue is back.
+    mails = [s for s in rapport.sent if s.kind == "mail"]
+    assert stored["deliveries"].count("queued") == len(replies) + len(mails)
 
 
 def test_a_two_second_redis_blip_loses_and_doubles_nothing(rapport, private_redis):
