@@ -149,9 +149,9 @@ if REDIS_URL:
             # in a sorted set per process: four round trips a group send, four more a
             # received message, one at a time; at 100 chat messages/s across two
             # processes that saturated the visitors' process (docs/benchmarks.md).
-            # Pushes are not kept in Redis: a socket that misses one catches up from
-            # the database when it reconnects (the widget and live.js resume from
-            # their last id).
+            # Pushes are not kept in Redis: when this process's subscription is cut,
+            # realtime/resume.py closes its sockets once it works again, and the widget
+            # and live.js reconnect and resume from their last id.
             # Pub/sub channels are not kept apart by Redis database numbers the way keys
             # are: the prefix carries the number, so installations that share a Redis
             # server on different databases still never hear each other's pushes.

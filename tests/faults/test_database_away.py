@@ -23,7 +23,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def rapport(tmp_path: Path, private_postgres: PrivatePostgres):
-    server = rapport_server(tmp_path, DATABASE_URL=private_postgres.url)
+    server = rapport_server(tmp_path, DATABASE_URL=private_postgres.url, REDIS_URL="")
     yield server
     server.stop()
 

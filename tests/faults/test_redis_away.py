@@ -26,7 +26,12 @@ from tests.realtime.servers import serverctl
 
 @pytest.fixture
 def rapport(tmp_path: Path, private_redis: PrivateRedis):
-    server = rapport_server(tmp_path, REDIS_URL=private_redis.url, RAPPORT_JOBS_IMMEDIATE="0")
+    server = rapport_server(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'rapport.sqlite3'}",  # never the suite's own
+        REDIS_URL=private_redis.url,
+        RAPPORT_JOBS_IMMEDIATE="0",
+    )
     yield server
     server.stop()
 
