@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.outbox.conftest import SmtpServer
@@ -273,3 +274,55 @@ def test_the_widget_shows_the_servers_reason_when_it_refuses_a_message(browser, 
 TOKEN_IN_STORAGE = """() => { for (let i = 0; i < localStorage.length; i++) {
     const value = JSON.parse(localStorage.getItem(localStorage.key(i)) || '{}');
     if (value.token) return value.token; } return ''; }"""
+
+
+HOLD_THE_SOCKET = """() => {
+  // While held, live.js's reconnects are refused (a path with no socket behind it, on the
+  // page's own host as its CSP requires), as when the server is away; released, they
+  // reach the agent socket again.
+  const Real = window.WebSocket;
+  window.__hold = true;
+  window.WebSocket = function (url) { return new Real(window.__hold ? url + '-nowhere' : url); };
+  window.RapportLive.socket.close();
+}"""
+
+
+def test_an_agent_page_that_was_offline_fetches_what_it_missed(browser, stack):
+    """The conversation and the inbox list fill in the messages that arrived while the
+    agent's socket was away, from the last message id the page shows."""
+    with httpx.Client(base_url=stack.server.url) as http:
+        key = stack.setup["inbox_key"]
+        token = http.post(f"/chat/v1/inboxes/{key}/sessions", json={}).json()["token"]
+
+        def visitor_says(text: str, client_id: str) -> int:
+            response = http.post(
+                "/chat/v1/messages",
+                json={"text": text, "client_id": client_id},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert response.status_code == 201, response.text
+            return int(response.json()["message"]["conversation_id"])
+
+        conversation_id = visitor_says("Before the agent went offline", "off-1")
+        agent = agent_page(browser, stack)
+        agent.goto(f"{stack.server.url}/conversations/{conversation_id}")
+        agent.wait_for_selector(".convo[data-conversation]")
+        go_live(agent, stack)
+
+        agent.evaluate(HOLD_THE_SOCKET)
+        agent.wait_for_function("() => !window.RapportLive.connected")
+        visitor_says("Said while the agent was offline", "off-2")
+        visitor_says("And once more", "off-3")
+        time.sleep(1)
+        assert agent.locator("#timeline .msg-in:has-text('once more')").count() == 0
+
+        agent.evaluate("() => { window.__hold = false; }")
+        agent.wait_for_function("() => window.RapportLive.connected", timeout=20_000)
+        agent.wait_for_selector("#timeline .msg-in:has-text('once more')", timeout=10_000)
+        texts = agent.locator("#timeline .msg-in .msg-body").all_inner_texts()
+        assert [t.strip() for t in texts[-3:]] == [
+            "Before the agent went offline",
+            "Said while the agent was offline",
+            "And once more",
+        ]
+        agent.context.close()
