@@ -215,6 +215,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 RAPPORT_MAX_ATTACHMENT_BYTES = env_int("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 RAPPORT_MAX_MESSAGE_CHARS = env_int("MAX_MESSAGE_CHARS", 50_000)
 RAPPORT_WEBFORM_RATE = env_int("WEBFORM_SUBMISSIONS_PER_HOUR", 20)
+# Hosts (as written in a URL) that webhooks may reach although they are internal: the
+# tests' local receivers, or a service on the installation's own network (core/safe_http.py).
+RAPPORT_WEBHOOK_ALLOW_HOSTS = env_list("RAPPORT_WEBHOOK_ALLOW_HOSTS", [])
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")

@@ -12,10 +12,9 @@ import hashlib
 import hmac
 import json
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 
+from rapport.core import safe_http
 from rapport.inboxes.adapters import DeliveryError
 
 TIMEOUT_SECONDS = 10
@@ -41,28 +40,35 @@ def verify(secret: str, body: bytes, header: str, *, tolerance: int = 300) -> bo
 
 
 def post_json(*, url: str, secret: str, payload: dict[str, Any], delivery_id: int) -> str:
-    """POST ``payload``; raise a permanent DeliveryError on 4xx, a temporary one otherwise."""
+    """POST ``payload``; raise a permanent DeliveryError on 4xx, a temporary one otherwise.
+
+    The URL is checked again here, after DNS resolution (``core.safe_http``): it may have
+    been saved before the check existed, or its name may resolve elsewhere today. A
+    redirect is not followed; it fails the delivery for good, like a 4xx.
+    """
     body = json.dumps(payload, separators=(",", ":"), default=str).encode()
-    request = urllib.request.Request(  # noqa: S310 — only http(s) URLs are accepted in config
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "Rapport-Webhook/1",
-            "X-Rapport-Delivery": str(delivery_id),
-            "X-Rapport-Signature": signature(secret, body, int(time.time())),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Rapport-Webhook/1",
+        "X-Rapport-Delivery": str(delivery_id),
+        "X-Rapport-Signature": signature(secret, body, int(time.time())),
+    }
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-            return str(response.headers.get("X-Message-Id", ""))
-    except urllib.error.HTTPError as error:
-        permanent = 400 <= error.code < 500 and error.code not in (408, 429)
-        raise DeliveryError(f"webhook answered HTTP {error.code}", permanent=permanent) from None
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise DeliveryError(f"webhook unreachable: {reason}") from None
+        answer = safe_http.post(url, body=body, headers=headers, timeout=TIMEOUT_SECONDS)
+    except safe_http.Unresolvable as error:  # DNS may be back on the next attempt
+        raise DeliveryError(f"webhook unreachable: {error.message}") from None
+    except safe_http.UnsafeURL as error:
+        raise DeliveryError(f"webhook refused: {error.message}", permanent=True) from None
+    except OSError as error:
+        raise DeliveryError(f"webhook unreachable: {error}") from None
+    if 300 <= answer.status < 400:
+        raise DeliveryError(
+            f"webhook answered HTTP {answer.status}; redirects are not followed", permanent=True
+        )
+    if answer.status >= 400:
+        permanent = answer.status < 500 and answer.status not in (408, 429)
+        raise DeliveryError(f"webhook answered HTTP {answer.status}", permanent=permanent)
+    return str(answer.headers.get("X-Message-Id", ""))
 
 
 def post_signed(delivery: Any) -> str:

@@ -70,6 +70,7 @@ class WebhookReceiver:
     def __init__(self) -> None:
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.answer = 200
+        self.location = ""  # sent with a 3xx answer
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -78,6 +79,8 @@ class WebhookReceiver:
                 body = self.rfile.read(length)
                 receiver.requests.append((dict(self.headers.items()), body))
                 self.send_response(receiver.answer)
+                if receiver.location:
+                    self.send_header("Location", receiver.location)
                 self.end_headers()
 
             def log_message(self, *args: object) -> None:
@@ -94,7 +97,10 @@ class WebhookReceiver:
 
 
 @pytest.fixture
-def webhook_receiver() -> Iterator[WebhookReceiver]:
+def webhook_receiver(settings: Any) -> Iterator[WebhookReceiver]:
+    # The receiver listens on loopback, which webhooks may reach only when allowed
+    # (core/safe_http.py); tests/outbox/test_ssrf.py covers the refusals without it.
+    settings.RAPPORT_WEBHOOK_ALLOW_HOSTS = ["127.0.0.1"]
     receiver = WebhookReceiver()
     yield receiver
     receiver.close()

@@ -365,3 +365,14 @@ def test_an_absurd_id_is_an_invalid_choice_not_a_crash(admin_client, path, data)
 
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_an_internal_webhook_url_is_refused_on_its_field(admin_client):
+    """Hole 2 of issue 21: the settings form refuses loopback and metadata addresses."""
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://localhost:8000/hook"):
+        response = admin_client.post(
+            "/settings/inboxes/new", {"name": "Shop", "kind": "api", "webhook_url": url}
+        )
+        assert response.status_code == 400
+        assert "internal address" in response.content.decode()
+    assert not Inbox.objects.filter(name="Shop").exists()

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from pydantic import ValidationError as SchemaError
 
+from rapport.core import safe_http
 from rapport.core.errors import ValidationFailed
 from rapport.inboxes.actions.chat_config import clean_chat
 from rapport.inboxes.adapters.email.config import EmailInboxConfig
@@ -74,6 +75,11 @@ def _check_api(config: dict[str, str]) -> None:
             URLValidator(schemes=["http", "https"])(config["webhook_url"])
         except ValidationError:
             raise ValidationFailed("the webhook URL must be an http:// or https:// URL") from None
+        # Refused at save, and checked again at every send after DNS resolution.
+        try:
+            safe_http.check_url_to_save(config["webhook_url"])
+        except safe_http.UnsafeURL as error:
+            raise ValidationFailed(f"webhook URL: {error.message}") from None
     # Every API inbox signs its webhooks; a secret nobody chose is still a secret.
     config["webhook_secret"] = config["webhook_secret"] or secrets.token_urlsafe(32)
 

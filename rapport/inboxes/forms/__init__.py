@@ -12,6 +12,7 @@ from django import forms
 
 from rapport.accounts.forms import StaffChoices
 from rapport.accounts.models import User
+from rapport.core import safe_http
 from rapport.inboxes.actions import CONFIG_KEYS
 from rapport.inboxes.models import Inbox, InboxKind
 
@@ -53,7 +54,8 @@ class InboxForm(forms.Form):
         required=False,
         label="Webhook URL",
         assume_scheme="https",
-        help_text="Agents' replies are POSTed here, signed with the secret.",
+        help_text="Agents' replies are POSTed here, signed with the secret. Only public"
+        " addresses: internal ones (localhost, private networks) are refused.",
     )
     webhook_secret = forms.CharField(
         required=False,
@@ -71,6 +73,16 @@ class InboxForm(forms.Form):
         if inbox is not None and inbox.kind in CHANNEL_KINDS:
             # E-mail sends no greeting; the chat greeting sits with the widget's looks.
             del self.fields["greeting"]
+
+    def clean_webhook_url(self) -> str:
+        """Internal targets are refused on the field (see ``core.safe_http``)."""
+        url = str(self.cleaned_data.get("webhook_url") or "")
+        if url.startswith(("http://", "https://")):  # other schemes: clean_config says why
+            try:
+                safe_http.check_url_to_save(url)
+            except safe_http.UnsafeURL as error:
+                raise forms.ValidationError(error.message) from None
+        return url
 
     def config(self, kind: str) -> dict[str, Any] | None:
         """The kind's settings from the form; None for kinds whose settings live elsewhere."""
