@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -12,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from rapport.accounts.api import router as accounts_router
@@ -49,6 +51,27 @@ class BrowserSession(SessionAuth):
         return super()._get_key(request)
 
 
+class NotAnObject(ValueError):
+    """The body is JSON, but not the object every endpoint with a body takes."""
+
+
+JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number"}
+
+
+class ObjectBodyParser(Parser):
+    """Ninja's JSON parser, refusing bodies that are not a JSON object: ``42``, ``[]``,
+    ``"x"`` and ``null`` used to read as "no fields given" and create blank customers."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            kind = "null" if data is None else JSON_TYPES.get(type(data), "not an object")
+            if isinstance(data, bool):
+                kind = "a boolean"
+            raise NotAnObject(f"the request body must be a JSON object, not {kind}")
+        return data
+
+
 api = NinjaAPI(
     title="Rapport API",
     version="1",
@@ -56,6 +79,7 @@ api = NinjaAPI(
     auth=[BearerToken(), TokenHeader(), BrowserSession()],
     urls_namespace="api",
     docs_url="/docs",
+    parser=ObjectBodyParser(),
 )
 
 
@@ -123,6 +147,8 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     cause = exc.__cause__
+    if isinstance(cause, NotAnObject):
+        return error_response(request, 400, "invalid", str(cause))
     if isinstance(cause, ValueError):  # Ninja could not parse the body (bad JSON or UTF-8)
         return error_response(request, 400, "invalid", f"the request body is not JSON: {cause}")
     code = ERROR_CODES.get(exc.status_code, "error")

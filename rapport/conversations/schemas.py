@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from rapport.accounts.schemas import AgentRef, TeamRef
 from rapport.conversations.models import Conversation
-from rapport.core.api import ObjectId, Text
+from rapport.core.api import BodySchema, IsoDateTime, ObjectId, QuerySchema, Text
 from rapport.customers.schemas import CustomerRef
 from rapport.inboxes.schemas import InboxRef
 
@@ -22,7 +22,7 @@ VIEW = re.compile(r"mine|unassigned|all|team:[1-9][0-9]{0,17}")
 TagName = Annotated[Text, StringConstraints(min_length=1, max_length=50)]
 
 
-class ConversationQuery(Schema):
+class ConversationQuery(QuerySchema):
     """The inbox list's filters, the same as the agent app's."""
 
     view: Text = Field(default="all", description="mine, unassigned, all or team:<team id>")
@@ -106,7 +106,7 @@ class MessageOut(Schema):
     attachments: list[AttachmentOut]
 
 
-class MessageQuery(Schema):
+class MessageQuery(QuerySchema):
     after: Text | None = Field(
         default=None, max_length=20, description="next_cursor of the last page"
     )
@@ -120,34 +120,34 @@ class MessagePageOut(Schema):
     )
 
 
-class ReplyIn(Schema):
+class ReplyIn(BodySchema):
     text: MessageText
     status_after: StatusName | None = Field(
         default=None, description="Change the status once the reply is queued, e.g. resolved."
     )
 
 
-class NoteIn(Schema):
+class NoteIn(BodySchema):
     text: MessageText = Field(description="Mention staff with @name or @e-mail.")
 
 
-class AssignmentIn(Schema):
+class AssignmentIn(BodySchema):
     """Leave a field out to keep it; send null to clear it."""
 
     assignee_id: ObjectId | None = None
     team_id: ObjectId | None = None
 
 
-class StatusIn(Schema):
+class StatusIn(BodySchema):
     status: StatusName
-    snoozed_until: AwareDatetime | None = Field(
+    snoozed_until: IsoDateTime | None = Field(
         default=None, description="Required for snoozed: when the conversation reopens."
     )
 
 
-class TagsIn(Schema):
+class TagsIn(BodySchema):
     tags: list[TagName] = Field(max_length=50, description="The complete set of tags.")
 
 
-class PriorityIn(Schema):
+class PriorityIn(BodySchema):
     priority: int = Field(ge=0, le=4, description="0 none, 1 low, 2 medium, 3 high, 4 urgent")

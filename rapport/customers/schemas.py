@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
-from rapport.core.api import ObjectId, Text
+from rapport.core.api import BodySchema, ObjectId, QuerySchema, Text
 from rapport.customers.models import Customer
 
 AttributeName = Annotated[Text, StringConstraints(min_length=1, max_length=64)]
@@ -36,7 +36,7 @@ class IdentityOut(Schema):
     created_at: datetime
 
 
-class IdentityIn(Schema):
+class IdentityIn(BodySchema):
     kind: Literal["email", "phone", "api"]
     address: Text = Field(min_length=1, max_length=320)
     inbox_id: ObjectId | None = Field(
@@ -70,7 +70,7 @@ class CustomerOut(Schema):
         return list(obj.identities.all())
 
 
-class CustomerQuery(Schema):
+class CustomerQuery(QuerySchema):
     q: Text = Field(default="", max_length=200, description="Part of a name or e-mail address.")
     after: Text | None = Field(
         default=None, max_length=200, description="next_cursor of the last page"
@@ -85,7 +85,7 @@ class CustomerPageOut(Schema):
     )
 
 
-class CustomerIn(Schema):
+class CustomerIn(BodySchema):
     """A new customer. The e-mail address and phone number also become identities."""
 
     name: Text = Field(default="", max_length=200)
@@ -95,7 +95,7 @@ class CustomerIn(Schema):
     attributes: Attributes = Field(default_factory=dict)
 
 
-class CustomerPatch(Schema):
+class CustomerPatch(BodySchema):
     """Fields to change; leave one out (or null) to keep it, send "" to clear it."""
 
     name: Text | None = Field(default=None, max_length=200)

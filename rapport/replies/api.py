@@ -8,13 +8,13 @@ not see), call one action, return the result.
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from rapport.accounts.auth import AuthedRequest
 from rapport.accounts.models import User
 from rapport.conversations.selectors import access_conversation
-from rapport.core.api import ObjectId, Text
+from rapport.core.api import ObjectId, QuerySchema, Text
 from rapport.inboxes.models import Inbox
 from rapport.inboxes.selectors import access_inbox
 from rapport.replies import actions
@@ -31,7 +31,7 @@ from rapport.replies.selectors import (
 router = Router(tags=["canned replies"])
 
 
-class CannedReplyQuery(Schema):
+class CannedReplyQuery(QuerySchema):
     inbox_id: ObjectId | None = Field(
         default=None, description="Only what this inbox's conversations are offered."
     )

@@ -8,7 +8,7 @@ from ninja import Schema
 from pydantic import Field
 
 from rapport.accounts.schemas import AgentRef
-from rapport.core.api import ObjectId, Text
+from rapport.core.api import BodySchema, ObjectId, Text
 from rapport.inboxes.schemas import InboxRef
 from rapport.replies.models import SHORTCUT_MAX, TITLE_MAX
 
@@ -19,14 +19,14 @@ INBOX_HELP = "The inbox whose conversations are offered it; null offers it in ev
 ShortcutField = Field(min_length=1, max_length=SHORTCUT_MAX + 1, description=SHORTCUT_HELP)
 
 
-class CannedReplyIn(Schema):
+class CannedReplyIn(BodySchema):
     shortcut: Text = ShortcutField
     title: Text = Field(min_length=1, max_length=TITLE_MAX)
     text: Text = Field(min_length=1, description=TEXT_HELP)
     inbox_id: ObjectId | None = Field(default=None, description=INBOX_HELP)
 
 
-class CannedReplyPatch(Schema):
+class CannedReplyPatch(BodySchema):
     """Fields to change; leave one out to keep it. ``inbox_id: null`` means every inbox."""
 
     shortcut: Text | None = Field(

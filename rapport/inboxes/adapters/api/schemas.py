@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from rapport.core.api import Text
+from rapport.core.api import STRICT_BODY, Text
 
 # The API channel's own schemas are plain pydantic models: ninja's ``Schema`` wraps every
 # validation to read Django objects' attributes, which these never are, and on the
@@ -14,12 +14,15 @@ from rapport.core.api import Text
 
 
 class IdentityIn(BaseModel):
+    model_config = STRICT_BODY
     kind: Literal["email", "phone", "api"]
     address: Text = Field(min_length=1, max_length=320)
 
 
 class InboundMessageIn(BaseModel):
     """A customer's message, posted by an external system into an API inbox."""
+
+    model_config = STRICT_BODY
 
     identity: IdentityIn
     text: Text = Field(min_length=1)
