@@ -16,6 +16,16 @@ from rapport.customers.models import Company, Customer, Identity, IdentityKind
 Attributes = dict[str, Any]
 
 
+def address_in_use(kind: str, address: str) -> Conflict:
+    """The one answer to "this address is someone else's", whoever that is.
+
+    It names neither the owner nor whether the actor may see them: an agent must not learn
+    about a customer of an inbox they cannot see (issue 21, hole 4). The answer is the same
+    when the owner is visible, so it does not tell the two apart either.
+    """
+    return Conflict(f"{kind} {address} cannot be given to this customer: it is in use")
+
+
 def find_or_create_customer(*, kind: str, address: str, name: str = "") -> Customer:
     """Return the customer who owns the identity ``kind:address``, creating both if new.
 
@@ -61,7 +71,7 @@ def _claim_address(customer: Customer, kind: str, address: str) -> Identity | No
     if existing is None:
         return Identity.objects.create(customer=customer, kind=kind, address=address)
     if existing.customer_id != customer.pk:
-        raise Conflict(f"{kind} {address} already belongs to another customer")
+        raise address_in_use(kind, address)
     return None
 
 
@@ -97,7 +107,9 @@ def create_customer(
                     _claim_address(customer, kind, address)
             audit.record(actor=actor, verb="customer.created", obj=customer, name=customer.name)
     except IntegrityError:  # another request took the address between our check and insert
-        raise Conflict("that e-mail address or phone number belongs to another customer") from None
+        raise address_in_use(
+            IdentityKind.EMAIL if email else IdentityKind.PHONE, email or phone
+        ) from None
     return customer
 
 
@@ -114,7 +126,8 @@ def update_customer(
     """Change what is given (None leaves a field alone; "" clears it).
 
     A new e-mail address or phone number also becomes an identity of the customer, so
-    messages from it find them; one that belongs to another customer is a conflict.
+    messages from it find them; one that belongs to another customer is a conflict
+    that does not say whose (``address_in_use``).
     ``attributes`` replaces the custom attributes as a whole.
     """
     _check_can_edit(actor)
@@ -131,8 +144,9 @@ def update_customer(
         with transaction.atomic():
             _apply_customer_changes(customer, changes, company)
             audit.record(actor=actor, verb="customer.updated", obj=customer, **_audited(changes))
-    except IntegrityError:
-        raise Conflict("that e-mail address or phone number belongs to another customer") from None
+    except IntegrityError:  # taken concurrently
+        kind = IdentityKind.EMAIL if changes.get("email") else IdentityKind.PHONE
+        raise address_in_use(kind, changes.get("email") or changes.get("phone") or "") from None
     return customer
 
 
@@ -162,9 +176,10 @@ def add_identity(*, actor: User, customer: Customer, kind: str, address: str) ->
     """Give a customer another address (already normalised); any duplicate is a conflict."""
     _check_can_edit(actor)
     existing = Identity.objects.filter(kind=kind, address=address).first()
+    if existing is not None and existing.customer_id == customer.pk:
+        raise Conflict(f"{kind} {address} already belongs to this customer")
     if existing is not None:
-        owner = "this customer" if existing.customer_id == customer.pk else "another customer"
-        raise Conflict(f"{kind} {address} already belongs to {owner}")
+        raise address_in_use(kind, address)
     try:
         with transaction.atomic():
             identity = Identity.objects.create(customer=customer, kind=kind, address=address)
@@ -172,7 +187,7 @@ def add_identity(*, actor: User, customer: Customer, kind: str, address: str) ->
                 actor=actor, verb="identity.added", obj=customer, kind=kind, address=address
             )
     except IntegrityError:  # added concurrently
-        raise Conflict(f"{kind} {address} already belongs to a customer") from None
+        raise address_in_use(kind, address) from None
     return identity
 
 

@@ -39,6 +39,11 @@ def visible_customers(user: User) -> QuerySet[Customer]:
     return Customer.objects.filter(Exists(in_my_inboxes))
 
 
+def may_see_customer(user: User, customer_id: int) -> bool:
+    """Whether ``customer_id`` is among ``visible_customers(user)``."""
+    return user.sees_all_inboxes or visible_customers(user).filter(pk=customer_id).exists()
+
+
 def with_profile(customers: QuerySet[Customer]) -> QuerySet[Customer]:
     """Load what a customer's profile shows: company and identities."""
     identities = Prefetch("identities", queryset=Identity.objects.order_by("id"))

@@ -114,7 +114,7 @@ def test_create_customer_with_a_taken_email_is_a_conflict(admin):
     assert response.status_code == 409
     assert error_of(response) == {
         "code": "conflict",
-        "message": "email taken@mail.example already belongs to another customer",
+        "message": "email taken@mail.example cannot be given to this customer: it is in use",
     }
     assert Customer.objects.count() == 1
 

@@ -41,7 +41,9 @@ def test_bodies_that_are_not_objects_are_refused(
     for method, path in calls:
         response = api.send(method, path, body)
         assert response.status_code == 400, (method, path, response.content)
-        assert error_of(response)["message"] == f"the request body must be a JSON object, not {kind}"
+        assert (
+            error_of(response)["message"] == f"the request body must be a JSON object, not {kind}"
+        )
     assert Customer.objects.count() == customers_before
 
 

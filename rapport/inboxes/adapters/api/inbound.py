@@ -13,7 +13,10 @@ from rapport.conversations.lookups import latest_unresolved
 from rapport.conversations.models import Conversation
 from rapport.core.api import ObjectId, Text
 from rapport.core.errors import PermissionDenied, ValidationFailed
+from rapport.customers.actions import address_in_use
 from rapport.customers.identities import identity_address
+from rapport.customers.lookups import identity_owner
+from rapport.customers.selectors import may_see_customer
 from rapport.inboxes.adapters.api.schemas import InboundMessageIn, InboundMessageOut
 from rapport.inboxes.models import Inbox, InboxKind
 from rapport.inboxes.selectors import access_inbox
@@ -31,6 +34,8 @@ def inbound_target(
     """
     latest = latest_unresolved(inbox_id, kind, address, visible_to=user)
     inbox = latest.inbox if latest is not None else access_inbox(user, inbox_id)
+    if latest is None:
+        check_identity_visible(user, kind, address)
     if inbox.kind != InboxKind.API:
         raise ValidationFailed(
             f"inbox {inbox_id} is a {inbox.get_kind_display()} inbox, not an API inbox"
@@ -38,6 +43,20 @@ def inbound_target(
     if not user.can_reply:
         raise PermissionDenied("a light seat cannot post customer messages")
     return inbox, latest
+
+
+def check_identity_visible(user: User, kind: str, address: str) -> None:
+    """Refuse an address whose customer ``user`` may not see (issue 21, hole 4).
+
+    Posting it would attach that customer to a conversation in this inbox, and so show
+    them, their addresses and their profile to ``user``. The refusal is the one that
+    editing a customer gives for a taken address, and says nothing about the owner.
+    """
+    if user.sees_all_inboxes:
+        return
+    owner = identity_owner(kind, address)
+    if owner is not None and not may_see_customer(user, owner.pk):
+        raise address_in_use(kind, address)
 
 
 @router.post(
