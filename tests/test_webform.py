@@ -83,9 +83,10 @@ def test_invalid_submission_says_what_is_wrong(webform_inbox):
 
 def test_rate_limit_per_ip(webform_inbox, settings):
     settings.RAPPORT_WEBFORM_RATE = 3
-    statuses = [post(webform_inbox, message=f"m{i}").status_code for i in range(5)]
-    assert statuses == [200, 200, 200, 429, 429]
+    answers = [post(webform_inbox, message=f"m{i}") for i in range(5)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429, 429]
     assert Message.objects.count() == 3
+    assert 0 < int(answers[-1]["Retry-After"]) <= 3600  # issue 21, hole 9
 
 
 def test_unknown_or_inactive_form_is_404(webform_inbox):

@@ -9,7 +9,7 @@ from rapport.accounts.views import agents, auth, teams, tokens
 password_pages = [
     path(
         "password/reset",
-        auth_views.PasswordResetView.as_view(
+        auth.LimitedPasswordResetView.as_view(
             template_name="accounts/password_reset.html",
             email_template_name="accounts/emails/password_reset.txt",
             subject_template_name="accounts/emails/password_reset_subject.txt",

@@ -108,7 +108,10 @@ def error_code(exc: RapportError) -> str:
 
 @api.exception_handler(RapportError)
 def rapport_error(request: HttpRequest, exc: RapportError) -> HttpResponse:
-    return error_response(request, exc.status_code, error_code(exc), exc.message)
+    response = error_response(request, exc.status_code, error_code(exc), exc.message)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def field_name(loc: Sequence[Any]) -> str:

@@ -7,6 +7,7 @@ class RapportError(Exception):
     """Base class: the message is safe and meant for the person who caused it."""
 
     status_code = 400
+    retry_after: int | None = None  # seconds; sent as Retry-After where set
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -31,3 +32,13 @@ class Conflict(RapportError):
 
 class TooLarge(RapportError):
     status_code = 413
+
+
+class RateLimited(RapportError):
+    """Too many requests; every interface answers 429 with ``Retry-After``."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -35,6 +35,11 @@ def client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", "unknown"))
 
 
+def seconds_left_in_window(window_seconds: int) -> int:
+    """When a fixed window ends: what a 429's ``Retry-After`` says."""
+    return max(1, window_seconds - int(time.time()) % window_seconds)
+
+
 def hit(key: str, *, limit: int, window_seconds: int) -> bool:
     """Count one hit on ``key``; return False once more than ``limit`` hits fell in the window."""
     return all(hit_all([(key, limit, window_seconds)]))

@@ -155,6 +155,7 @@ def test_messages_are_rate_limited_per_visitor_with_a_clear_message(chat_inbox, 
     response = api("post", "messages", token, body={"text": "one more", "client_id": "s-9"})
     assert response.status_code == 429
     assert response.json()["error"].startswith("You are sending messages too quickly")
+    assert 0 < int(response["Retry-After"]) <= 60
 
 
 def test_new_conversations_are_rate_limited_per_ip(chat_inbox):
@@ -167,6 +168,7 @@ def test_new_conversations_are_rate_limited_per_ip(chat_inbox):
     )
     assert response.status_code == 429
     assert "too many conversations" in response.json()["error"]
+    assert 0 < int(response["Retry-After"]) <= 3600
 
 
 def test_oversized_and_malformed_messages_are_refused(chat_inbox):

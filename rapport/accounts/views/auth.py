@@ -1,17 +1,20 @@
-"""Signing in by e-mail, with a per-address limit on attempts."""
+"""Signing in by e-mail, limited per account and per network (``accounts.throttle``),
+and asking for a password-reset mail, limited likewise."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.views import LoginView, PasswordResetView
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from rapport.accounts import throttle
 from rapport.accounts.forms import EmailLoginForm
-from rapport.core.ratelimit import client_ip, hit
+from rapport.core.ratelimit import client_ip
 
-ATTEMPTS_PER_WINDOW = 20
-WINDOW_SECONDS = 15 * 60
+
+def _typed_address(request: HttpRequest, field: str) -> str:
+    return str(request.POST.get(field, ""))[:254].strip().lower()
 
 
 class SignInView(LoginView):
@@ -20,14 +23,41 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        # Slows password guessing from one address without locking real people out for long.
-        key = f"login:{client_ip(request)}"
-        if not hit(key, limit=ATTEMPTS_PER_WINDOW, window_seconds=WINDOW_SECONDS):
+        address = _typed_address(request, "username")
+        refusal = throttle.begin_sign_in(address=address, ip=client_ip(request))
+        if refusal is not None:
             # An unbound form: validating this one would try the password after all.
             context = self.get_context_data(form=self.get_form_class()(request))
-            context["limited"] = True
-            return self.render_to_response(context, status=429)
+            context["limited"] = refusal
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(refusal.retry_after)
+            return response
         return super().post(request, *args, **kwargs)
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        throttle.note_success(address=_typed_address(self.request, "username"))
+        return super().form_valid(form)
+
     def form_invalid(self, form: Any) -> HttpResponse:
+        # The same answer whether or not a seat has this address; Django's backend runs the
+        # password hasher for unknown addresses too, so the time taken is the same.
+        throttle.note_failure(ip=client_ip(self.request))
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class LimitedPasswordResetView(PasswordResetView):
+    """Django's reset page, sending at most a few mails per address and per network."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        address = str(form.cleaned_data["email"]).strip().lower()
+        network_ok, account_ok = throttle.reset_mail_allowed(
+            address=address, ip=client_ip(self.request)
+        )
+        if not network_ok:
+            context = self.get_context_data(form=form, limited=True)
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(throttle.RESETS_PER_IP[1])
+            return response
+        if not account_ok:  # answered as if sent: the page never tells who has a seat
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)

@@ -6,8 +6,8 @@ script hammering one inbox is slowed down whichever process answers it.
 
 from __future__ import annotations
 
-from rapport.core.errors import RapportError
-from rapport.core.ratelimit import Rule, hit_all
+from rapport.core.errors import RateLimited
+from rapport.core.ratelimit import Rule, hit_all, seconds_left_in_window
 
 MAX_MESSAGE_CHARS = 5000  # a chat line, not an essay; e-mail takes the long ones
 MINUTE = 60
@@ -20,15 +20,14 @@ CONVERSATIONS_PER_VISITOR = (5, HOUR)
 SESSIONS_PER_IP = (60, HOUR)
 
 
-class RateLimited(RapportError):
-    """Too many requests; the message tells the visitor when to try again."""
-
-    status_code = 429
+def _limited(message: str, window: int) -> RateLimited:
+    """The message tells the visitor when to try again; Retry-After tells their browser."""
+    return RateLimited(message, retry_after=seconds_left_in_window(window))
 
 
 def _check(rules: list[Rule], message: str) -> None:
     if not all(hit_all(rules)):
-        raise RateLimited(message)
+        raise _limited(message, max(window for _key, _limit, window in rules))
 
 
 def check_message(
@@ -45,11 +44,13 @@ def check_message(
     ]
     within = hit_all(messages + conversations if new_conversation else messages)
     if not all(within[: len(messages)]):
-        raise RateLimited(
-            "You are sending messages too quickly. Please wait a minute and try again."
+        raise _limited(
+            "You are sending messages too quickly. Please wait a minute and try again.", MINUTE
         )
     if not all(within[len(messages) :]):
-        raise RateLimited("You have started too many conversations. Please try again in an hour.")
+        raise _limited(
+            "You have started too many conversations. Please try again in an hour.", HOUR
+        )
 
 
 def check_new_session(*, ip: str) -> None:

@@ -48,6 +48,8 @@ def widget_endpoint(view: View) -> View:
             response = view(request, *args, **kwargs)
         except RapportError as error:
             response = JsonResponse({"error": error.message}, status=error.status_code)
+            if error.retry_after is not None:
+                response["Retry-After"] = str(error.retry_after)
         except UNAVAILABLE as error:
             response = unavailable_response(request, error)
         except (RequestDataTooBig, SuspiciousOperation, MultiPartParserError, UnreadablePostError):

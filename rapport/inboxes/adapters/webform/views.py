@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rapport.conversations.actions import receive_message
 from rapport.core.errors import RapportError, ValidationFailed
 from rapport.core.inbound import body_too_large
-from rapport.core.ratelimit import client_ip, hit
+from rapport.core.ratelimit import client_ip, hit, seconds_left_in_window
 from rapport.customers.identities import normalize_email
 from rapport.customers.models import IdentityKind
 from rapport.inboxes.adapters.webform.forms import ContactForm
@@ -81,7 +81,9 @@ def _contact_page(request: HttpRequest, public_key: str) -> HttpResponse:
         f"webform:{client_ip(request)}", limit=settings.RAPPORT_WEBFORM_RATE, window_seconds=HOUR
     ):
         context["error"] = "Too many messages from your network. Please try again in an hour."
-        return render(request, "webform/contact.html", context, status=429)
+        response = render(request, "webform/contact.html", context, status=429)
+        response["Retry-After"] = str(seconds_left_in_window(HOUR))
+        return response
     if not form.is_valid():
         return render(request, "webform/contact.html", context, status=400)
     if form.cleaned_data["website"]:
