@@ -18,6 +18,7 @@ from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from rapport.accounts.api import router as accounts_router
 from rapport.accounts.tokens import authenticate_token
+from rapport.config.openapi_errors import document_errors
 from rapport.conversations.api import router as conversations_router
 from rapport.core.errors import RapportError
 from rapport.customers.api import router as customers_router
@@ -72,7 +73,14 @@ class ObjectBodyParser(Parser):
         return data
 
 
-api = NinjaAPI(
+class RapportAPI(NinjaAPI):
+    """Ninja's API, with every operation's error answers in its OpenAPI document."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        return document_errors(super().get_openapi_schema(*args, **kwargs))
+
+
+api = RapportAPI(
     title="Rapport API",
     version="1",
     description="Conversations, customers and inboxes of a Rapport help desk.",

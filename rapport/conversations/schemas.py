@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from rapport.accounts.schemas import AgentRef, TeamRef
 from rapport.conversations.models import Conversation
@@ -139,6 +139,17 @@ class AssignmentIn(BodySchema):
 
 
 class StatusIn(BodySchema):
+    # Required-when, in the document as JSON Schema's if/then (the action enforces it).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"status": {"const": "snoozed"}}, "required": ["status"]},
+            "then": {
+                "required": ["snoozed_until"],
+                "properties": {"snoozed_until": {"type": "string", "format": "date-time"}},
+            },
+        }
+    )
+
     status: StatusName
     snoozed_until: IsoDateTime | None = Field(
         default=None, description="Required for snoozed: when the conversation reopens."

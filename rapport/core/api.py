@@ -40,7 +40,10 @@ def _without_nul(value: str) -> str:
 
 
 ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
-Text = Annotated[str, AfterValidator(_without_nul)]
+# The pattern tells clients (and the fuzzer) the rule the validator enforces.
+Text = Annotated[
+    str, AfterValidator(_without_nul), Field(json_schema_extra={"pattern": r"^[^\x00]*$"})
+]
 
 
 class QuerySchema(Schema):

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from rapport.core.api import BodySchema, ObjectId, QuerySchema, Text
 from rapport.customers.models import Customer
@@ -37,6 +37,13 @@ class IdentityOut(Schema):
 
 
 class IdentityIn(BodySchema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"kind": {"const": "api"}}, "required": ["kind"]},
+            "then": {"required": ["inbox_id"], "properties": {"inbox_id": {"type": "integer"}}},
+        }
+    )
+
     kind: Literal["email", "phone", "api"]
     address: Text = Field(min_length=1, max_length=320)
     inbox_id: ObjectId | None = Field(
