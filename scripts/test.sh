@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as `make test` and CI run it:
 #   lint (ruff), types (mypy), import layers (import-linter), migrations up to date,
-#   pytest on SQLite, the browser tests in Chromium, then pytest again on PostgreSQL +
-#   Redis (without the browser tests).
+#   pytest on SQLite, the authorization matrix, schemathesis over the API, the browser
+#   tests in Chromium, then pytest again on PostgreSQL + Redis (without the browser tests).
 #
 # A missing PostgreSQL, Redis or Chromium is reported plainly and the rest still runs;
 # with CI=true a missing one is a failure. Every step runs even after an earlier failure,
@@ -101,7 +101,15 @@ else
 fi
 # The browser tests run in their own process: Playwright's sync API leaves an event loop
 # on the main thread, which breaks later tests that call async_to_sync.
-run_step "pytest on SQLite" env -u DATABASE_URL -u REDIS_URL "$BIN/pytest" -m "not browser"
+run_step "pytest on SQLite" env -u DATABASE_URL -u REDIS_URL "$BIN/pytest" -m "not browser" \
+  --ignore=tests/test_authorization_matrix.py
+# Its own step, so its count is on its own line: every route x 7 subjects (issue 21).
+run_step "authorization matrix (every route x role x inbox membership)" env -u DATABASE_URL -u REDIS_URL \
+  "$BIN/pytest" tests/test_authorization_matrix.py -q
+# Schemathesis over the whole OpenAPI against a real server, bounded to ~90 s; prints its
+# counts (test cases, failures, server errors, schema violations). bench/fuzz.py.
+run_step "API fuzzing (schemathesis, all checks)" env -u DATABASE_URL -u REDIS_URL \
+  "$BIN/python" -m bench.fuzz --ci
 run_step "browser tests in Chromium (SQLite)" env -u DATABASE_URL -u REDIS_URL "$BIN/pytest" -m browser
 
 pg_ok=true

@@ -26,9 +26,9 @@ def test_swagger_ui_renders_every_operation_under_the_policy(browsing: Any) -> N
     page = browsing.page()
     page.on(
         "console",
-        lambda message: violations.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     page.goto("/api/docs")
     page.wait_for_selector(".opblock-summary", timeout=15_000)

@@ -102,7 +102,7 @@ def test_connection_test_names_the_problem(dovecot, smtp_server):
 
 
 def test_connection_test_page_for_admins(email_inbox, admin, email_agent):
-    assert logged_in(email_agent).post(f"/email/inboxes/{email_inbox.pk}/test").status_code == 404
+    assert logged_in(email_agent).post(f"/email/inboxes/{email_inbox.pk}/test").status_code == 403
     response = logged_in(admin).post(f"/email/inboxes/{email_inbox.pk}/test")
     assert response.status_code == 200
     assert b"replies use the site" in response.content

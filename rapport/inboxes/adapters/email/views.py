@@ -9,6 +9,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from rapport.accounts.models import User
+from rapport.accounts.views.common import admin_only
 from rapport.core.errors import NotFound
 from rapport.inboxes.adapters.email.connection import check_inbox
 from rapport.inboxes.adapters.email.models import EmailDetails
@@ -67,12 +68,13 @@ def allow_images(request: HttpRequest, message_id: int) -> HttpResponse:
     return render(request, "email_channel/message_meta.html", {"email": details})
 
 
-@login_required
+@admin_only
 def connection_test(request: HttpRequest, inbox_id: int) -> HttpResponse:
-    """Admins test an inbox's IMAP and SMTP settings; each problem is named plainly."""
-    user = _user(request)
-    if not user.sees_all_inboxes:
-        raise Http404("not found")
+    """Admins test an inbox's IMAP and SMTP settings; each problem is named plainly.
+
+    Admins only, like every settings page (``admin_only``): supervisors see every inbox
+    but do not change or probe its servers.
+    """
     inbox = get_object_or_404(Inbox, pk=inbox_id, kind=InboxKind.EMAIL)
     results = check_inbox(inbox) if request.method == "POST" else None
     context = {"inbox": inbox, "results": results}
