@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from rapport.accounts.models import User
-from rapport.core.errors import NotFound
+from rapport.core.errors import NotFound, PermissionDenied
 from rapport.inboxes.models import Inbox
 
 
@@ -27,6 +27,24 @@ def visible_inbox_ids(user: User) -> list[int]:
 def access_inbox(user: User, inbox_id: int) -> Inbox:
     """The inbox, if ``user`` may see it; otherwise NotFound (never reveal that it exists)."""
     inbox = visible_inboxes(user).filter(pk=inbox_id).first()
+    if inbox is None:
+        raise NotFound(f"inbox {inbox_id} not found")
+    return inbox
+
+
+def access_inbox_settings(user: User, inbox_id: int, kind: str | None = None) -> Inbox:
+    """An inbox whose settings ``user`` may open: admins only (PermissionDenied for anyone
+    else), and NotFound when there is no such inbox (of ``kind``, when given).
+
+    Every settings page of an inbox (general, e-mail, chat, connection test) fetches it
+    here, so the rule is one line, not one per page.
+    """
+    if not user.is_admin:
+        raise PermissionDenied("only admins can change Rapport's settings")
+    rows = Inbox.objects.filter(pk=inbox_id)
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    inbox = rows.first()
     if inbox is None:
         raise NotFound(f"inbox {inbox_id} not found")
     return inbox

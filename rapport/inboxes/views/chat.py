@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 
 from rapport.accounts.views.common import admin, admin_only, form_page
@@ -16,6 +16,7 @@ from rapport.inboxes import actions
 from rapport.inboxes.adapters.chat.config import chat_settings as widget_settings
 from rapport.inboxes.forms.chat import ChatSettingsForm, NewChatInboxForm, chat_initial
 from rapport.inboxes.models import Inbox, InboxKind
+from rapport.inboxes.views.access import settings_inbox
 
 TEMPLATE = "inboxes/settings/chat.html"
 
@@ -49,7 +50,7 @@ def chat_new(request: HttpRequest) -> HttpResponse:
 
 @admin_only
 def chat_settings(request: HttpRequest, inbox_id: int) -> HttpResponse:
-    inbox = get_object_or_404(Inbox, pk=inbox_id, kind=InboxKind.CHAT)
+    inbox = settings_inbox(request, inbox_id, InboxKind.CHAT)
     form = ChatSettingsForm(
         request.POST or None, initial=chat_initial(inbox.greeting, inbox.config)
     )
@@ -74,7 +75,7 @@ def chat_settings(request: HttpRequest, inbox_id: int) -> HttpResponse:
 @admin_only
 def chat_try(request: HttpRequest, inbox_id: int) -> HttpResponse:
     """A stand-in website with the widget of ``inbox_id``, served by Rapport itself."""
-    inbox = get_object_or_404(Inbox, pk=inbox_id, kind=InboxKind.CHAT)
+    inbox = settings_inbox(request, inbox_id, InboxKind.CHAT)
     origin = f"{request.scheme}://{request.get_host()}"
     context = {"inbox": inbox, "refused": not widget_settings(inbox).origin_allowed(origin)}
     return render(request, "inboxes/settings/chat_try.html", context)

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -23,13 +23,14 @@ from rapport.inboxes.adapters.email.models import RawEmail, RawState
 from rapport.inboxes.adapters.email.webhooks import PROVIDERS
 from rapport.inboxes.forms.email import EmailSettingsForm, NewEmailInboxForm, email_initial
 from rapport.inboxes.models import Inbox, InboxKind
+from rapport.inboxes.views.access import settings_inbox
 
 TEMPLATE = "inboxes/settings/email.html"
 STUCK_SHOWN = 50
 
 
-def email_inbox(inbox_id: int) -> Inbox:
-    return get_object_or_404(Inbox, pk=inbox_id, kind=InboxKind.EMAIL)
+def email_inbox(request: HttpRequest, inbox_id: int) -> Inbox:
+    return settings_inbox(request, inbox_id, InboxKind.EMAIL)
 
 
 @admin_only
@@ -53,7 +54,7 @@ def email_new(request: HttpRequest) -> HttpResponse:
 
 @admin_only
 def email_settings(request: HttpRequest, inbox_id: int) -> HttpResponse:
-    inbox = email_inbox(inbox_id)
+    inbox = email_inbox(request, inbox_id)
     form = EmailSettingsForm(
         request.POST or None, initial=email_initial(inbox.config), stored=inbox.config
     )
@@ -98,7 +99,7 @@ def stuck_mail(inbox: Inbox) -> list[RawEmail]:
 @admin_only
 def email_test(request: HttpRequest, inbox_id: int | None = None) -> HttpResponse:
     """htmx: test the IMAP and SMTP settings as typed; blank passwords use the stored ones."""
-    inbox = email_inbox(inbox_id) if inbox_id is not None else None
+    inbox = email_inbox(request, inbox_id) if inbox_id is not None else None
     stored = inbox.config if inbox is not None else {}
     form = EmailSettingsForm(request.POST, stored=stored)
     results = connection_results(form, stored)
@@ -121,7 +122,7 @@ def connection_results(form: EmailSettingsForm, stored: dict[str, Any]) -> list[
 @require_POST
 @admin_only
 def email_retry(request: HttpRequest, inbox_id: int, raw_id: int) -> HttpResponse:
-    inbox = email_inbox(inbox_id)
+    inbox = email_inbox(request, inbox_id)
     try:
         raw = actions.retry_raw_email(actor=admin(request), inbox=inbox, raw_id=raw_id)
     except RapportError as error:

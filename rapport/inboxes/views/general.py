@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 
 from rapport.accounts.views.common import admin, admin_only, form_page
@@ -15,6 +15,7 @@ from rapport.inboxes import actions
 from rapport.inboxes.actions import CONFIG_KEYS
 from rapport.inboxes.forms import InboxForm, initial_for
 from rapport.inboxes.models import Inbox, InboxKind
+from rapport.inboxes.views.access import settings_inbox
 
 
 def public_link(request: HttpRequest, inbox: Inbox) -> str:
@@ -51,7 +52,7 @@ def inbox_new(request: HttpRequest) -> HttpResponse:
 
 @admin_only
 def inbox_edit(request: HttpRequest, inbox_id: int) -> HttpResponse:
-    inbox = get_object_or_404(Inbox, pk=inbox_id)
+    inbox = settings_inbox(request, inbox_id)
     form = InboxForm(request.POST or None, inbox=inbox, initial=initial_for(inbox))
 
     def save(data: dict[str, Any]) -> str:

@@ -9,17 +9,17 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from rapport.core.errors import RapportError
+from rapport.core.errors import NotFound, RapportError
 from rapport.replies import actions
 from rapport.replies.forms import CannedReplyForm
 from rapport.replies.models import CannedReply
 from rapport.replies.placeholders import PLACEHOLDERS, example_values, fill
-from rapport.replies.selectors import search_canned_replies
+from rapport.replies.selectors import access_canned_reply, search_canned_replies
 from rapport.replies.views.common import managers_only, staff
 
 LIST = "replies/settings/list.html"
@@ -30,6 +30,14 @@ SECTION = {"section": "canned_replies"}
 
 def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def managed_reply(request: HttpRequest, reply_id: int) -> CannedReply:
+    """The reply through the one access check of canned replies (404 page when refused)."""
+    try:
+        return access_canned_reply(staff(request), reply_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
 
 
 @managers_only
@@ -54,7 +62,7 @@ def canned_reply_new(request: HttpRequest) -> HttpResponse:
 
 @managers_only
 def canned_reply_edit(request: HttpRequest, reply_id: int) -> HttpResponse:
-    reply = get_object_or_404(CannedReply.objects.select_related("inbox"), pk=reply_id)
+    reply = managed_reply(request, reply_id)
 
     def save(data: dict[str, Any]) -> str:
         actions.update_canned_reply(actor=staff(request), reply=reply, **data)
@@ -74,7 +82,7 @@ def canned_reply_edit(request: HttpRequest, reply_id: int) -> HttpResponse:
 @require_POST
 @managers_only
 def canned_reply_delete(request: HttpRequest, reply_id: int) -> HttpResponse:
-    reply = get_object_or_404(CannedReply, pk=reply_id)
+    reply = managed_reply(request, reply_id)
     actions.delete_canned_reply(actor=staff(request), reply=reply)
     messages.success(request, f"Deleted the canned reply /{reply.shortcut}")
     return redirect("settings_canned_replies")

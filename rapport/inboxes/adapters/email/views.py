@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,7 +15,8 @@ from rapport.inboxes.adapters.email.connection import check_inbox
 from rapport.inboxes.adapters.email.models import EmailDetails
 from rapport.inboxes.adapters.email.render import body_html, frame_policy
 from rapport.inboxes.adapters.email.selectors import access_details, access_raw
-from rapport.inboxes.models import Inbox, InboxKind
+from rapport.inboxes.models import InboxKind
+from rapport.inboxes.views.access import settings_inbox
 
 
 def _user(request: HttpRequest) -> User:
@@ -75,7 +76,7 @@ def connection_test(request: HttpRequest, inbox_id: int) -> HttpResponse:
     Admins only, like every settings page (``admin_only``): supervisors see every inbox
     but do not change or probe its servers.
     """
-    inbox = get_object_or_404(Inbox, pk=inbox_id, kind=InboxKind.EMAIL)
+    inbox = settings_inbox(request, inbox_id, InboxKind.EMAIL)
     results = check_inbox(inbox) if request.method == "POST" else None
     context = {"inbox": inbox, "results": results}
     return render(request, "email_channel/connection_test.html", context)
