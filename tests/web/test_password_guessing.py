@@ -125,3 +125,17 @@ def test_reset_requests_are_limited_per_network(db: Any) -> None:
     refused = client.post("/password/reset", {"email": "last@shop.example"})
     assert refused.status_code == 429
     assert refused["Retry-After"] == "3600"
+
+
+def test_the_reset_mail_is_left_to_the_worker(agent: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The request only enqueues a seat's id: an SMTP round trip for known addresses only
+    would tell, by the time taken, who has a seat."""
+    from rapport.accounts.views import auth
+
+    queued: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(auth, "send_password_reset_task", lambda *args: queued.append(args))
+    for address in (agent.email, "nobody@shop.example"):
+        answer = Client().post("/password/reset", {"email": address})
+        assert answer["Location"] == "/password/reset/sent"
+    assert queued == [(agent.pk, "testserver", False)]
+    assert mail.outbox == []

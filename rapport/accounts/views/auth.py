@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import LoginView, PasswordResetView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from rapport.accounts import throttle
 from rapport.accounts.forms import EmailLoginForm
+from rapport.accounts.tasks import send_password_reset_task
 from rapport.core.ratelimit import client_ip
 
 
@@ -45,8 +47,21 @@ class SignInView(LoginView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with the mail written and sent by the worker (``accounts.tasks``):
+    a known and an unknown address then cost the request the same time."""
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        request = kwargs.get("request")
+        domain = request.get_host() if request is not None else "localhost"
+        for user in self.get_users(self.cleaned_data["email"]):
+            send_password_reset_task(user.pk, domain, bool(kwargs.get("use_https")))
+
+
 class LimitedPasswordResetView(PasswordResetView):
     """Django's reset page, sending at most a few mails per address and per network."""
+
+    form_class = QueuedPasswordResetForm
 
     def form_valid(self, form: Any) -> HttpResponse:
         address = str(form.cleaned_data["email"]).strip().lower()
