@@ -66,3 +66,43 @@ def test_every_endpoint_is_under_v1():
         "/api/v1/agents/me",
         "/api/v1/teams",
     } <= set(paths)
+
+
+def test_every_operation_documents_its_error_answers():
+    """Issue 21, hole 8: a generated client sees what the server answers when refusing."""
+    schema = Client().get("/api/openapi.json").json()
+    error = schema["components"]["schemas"]["Error"]
+    assert error["required"] == ["error"]
+    for path, method, operation in operations(schema):
+        documented = set(operation["responses"])
+        assert "401" in documented, (method, path)
+        if "requestBody" in operation:
+            assert {"400", "413"} <= documented, (method, path)
+            assert "403" in documented, (method, path)
+        if "{" in path:
+            assert "404" in documented, (method, path)
+        for status in documented - {"200", "201", "204"}:
+            content = operation["responses"][status]["content"]["application/json"]
+            assert content["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_the_rules_the_server_enforces_are_in_the_document():
+    schemas = Client().get("/api/openapi.json").json()["components"]["schemas"]
+    assert schemas["NoteIn"]["properties"]["text"]["pattern"] == r"^[^\x00]*$"
+    assert schemas["NoteIn"]["additionalProperties"] is False
+    assert schemas["StatusIn"]["then"]["required"] == ["snoozed_until"]
+    assert schemas["IdentityIn"]["then"]["required"] == ["inbox_id"]
+
+
+def test_no_two_body_schemas_share_a_name():
+    """Two models called IdentityIn made one operation's document describe the other's body."""
+    schema = Client().get("/api/openapi.json").json()
+    inbound = schema["paths"]["/api/v1/inboxes/{inbox_id}/messages"]["post"]
+    ref = inbound["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    identity = schema["components"]["schemas"][
+        body["properties"]["identity"]["$ref"].rsplit("/", 1)[-1]
+    ]
+    assert "inbox_id" not in identity["properties"]
+    customers = schema["components"]["schemas"]["IdentityIn"]
+    assert "inbox_id" in customers["properties"]

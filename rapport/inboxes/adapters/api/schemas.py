@@ -13,7 +13,10 @@ from rapport.core.api import STRICT_BODY, Text
 # hottest endpoint those wrappers were 0.18 ms of a message under cProfile.
 
 
-class IdentityIn(BaseModel):
+class InboundIdentityIn(BaseModel):
+    """Who wrote: named apart from ``customers.schemas.IdentityIn`` (which takes an
+    ``inbox_id``), since the OpenAPI document keeps one schema per name."""
+
     model_config = STRICT_BODY
     kind: Literal["email", "phone", "api"]
     address: Text = Field(min_length=1, max_length=320)
@@ -24,7 +27,7 @@ class InboundMessageIn(BaseModel):
 
     model_config = STRICT_BODY
 
-    identity: IdentityIn
+    identity: InboundIdentityIn
     text: Text = Field(min_length=1)
     name: Text = Field(default="", max_length=200)
     subject: Text = Field(default="", max_length=255)
