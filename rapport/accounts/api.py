@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from ninja import Router
+from ninja import Query, Router
+from pydantic import Field
 
 from rapport.accounts.auth import AuthedRequest
 from rapport.accounts.models import Team, User
 from rapport.accounts.schemas import AgentOut, MeOut, TeamOut
-from rapport.core.api import ObjectId
+from rapport.core.api import ObjectId, QuerySchema
 from rapport.core.errors import NotFound
 from rapport.inboxes.selectors import access_inbox
 
@@ -19,12 +20,16 @@ def _agents() -> QuerySet[User]:
     return User.objects.prefetch_related("teams").order_by("name", "id")
 
 
+class AgentQuery(QuerySchema):
+    inbox_id: ObjectId | None = Field(default=None, description="Only this inbox's members.")
+
+
 @router.get("/agents", response=list[AgentOut], summary="List active staff members")
-def list_agents(request: AuthedRequest, inbox_id: ObjectId | None = None) -> list[User]:
+def list_agents(request: AuthedRequest, params: Query[AgentQuery]) -> list[User]:
     """Everyone who can sign in, by name; ``inbox_id`` keeps the members of one inbox."""
     agents = _agents().filter(is_active=True)
-    if inbox_id is not None:
-        agents = agents.filter(inboxes=access_inbox(request.auth, inbox_id))
+    if params.inbox_id is not None:
+        agents = agents.filter(inboxes=access_inbox(request.auth, params.inbox_id))
     return list(agents)
 
 

@@ -69,6 +69,7 @@ def test_a_number_is_not_a_snooze_time(api_as: Any, admin: Any, conversation: An
     ("path", "params", "unknown"),
     [
         ("/conversations", {"inbox": "4"}, "'inbox'"),
+        ("/agents", {"inbox": "4"}, "'inbox'"),
         ("/customers", {"query": "bob"}, "'query'"),
         ("/canned-replies", {"conversation": "1"}, "'conversation'"),
     ],
