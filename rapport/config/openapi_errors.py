@@ -12,7 +12,8 @@ with one ``Error`` schema (``{"error": {"code", "message"}}``, the API's one for
 - 404 when its path, a parameter or a body field names an object (``…_id``: missing, or
   not visible to the caller — the API never tells those apart);
 - 409 where an address, a shortcut or a name must be unique (``CONFLICTS``);
-- 413 when it takes a body (larger than ``MAX_REQUEST_BYTES``).
+- 413 when it takes a body (larger than ``MAX_REQUEST_BYTES``);
+- 503 always, with ``Retry-After``: the database is briefly away (``core/unavailable.py``).
 
 ``tests/api/test_openapi.py`` holds this to what the server does.
 """
@@ -39,6 +40,7 @@ DESCRIPTIONS = {
     404: "Not found, or not visible to you (the two are never told apart).",
     409: "Conflicts with another object: the address, shortcut or name is in use.",
     413: "The request body is larger than the server's limit.",
+    503: "The database is briefly unavailable; retry after the Retry-After header's seconds.",
 }
 ERROR_SCHEMA: dict[str, Any] = {
     "title": "Error",
@@ -57,6 +59,12 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer"},
+    }
+}
 
 
 def _body_fields(operation: dict[str, Any], schemas: dict[str, Any]) -> set[str]:
@@ -76,7 +84,7 @@ def names_an_object(path: str, operation: dict[str, Any], schemas: dict[str, Any
 def statuses_for(
     method: str, path: str, operation: dict[str, Any], schemas: dict[str, Any] | None = None
 ) -> set[int]:
-    statuses = {401}
+    statuses = {401, 503}
     takes_body = "requestBody" in operation
     if operation.get("parameters") or takes_body:
         statuses.add(400)
@@ -102,7 +110,11 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
                 continue
             responses = operation.setdefault("responses", {})
             for status in sorted(statuses_for(method, path, operation, schemas)):
-                responses.setdefault(
-                    str(status), {"description": DESCRIPTIONS[status], "content": error_body}
-                )
+                answer: dict[str, Any] = {
+                    "description": DESCRIPTIONS[status],
+                    "content": error_body,
+                }
+                if status == 503:
+                    answer["headers"] = RETRY_AFTER
+                responses.setdefault(str(status), answer)
     return schema

@@ -76,6 +76,7 @@ def test_every_operation_documents_its_error_answers():
     for path, method, operation in operations(schema):
         documented = set(operation["responses"])
         assert "401" in documented, (method, path)
+        assert "Retry-After" in operation["responses"]["503"]["headers"], (method, path)
         if "requestBody" in operation:
             assert {"400", "413"} <= documented, (method, path)
             assert "403" in documented, (method, path)
