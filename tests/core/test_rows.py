@@ -11,7 +11,8 @@ from django.db.models import signals
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from rapport.conversations.attachments import remember_attachments, store_attachments
+from rapport.conversations.actions.attachments import store_attachments
+from rapport.conversations.attachments import remember_attachments
 from rapport.conversations.models import Conversation, Message, Status
 from rapport.core import rows
 from rapport.customers.lookups import identity_addresses, identity_owner

@@ -13,8 +13,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from rapport.conversations import counts
+from rapport.conversations.actions.attachments import store_attachments
 from rapport.conversations.actions.common import check_text, move_count, preview_of
-from rapport.conversations.attachments import remember_attachments, store_attachments
+from rapport.conversations.attachments import remember_attachments
 from rapport.conversations.events import ConversationCreated, MessageReceived
 from rapport.conversations.lookups import latest_unresolved
 from rapport.conversations.models import (
