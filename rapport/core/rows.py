@@ -1,5 +1,10 @@
 """Single-row reads and writes on the receive path, with their SQL compiled once.
 
+The receive path's one module of hand-written SQL: every statement is built from the
+model's ``_meta`` (tables, columns, field conversions) when first used, so a new field is
+written, read and converted with no edit here; ``tests/core/test_rows.py`` holds each
+one equal to the ORM, field by field.
+
 Every inbound message (API channel, chat, e-mail) inserts a message and often a
 customer, an identity and a conversation. ``Model.save()`` and ``QuerySet.create()``
 compile the INSERT again for every row, and a ``filter(...).first()`` compiles its
@@ -66,6 +71,70 @@ def insert(obj: M) -> M:
     obj._state.adding = False
     obj._state.db = alias
     return obj
+
+
+def update_one(
+    model: type[Model],
+    pk: Any,
+    *,
+    values: dict[str, Any],
+    unless_set: dict[str, Any] | None = None,
+    where: dict[str, Any] | None = None,
+) -> bool:
+    """UPDATE the row ``pk`` of ``model`` as ``filter(pk=pk, **where).update(...)`` would;
+    whether a row matched.
+
+    ``values`` are set; ``unless_set`` only where the column is still NULL (``COALESCE``);
+    ``where`` are further equality conditions (the row's state the caller expects). Names
+    are field names; columns and value conversions come from the model, the SQL is built
+    once per model and set of names.
+    """
+    unless_set, where = unless_set or {}, where or {}
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    sql = _update_sql(alias, model, tuple(values), tuple(unless_set), tuple(where))
+    pairs = [*values.items(), *unless_set.items(), ("pk", pk), *where.items()]
+    params = [_field(model, name).get_db_prep_save(value, connection) for name, value in pairs]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return bool(cursor.rowcount)
+
+
+@cache
+def _update_sql(
+    alias: str,
+    model: type[Model],
+    setting: tuple[str, ...],
+    unless_set: tuple[str, ...],
+    where: tuple[str, ...],
+) -> str:
+    quote = connections[alias].ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(str(_column(model, name).column))
+
+    assignments = [f"{column(name)} = %s" for name in setting] + [
+        f"{column(name)} = COALESCE({column(name)}, %s)" for name in unless_set
+    ]
+    conditions = [f"{column(name)} = %s" for name in ("pk", *where)]
+    return (
+        f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)}"  # noqa: S608
+        f" WHERE {' AND '.join(conditions)}"
+    )
+
+
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    assert isinstance(field, Field)  # checked once, when the statement was built
+    return field
+
+
+def _column(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    if field not in model._meta.concrete_fields:  # a many-to-many or reverse relation
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    assert isinstance(field, Field)
+    return field
 
 
 def read_one(

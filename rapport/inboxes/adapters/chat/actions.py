@@ -17,6 +17,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 
 from rapport.conversations.actions import Received, receive_message
+from rapport.conversations.inbound import ContinueLatest, InboundMessage, Sender
 from rapport.conversations.lookups import latest_unresolved
 from rapport.conversations.models import Conversation
 from rapport.core.errors import ValidationFailed
@@ -114,14 +115,15 @@ def post_message(
     names = ", ".join(a.name or "file" for a in attachments)
     return receive_message(
         inbox=inbox,
-        identity_kind=visitor.kind,
-        address=visitor.address,
-        text=text or f"📎 {names}",
-        subject=(text or names)[:80],
-        external_id=external_id,
-        attachments=attachments,
-        seen_conversation=conversation,
-        raw={"source": "chat", "ip": ip, "page": page_url[:500], "verified": visitor.verified},
+        message=InboundMessage(
+            sender=Sender(visitor.kind, visitor.address),
+            text=text or f"📎 {names}",
+            subject=(text or names)[:80],
+            external_id=external_id,
+            attachments=attachments,
+            thread=ContinueLatest(seen=conversation),
+            raw={"source": "chat", "ip": ip, "page": page_url[:500], "verified": visitor.verified},
+        ),
     )
 
 
