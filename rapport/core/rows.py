@@ -86,47 +86,49 @@ def update_one(
 
     ``values`` are set; ``unless_set`` only where the column is still NULL (``COALESCE``);
     ``where`` are further equality conditions (the row's state the caller expects). Names
-    are field names; columns and value conversions come from the model, the SQL is built
-    once per model and set of names.
+    are field names; columns and value conversions come from the model, and the statement
+    is built once per model and set of names.
     """
     unless_set, where = unless_set or {}, where or {}
     alias = router.db_for_write(model)
     connection = connections[alias]
-    sql = _update_sql(alias, model, tuple(values), tuple(unless_set), tuple(where))
-    pairs = [*values.items(), *unless_set.items(), ("pk", pk), *where.items()]
-    params = [_field(model, name).get_db_prep_save(value, connection) for name, value in pairs]
+    sql, fields = _update_statement(alias, model, tuple(values), tuple(unless_set), tuple(where))
+    given = [*values.values(), *unless_set.values(), pk, *where.values()]
+    # One value is often given for several columns (the same moment): converted once.
+    converted: dict[tuple[type, int], Any] = {}
+    params = []
+    for field, value in zip(fields, given, strict=True):
+        key = (type(field), id(value))
+        if key not in converted:
+            converted[key] = field.get_db_prep_save(value, connection)
+        params.append(converted[key])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return bool(cursor.rowcount)
 
 
 @cache
-def _update_sql(
+def _update_statement(
     alias: str,
     model: type[Model],
     setting: tuple[str, ...],
     unless_set: tuple[str, ...],
     where: tuple[str, ...],
-) -> str:
+) -> tuple[str, list[Field[Any, Any]]]:
+    """The UPDATE's SQL, and the field of each of its parameters in order."""
     quote = connections[alias].ops.quote_name
-
-    def column(name: str) -> str:
-        return quote(str(_column(model, name).column))
-
-    assignments = [f"{column(name)} = %s" for name in setting] + [
-        f"{column(name)} = COALESCE({column(name)}, %s)" for name in unless_set
+    fields = [_column(model, name) for name in (*setting, *unless_set, "pk", *where)]
+    columns = [quote(str(field.column)) for field in fields]
+    given = len(setting)
+    assignments = [f"{column} = %s" for column in columns[:given]] + [
+        f"{column} = COALESCE({column}, %s)" for column in columns[given : given + len(unless_set)]
     ]
-    conditions = [f"{column(name)} = %s" for name in ("pk", *where)]
-    return (
+    conditions = [f"{column} = %s" for column in columns[given + len(unless_set) :]]
+    sql = (
         f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)}"  # noqa: S608
         f" WHERE {' AND '.join(conditions)}"
     )
-
-
-def _field(model: type[Model], name: str) -> Field[Any, Any]:
-    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
-    assert isinstance(field, Field)  # checked once, when the statement was built
-    return field
+    return sql, fields
 
 
 def _column(model: type[Model], name: str) -> Field[Any, Any]:
