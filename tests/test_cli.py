@@ -24,6 +24,7 @@ from django.db.models import Count, Max, Min, Sum
 from rapport.accounts.models import Role, Team, User
 from rapport.cli import main
 from rapport.conversations.actions import receive_message
+from rapport.conversations.inbound import InboundMessage, Sender
 from rapport.conversations.models import (
     Conversation,
     ConversationCount,
@@ -278,7 +279,8 @@ def test_a_new_message_from_a_demo_customer_continues_their_open_conversation(
     identity = waiting.customer.identities.get(kind=kind)
 
     received = receive_message(
-        inbox=waiting.inbox, identity_kind=kind, address=identity.address, text="Any news?"
+        inbox=waiting.inbox,
+        message=InboundMessage(sender=Sender(kind, identity.address), text="Any news?"),
     )
 
     assert received.message.conversation_id == waiting.pk

@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 
 from rapport.conversations import actions
+from rapport.conversations.inbound import InboundMessage, Sender
 from rapport.conversations.models import DeliveryStatus, Status
 from rapport.conversations.selectors import ConversationFilter, list_conversations, tab_counts
 
@@ -12,11 +13,11 @@ from rapport.conversations.selectors import ConversationFilter, list_conversatio
 def test_receive_then_reply_sends_email(webform_inbox, agent):
     received = actions.receive_message(
         inbox=webform_inbox,
-        identity_kind="email",
-        address="carol@mail.example",
-        customer_name="Carol",
-        subject="Where is my order?",
-        text="It has been a week.",
+        message=InboundMessage(
+            sender=Sender("email", "carol@mail.example", "Carol"),
+            subject="Where is my order?",
+            text="It has been a week.",
+        ),
     )
     conversation = received.message.conversation
     assert tab_counts(agent) == {"open": 1, "mine": 0, "unassigned": 1}

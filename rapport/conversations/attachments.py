@@ -1,4 +1,6 @@
-"""Storing uploaded files safely: size-limited, content type sniffed from the bytes."""
+"""Checking uploaded files: size-limited, content type sniffed from the bytes.
+
+Storing them is an action (``actions/attachments.py``)."""
 
 from __future__ import annotations
 
@@ -40,25 +42,6 @@ def check_uploads(files: Sequence[UploadedFile]) -> None:
         if (upload.size or 0) > limit:
             name = clean_filename(upload.name or "")
             raise TooLarge(f"{name} is larger than the {limit // 1024 // 1024} MB limit")
-
-
-def store_attachments(message: Message, files: Sequence[UploadedFile]) -> list[Attachment]:
-    check_uploads(files)
-    stored = []
-    for upload in files:
-        upload.seek(0)
-        head = upload.read(8192)
-        upload.seek(0)
-        attachment = Attachment(
-            message=message,
-            filename=clean_filename(upload.name or ""),
-            content_type=sniff_content_type(head),
-            size=upload.size or 0,
-        )
-        attachment.file.save("upload", upload, save=False)
-        attachment.save()
-        stored.append(attachment)
-    return stored
 
 
 def remember_attachments(message: Message, attachments: list[Attachment]) -> None:

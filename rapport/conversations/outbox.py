@@ -155,6 +155,24 @@ def retry(delivery: Delivery) -> None:
         enqueue_after_commit(lambda: enqueue(delivery.pk), what=f"delivery {delivery.pk}")
 
 
+def fail_after_bounce(*, message_id: int, reason: str) -> None:
+    """A sent reply came back (a bounce report): its deliveries and the message are marked
+    failed, with ``reason`` shown on the message, and ``delivery.failed`` is published."""
+    reason = reason[:2000]
+    with transaction.atomic():
+        Message.objects.filter(pk=message_id).update(
+            delivery_status=DeliveryStatus.FAILED, delivery_error=reason
+        )
+        delivery_ids = list(
+            Delivery.objects.filter(message_id=message_id).values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__in=delivery_ids).update(
+            state=DeliveryState.FAILED, last_error=reason
+        )
+        for delivery_id in delivery_ids:
+            publish(DeliveryFailed(delivery_id=delivery_id, message_id=message_id))
+
+
 def sweep(now: datetime | None = None) -> int:
     """Re-enqueue deliveries whose job was lost; return how many."""
     now = now or timezone.now()

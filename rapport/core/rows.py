@@ -1,5 +1,10 @@
 """Single-row reads and writes on the receive path, with their SQL compiled once.
 
+The receive path's one module of hand-written SQL: every statement is built from the
+model's ``_meta`` (tables, columns, field conversions) when first used, so a new field is
+written, read and converted with no edit here; ``tests/core/test_rows.py`` holds each
+one equal to the ORM, field by field.
+
 Every inbound message (API channel, chat, e-mail) inserts a message and often a
 customer, an identity and a conversation. ``Model.save()`` and ``QuerySet.create()``
 compile the INSERT again for every row, and a ``filter(...).first()`` compiles its
@@ -66,6 +71,72 @@ def insert(obj: M) -> M:
     obj._state.adding = False
     obj._state.db = alias
     return obj
+
+
+def update_one(
+    model: type[Model],
+    pk: Any,
+    *,
+    values: dict[str, Any],
+    unless_set: dict[str, Any] | None = None,
+    where: dict[str, Any] | None = None,
+) -> bool:
+    """UPDATE the row ``pk`` of ``model`` as ``filter(pk=pk, **where).update(...)`` would;
+    whether a row matched.
+
+    ``values`` are set; ``unless_set`` only where the column is still NULL (``COALESCE``);
+    ``where`` are further equality conditions (the row's state the caller expects). Names
+    are field names; columns and value conversions come from the model, and the statement
+    is built once per model and set of names.
+    """
+    unless_set, where = unless_set or {}, where or {}
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    sql, fields = _update_statement(alias, model, tuple(values), tuple(unless_set), tuple(where))
+    given = [*values.values(), *unless_set.values(), pk, *where.values()]
+    # One value is often given for several columns (the same moment): converted once.
+    converted: dict[tuple[type, int], Any] = {}
+    params = []
+    for field, value in zip(fields, given, strict=True):
+        key = (type(field), id(value))
+        if key not in converted:
+            converted[key] = field.get_db_prep_save(value, connection)
+        params.append(converted[key])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return bool(cursor.rowcount)
+
+
+@cache
+def _update_statement(
+    alias: str,
+    model: type[Model],
+    setting: tuple[str, ...],
+    unless_set: tuple[str, ...],
+    where: tuple[str, ...],
+) -> tuple[str, list[Field[Any, Any]]]:
+    """The UPDATE's SQL, and the field of each of its parameters in order."""
+    quote = connections[alias].ops.quote_name
+    fields = [_column(model, name) for name in (*setting, *unless_set, "pk", *where)]
+    columns = [quote(str(field.column)) for field in fields]
+    given = len(setting)
+    assignments = [f"{column} = %s" for column in columns[:given]] + [
+        f"{column} = COALESCE({column}, %s)" for column in columns[given : given + len(unless_set)]
+    ]
+    conditions = [f"{column} = %s" for column in columns[given + len(unless_set) :]]
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)}"  # noqa: S608
+        f" WHERE {' AND '.join(conditions)}"
+    )
+    return sql, fields
+
+
+def _column(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    if field not in model._meta.concrete_fields:  # a many-to-many or reverse relation
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    assert isinstance(field, Field)
+    return field
 
 
 def read_one(

@@ -51,6 +51,26 @@ def find_or_create_customer(*, kind: str, address: str, name: str = "") -> Custo
         return Identity.objects.select_related("customer").get(kind=kind, address=address).customer
 
 
+def set_contact_details(
+    *, customer: Customer, name: str = "", email: str = "", overwrite: bool
+) -> Customer:
+    """What a customer says about themselves (the chat's pre-chat or offline form).
+
+    ``overwrite`` False fills only what is empty: a verified customer's profile is the
+    business's, and a visitor's word must not replace it. ``email`` is normalised.
+    """
+    changes: dict[str, str] = {}
+    if email and (overwrite or not customer.email):
+        changes["email"] = email
+    if name and (overwrite or not customer.name):
+        changes["name"] = name
+    if changes:
+        Customer.objects.filter(pk=customer.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(customer, field, value)
+    return customer
+
+
 def _check_can_edit(actor: User) -> None:
     if not actor.can_reply:
         raise PermissionDenied("a light seat cannot change customer profiles")

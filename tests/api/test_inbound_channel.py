@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from rapport.conversations import actions
+from rapport.conversations.inbound import ContinueLatest, InboundMessage, Sender
 from rapport.conversations.models import Conversation, Message, Status
 from rapport.customers.models import Identity
 from tests.api.conftest import Api, error_of
@@ -119,18 +120,14 @@ def test_only_api_inboxes_take_posted_messages(agent, webform_inbox):
 @pytest.mark.django_db
 def test_a_stale_open_conversation_is_looked_up_again(api_inbox):
     """The endpoint passes the conversation it read; if it changed since, the action re-reads."""
-    first = actions.receive_message(
-        inbox=api_inbox, identity_kind="email", address="kim@mail.example", text="one"
-    )
+    kim = Sender("email", "kim@mail.example")
+    first = actions.receive_message(inbox=api_inbox, message=InboundMessage(kim, text="one"))
     seen = Conversation.objects.get(pk=first.message.conversation_id)  # read as open
     Conversation.objects.filter(pk=seen.pk).update(status=Status.PENDING)
 
     second = actions.receive_message(
         inbox=api_inbox,
-        identity_kind="email",
-        address="kim@mail.example",
-        text="two",
-        seen_conversation=seen,
+        message=InboundMessage(kim, text="two", thread=ContinueLatest(seen=seen)),
     )
 
     conversation = Conversation.objects.get()

@@ -11,6 +11,7 @@ from django.core import mail
 
 from rapport.accounts.models import Role
 from rapport.conversations.actions import receive_message
+from rapport.conversations.inbound import InboundMessage, Sender
 from rapport.inboxes.models import InboxKind
 from rapport.replies import actions
 from rapport.replies.models import CannedReply
@@ -33,11 +34,11 @@ def desk(transactional_db):
     website.members.add(maria)
     received = receive_message(
         inbox=website,
-        identity_kind="email",
-        address="carol@mail.example",
-        customer_name="Carol Customer",
-        subject="Where is my blue scarf?",
-        text="I ordered it a week ago and nothing has arrived.",
+        message=InboundMessage(
+            sender=Sender("email", "carol@mail.example", "Carol Customer"),
+            subject="Where is my blue scarf?",
+            text="I ordered it a week ago and nothing has arrived.",
+        ),
     )
     create = actions.create_canned_reply
     create(actor=ada, shortcut="thanks", title="Thanks for waiting", text=THANKS)

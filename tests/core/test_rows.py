@@ -11,12 +11,13 @@ from django.db.models import signals
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from rapport.conversations.attachments import remember_attachments, store_attachments
+from rapport.conversations.actions.attachments import store_attachments
+from rapport.conversations.attachments import remember_attachments
 from rapport.conversations.models import Conversation, Message, Status
 from rapport.core import rows
 from rapport.customers.lookups import identity_addresses, identity_owner
 from rapport.customers.models import Customer, Identity
-from tests.factories import CustomerFactory, MessageFactory
+from tests.factories import ConversationFactory, CustomerFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +124,80 @@ def test_a_message_with_remembered_attachments_is_freed_without_the_collector():
         assert gone() is None
     finally:
         gc.enable()
+
+
+def differing_fields(model, ours, theirs, ignore=("id",)):
+    """Names of the concrete fields whose stored values differ (every field, by name: a
+    new field is compared with no edit here)."""
+    first, second = model.objects.get(pk=ours.pk), model.objects.get(pk=theirs.pk)
+    return [
+        f.name
+        for f in model._meta.concrete_fields
+        if f.name not in ignore and getattr(first, f.attname) != getattr(second, f.attname)
+    ]
+
+
+def test_every_field_rows_insert_writes_is_what_save_writes(api_inbox):
+    """Field by field, for every model the receive path inserts; the failure names the field."""
+    now = timezone.now()
+    customer_fields = {"name": "Kim", "email": "kim@mail.example", "attributes": {"a": [1]}}
+    customers = [rows.insert(Customer(**customer_fields)), Customer(**customer_fields)]
+    customers[1].save()
+    identities = [
+        rows.insert(Identity(customer=customers[0], kind="email", address="kim@mail.example")),
+        Identity.objects.create(customer=customers[1], kind="email", address="kim@b.example"),
+    ]
+    conversation_fields = {"inbox": api_inbox, "subject": "Hi", "status": Status.OPEN,
+                           "preview": "é", "created_at": now, "last_activity_at": now,
+                           "last_customer_message_at": now, "waiting_since": now}  # fmt: skip
+    conversations = [
+        rows.insert(Conversation(customer=customers[0], **conversation_fields)),
+        Conversation.objects.create(customer=customers[1], **conversation_fields),
+    ]
+    message_fields = {"inbox": api_inbox, "direction": "in", "text": "é 😀", "html": "<p>é</p>",
+                      "raw": {"nested": [1, "two"]}, "created_at": now}  # fmt: skip
+    messages = [
+        rows.insert(Message(conversation=conversations[0], external_id="x-1", **message_fields)),
+        Message.objects.create(conversation=conversations[1], external_id="x-2", **message_fields),
+    ]
+
+    assert differing_fields(Customer, *customers, ignore=("id", "created_at")) == []
+    assert differing_fields(Identity, *identities, ignore=("id", "customer", "address",
+                                                           "created_at")) == []  # fmt: skip
+    assert differing_fields(Conversation, *conversations, ignore=("id", "customer")) == []
+    assert differing_fields(Message, *messages, ignore=("id", "conversation", "external_id")) == []
+
+
+def test_update_one_changes_what_the_orm_update_changes(api_inbox):
+    """The receive path's conditional UPDATE, against the ORM's: values, COALESCE, WHERE."""
+    from django.db.models.functions import Coalesce
+
+    earlier, now = timezone.now() - timezone.timedelta(hours=1), timezone.now()
+    waiting = [ConversationFactory(inbox=api_inbox, status=Status.OPEN, waiting_since=earlier)
+               for _ in range(2)]  # fmt: skip
+    fresh = [ConversationFactory(inbox=api_inbox, status=Status.OPEN, waiting_since=None)
+             for _ in range(2)]  # fmt: skip
+    pending = ConversationFactory(inbox=api_inbox, status=Status.PENDING)
+    values = {"last_activity_at": now, "preview": "new"}
+
+    for ours, theirs in (waiting, fresh):
+        assert rows.update_one(
+            Conversation, ours.pk, values=values, unless_set={"waiting_since": now},
+            where={"status": Status.OPEN},
+        )  # fmt: skip
+        Conversation.objects.filter(pk=theirs.pk, status=Status.OPEN).update(
+            waiting_since=Coalesce("waiting_since", now), **values
+        )
+        made_by_the_factory = ("id", "customer", "subject", "created_at")
+        assert differing_fields(Conversation, ours, theirs, ignore=made_by_the_factory) == []
+    assert Conversation.objects.get(pk=waiting[0].pk).waiting_since == earlier
+    assert Conversation.objects.get(pk=fresh[0].pk).waiting_since == now
+    assert not rows.update_one(
+        Conversation, pending.pk, values=values, where={"status": Status.OPEN}
+    )
+    assert Conversation.objects.get(pk=pending.pk).preview != "new"
+
+
+def test_update_one_refuses_a_name_that_is_not_a_column():
+    with pytest.raises(ValueError, match=r"Conversation\.tags is not a column"):
+        rows.update_one(Conversation, 1, values={"tags": []})

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from rapport.conversations import actions, outbox
+from rapport.conversations.inbound import InboundMessage, Sender
 from rapport.conversations.models import Delivery, DeliveryState, DeliveryStatus
 from rapport.conversations.webhooks import signature, verify
 
@@ -18,11 +19,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def api_conversation(inbox):
     received = actions.receive_message(
         inbox=inbox,
-        identity_kind="api",
-        address=f"{inbox.pk}:user-42",
-        text="Hi from the app",
-        customer_name="App User",
-        external_id="evt-1",
+        message=InboundMessage(
+            sender=Sender("api", f"{inbox.pk}:user-42", "App User"),
+            text="Hi from the app",
+            external_id="evt-1",
+        ),
     )
     return received.message.conversation
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
 from rapport.accounts.models import User
 from rapport.conversations import actions
+from rapport.conversations.inbound import InboundMessage, Sender
 from rapport.conversations.models import Conversation
 from rapport.inboxes.models import Inbox
 from tests.conftest import logged_in
@@ -14,12 +17,11 @@ from tests.conftest import logged_in
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(1)>"
 
 
-def receive(inbox: Inbox, address: str, **fields: str) -> Conversation:
+def receive(inbox: Inbox, address: str, *, customer_name: str = "", **content: Any) -> Conversation:
     """A customer writes in, exactly as the web form or the API would store it."""
-    fields.setdefault("text", "Hello, I need help.")
-    received = actions.receive_message(
-        inbox=inbox, identity_kind="email", address=address, **fields
-    )
+    content.setdefault("text", "Hello, I need help.")
+    message = InboundMessage(sender=Sender("email", address, customer_name), **content)
+    received = actions.receive_message(inbox=inbox, message=message)
     return received.message.conversation
 
 

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rapport.conversations import actions
-from rapport.conversations.attachments import store_attachments
+from rapport.conversations.actions.attachments import store_attachments
 from rapport.conversations.models import Direction, Priority, Tag
 from tests.factories import (
     ConversationFactory,

@@ -23,7 +23,7 @@ from rapport.conversations.actions.receiving import (
     receive_message,
     unresolved_conversations,
 )
-from rapport.conversations.actions.replies import add_note, send_reply
+from rapport.conversations.actions.replies import add_note, send_automatic_reply, send_reply
 
 __all__ = [
     "PREVIEW_CHARS",
@@ -36,6 +36,7 @@ __all__ = [
     "move_count",
     "preview_of",
     "receive_message",
+    "send_automatic_reply",
     "send_reply",
     "set_priority",
     "set_tags",

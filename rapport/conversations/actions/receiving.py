@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from rapport.conversations import counts
+from rapport.conversations.actions.attachments import store_attachments
 from rapport.conversations.actions.common import check_text, move_count, preview_of
-from rapport.conversations.attachments import remember_attachments, store_attachments
+from rapport.conversations.attachments import remember_attachments
 from rapport.conversations.events import ConversationCreated, MessageReceived
+from rapport.conversations.inbound import (
+    ContinueConversation,
+    InboundMessage,
+    OpenConversation,
+    Sender,
+)
 from rapport.conversations.lookups import latest_unresolved
 from rapport.conversations.models import (
     Conversation,
@@ -51,124 +55,77 @@ def unresolved_conversations(*, identity_kind: str, address: str) -> QuerySet[Co
     )
 
 
-def receive_message(
-    *,
-    inbox: Inbox,
-    identity_kind: str,
-    address: str,
-    text: str,
-    html: str = "",
-    subject: str = "",
-    customer_name: str = "",
-    external_id: str = "",
-    raw: Any = None,
-    attachments: Sequence[UploadedFile] = (),
-    seen_conversation: Conversation | None = None,
-    conversation: Conversation | None = None,
-    open_new: bool = False,
-) -> Received:
+def receive_message(*, inbox: Inbox, message: InboundMessage) -> Received:
     """Store a message from a customer: find them by identity, continue or open a conversation.
 
-    The message is continued into the customer's latest unresolved conversation in this
-    inbox, else a new one opens. Receiving the same ``external_id`` twice is a no-op that
-    returns the first message, even when two deliveries race.
-
-    ``seen_conversation`` is that latest conversation as the caller already read it (with
-    ``unresolved_conversations``); if it is still open, the message joins it without
-    reading it again. The API channel reads it together with its permission check.
-
-    A channel that threads by itself (e-mail: reply tokens, References) passes the
-    ``conversation`` to continue (it reopens if resolved), or ``open_new=True`` to start
-    a new conversation even though the customer has an unresolved one.
+    Where it goes is ``message.thread`` (see ``conversations.inbound``): by default the
+    customer's latest unresolved conversation in this inbox, else a new one. Receiving the
+    same ``external_id`` twice is a no-op that returns the first message, even when two
+    deliveries race.
     """
-    if conversation is not None and conversation.inbox_id != inbox.pk:
+    thread = message.thread
+    if isinstance(thread, ContinueConversation) and thread.conversation.inbox_id != inbox.pk:
         raise ValidationFailed("the conversation belongs to another inbox")
-    text = check_text(text)
+    text = check_text(message.text)
     # No look-up of the external id first: the unique constraint on (inbox, external_id)
     # catches a repeat inside the transaction, which then rolls back. Repeats are rare, and
     # skipping the look-up saves one statement on every new message (the ingest budget).
     try:
         with transaction.atomic():
-            message = _store_inbound(
-                inbox=inbox,
-                identity_kind=identity_kind,
-                address=address,
-                subject=subject,
-                customer_name=customer_name,
-                seen_conversation=seen_conversation,
-                target=conversation,
-                open_new=open_new,
-                text=text,
-                html=html,
-                external_id=external_id,
-                raw=raw,
-                attachments=attachments,
-            )
+            stored = _store_inbound(inbox, message, text)
     except IntegrityError:
         # The same message was received before, or two deliveries of it raced.
-        if not external_id:
+        if not message.external_id:
             raise
         existing = (
             Message.objects.select_related("conversation")
-            .filter(inbox=inbox, external_id=external_id)
+            .filter(inbox=inbox, external_id=message.external_id)
             .first()
         )
         if existing is None:
             raise
         return Received(existing, created=False)
-    return Received(message, created=True)
+    return Received(stored, created=True)
 
 
-def _store_inbound(
-    *,
-    inbox: Inbox,
-    identity_kind: str,
-    address: str,
-    customer_name: str,
-    subject: str,
-    seen_conversation: Conversation | None,
-    target: Conversation | None = None,
-    open_new: bool = False,
-    **message_fields: Any,
-) -> Message:
+def _store_inbound(inbox: Inbox, message: InboundMessage, text: str) -> Message:
     now = timezone.now()
-    preview = preview_of(message_fields["text"])
-    if target is not None:
-        _note_customer_activity(target, preview, now)
-        return _add_inbound_message(target, now, message_fields)
-    if open_new:
-        customer = find_or_create_customer(kind=identity_kind, address=address, name=customer_name)
-        opened = _open_conversation(
-            inbox=inbox, customer=customer, subject=subject, preview=preview, now=now
-        )
-        return _add_inbound_message(opened, now, message_fields)
-    if seen_conversation and _touch_if_still_open(seen_conversation, inbox, preview, now):
-        return _add_inbound_message(seen_conversation, now, message_fields)
-    conversation = latest_unresolved(inbox.pk, identity_kind, address)
+    preview = preview_of(text)
+    thread = message.thread
+    if isinstance(thread, ContinueConversation):
+        _note_customer_activity(thread.conversation, preview, now)
+        return _add_inbound_message(thread.conversation, now, message, text)
+    if isinstance(thread, OpenConversation):
+        opened = _open_for(inbox, message.sender, message.subject, preview, now)
+        return _add_inbound_message(opened, now, message, text)
+    seen = thread.seen
+    if seen is not None and _touch_if_still_open(seen, inbox, preview, now):
+        return _add_inbound_message(seen, now, message, text)
+    sender = message.sender
+    conversation = latest_unresolved(inbox.pk, sender.kind, sender.address)
     if conversation is None:
-        customer = find_or_create_customer(kind=identity_kind, address=address, name=customer_name)
-        conversation = _open_conversation(
-            inbox=inbox, customer=customer, subject=subject, preview=preview, now=now
-        )
+        conversation = _open_for(inbox, sender, message.subject, preview, now)
     else:
         _note_customer_activity(conversation, preview, now)
-    return _add_inbound_message(conversation, now, message_fields)
+    return _add_inbound_message(conversation, now, message, text)
 
 
 def _add_inbound_message(
-    conversation: Conversation, now: datetime, message_fields: dict[str, Any]
+    conversation: Conversation, now: datetime, inbound: InboundMessage, text: str
 ) -> Message:
-    attachments = message_fields.pop("attachments")
     message = rows.insert(
         Message(
             conversation=conversation,
             inbox_id=conversation.inbox_id,
             direction=Direction.INBOUND,
             created_at=now,
-            **message_fields,
+            text=text,
+            html=inbound.html,
+            external_id=inbound.external_id,
+            raw=inbound.raw,
         )
     )
-    remember_attachments(message, store_attachments(message, attachments))
+    remember_attachments(message, store_attachments(message, inbound.attachments))
     publish(
         MessageReceived(
             message_id=message.pk,
@@ -178,6 +135,15 @@ def _add_inbound_message(
         )
     )
     return message
+
+
+def _open_for(
+    inbox: Inbox, sender: Sender, subject: str, preview: str, now: datetime
+) -> Conversation:
+    customer = find_or_create_customer(kind=sender.kind, address=sender.address, name=sender.name)
+    return _open_conversation(
+        inbox=inbox, customer=customer, subject=subject, preview=preview, now=now
+    )
 
 
 def _open_conversation(
@@ -225,20 +191,16 @@ def _touch_if_still_open(
 
 
 def _update_if_open(conversation_id: int, preview: str, now: datetime) -> bool:
-    """The UPDATE of ``_touch_if_still_open``, written out: every API-channel and chat
-    message runs it, and compiling it through the ORM (``F``, ``Coalesce``) took longer
-    than the database took to run it."""
-    connection = connections[router.db_for_write(Conversation)]
-    quote = connection.ops.quote_name
-    at = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        cursor.execute(  # only the table name is formatted in; every value is a parameter
-            f"UPDATE {quote(Conversation._meta.db_table)} SET last_activity_at = %s,"  # noqa: S608
-            " last_customer_message_at = %s, preview = %s,"
-            " waiting_since = COALESCE(waiting_since, %s) WHERE id = %s AND status = %s",
-            [at, at, preview, at, conversation_id, Status.OPEN.value],
-        )
-        return bool(cursor.rowcount)
+    """The UPDATE of ``_touch_if_still_open``, compiled once (``core.rows``): every
+    API-channel and chat message runs it, and compiling it through the ORM (``F``,
+    ``Coalesce``) took longer than the database took to run it."""
+    return rows.update_one(
+        Conversation,
+        conversation_id,
+        values={"last_activity_at": now, "last_customer_message_at": now, "preview": preview},
+        unless_set={"waiting_since": now},
+        where={"status": Status.OPEN},
+    )
 
 
 def _note_customer_activity(conversation: Conversation, preview: str, now: datetime) -> None:

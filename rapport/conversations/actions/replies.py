@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.conversations import outbox
+from rapport.conversations.actions.attachments import store_attachments
 from rapport.conversations.actions.changes import change_status
 from rapport.conversations.actions.common import check_may_change, check_text, preview_of
-from rapport.conversations.attachments import store_attachments
 from rapport.conversations.events import NoteAdded, ReplyQueued
 from rapport.conversations.mentions import mentioned_users
 from rapport.conversations.models import (
@@ -66,6 +66,29 @@ def send_reply(
         )
         if status_after and status_after != conversation.status:
             change_status(conversation=conversation, actor=author, status=status_after)
+    return message
+
+
+def send_automatic_reply(*, conversation: Conversation, text: str) -> Message:
+    """Queue a message no agent wrote (an e-mail inbox's acknowledgement of a new
+    conversation). It is not a response: the conversation still waits for an agent."""
+    with transaction.atomic():
+        message = Message.objects.create(
+            conversation=conversation,
+            inbox_id=conversation.inbox_id,
+            direction=Direction.OUTBOUND,
+            text=check_text(text),
+            delivery_status=DeliveryStatus.QUEUED,
+            created_at=timezone.now(),
+        )
+        outbox.queue(kind=DeliveryKind.REPLY, message=message, inbox_id=conversation.inbox_id)
+        publish(
+            ReplyQueued(
+                message_id=message.pk,
+                conversation_id=conversation.pk,
+                inbox_id=conversation.inbox_id,
+            )
+        )
     return message
 
 

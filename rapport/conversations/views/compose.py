@@ -25,6 +25,10 @@ from rapport.core.errors import PermissionDenied, ValidationFailed
 from rapport.inboxes.adapters.email.actions import send_email_reply
 from rapport.inboxes.models import InboxKind
 
+# TODO(issue 10, channel registry): the composer should ask the inbox's channel for its
+# extras (CC for e-mail) instead of importing send_email_reply from the e-mail channel;
+# pyproject.toml lets this one upward import through until then.
+
 
 @require_POST
 @agent_page

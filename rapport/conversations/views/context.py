@@ -19,6 +19,10 @@ from rapport.conversations.selectors import (
 from rapport.inboxes.adapters.email.models import EmailDetails
 from rapport.inboxes.models import InboxKind
 
+# TODO(issue 10, channel registry): a channel's own message details should come from the
+# registry instead of this import of the e-mail channel's EmailDetails; pyproject.toml
+# lets this one upward import through until then.
+
 
 def panel_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
     """The header and the side panel: status, assignment, priority, tags."""

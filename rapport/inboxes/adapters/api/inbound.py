@@ -9,6 +9,7 @@ from ninja import Header, Router, Status
 from rapport.accounts.auth import AuthedRequest
 from rapport.accounts.models import User
 from rapport.conversations.actions import receive_message
+from rapport.conversations.inbound import ContinueLatest, InboundMessage, Sender
 from rapport.conversations.lookups import latest_unresolved
 from rapport.conversations.models import Conversation
 from rapport.core.api import ObjectId, Text
@@ -77,14 +78,14 @@ def post_inbound_message(
     inbox, seen = inbound_target(request.auth, inbox_id, kind, address)
     received = receive_message(
         inbox=inbox,
-        identity_kind=kind,
-        address=address,
-        text=payload.text,
-        subject=payload.subject,
-        customer_name=payload.name,
-        external_id=payload.external_id or idempotency_key,
-        raw=payload.model_dump(),
-        seen_conversation=seen,
+        message=InboundMessage(
+            sender=Sender(kind, address, payload.name),
+            text=payload.text,
+            subject=payload.subject,
+            external_id=payload.external_id or idempotency_key,
+            raw=payload.model_dump(),
+            thread=ContinueLatest(seen=seen),
+        ),
     )
     message = received.message
     body = InboundMessageOut(

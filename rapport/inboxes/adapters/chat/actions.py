@@ -17,12 +17,13 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 
 from rapport.conversations.actions import Received, receive_message
+from rapport.conversations.inbound import ContinueLatest, InboundMessage, Sender
 from rapport.conversations.lookups import latest_unresolved
 from rapport.conversations.models import Conversation
 from rapport.core.errors import ValidationFailed
 from rapport.core.events import publish
 from rapport.core.inbound import clean_text
-from rapport.customers.actions import find_or_create_customer
+from rapport.customers.actions import find_or_create_customer, set_contact_details
 from rapport.customers.identities import normalize_email
 from rapport.customers.models import Customer
 from rapport.inboxes.adapters.chat import limits, selectors
@@ -114,14 +115,15 @@ def post_message(
     names = ", ".join(a.name or "file" for a in attachments)
     return receive_message(
         inbox=inbox,
-        identity_kind=visitor.kind,
-        address=visitor.address,
-        text=text or f"📎 {names}",
-        subject=(text or names)[:80],
-        external_id=external_id,
-        attachments=attachments,
-        seen_conversation=conversation,
-        raw={"source": "chat", "ip": ip, "page": page_url[:500], "verified": visitor.verified},
+        message=InboundMessage(
+            sender=Sender(visitor.kind, visitor.address),
+            text=text or f"📎 {names}",
+            subject=(text or names)[:80],
+            external_id=external_id,
+            attachments=attachments,
+            thread=ContinueLatest(seen=conversation),
+            raw={"source": "chat", "ip": ip, "page": page_url[:500], "verified": visitor.verified},
+        ),
     )
 
 
@@ -140,17 +142,10 @@ def set_contact(*, visitor: Visitor, name: str = "", email: str = "") -> Custome
     name = "".join(ch for ch in name if ch.isprintable()).strip()[:200]
     with transaction.atomic():
         customer = find_or_create_customer(kind=visitor.kind, address=visitor.address, name=name)
-        changes: dict[str, str] = {}
         # A verified customer's profile is the business's; an anonymous one is the visitor's.
-        own_profile = not visitor.verified
-        if email and (own_profile or not customer.email):
-            changes["email"] = email
-        if name and (own_profile or not customer.name):
-            changes["name"] = name
-        if changes:
-            Customer.objects.filter(pk=customer.pk).update(**changes)
-            for field, value in changes.items():
-                setattr(customer, field, value)
+        set_contact_details(
+            customer=customer, name=name, email=email, overwrite=not visitor.verified
+        )
     return customer
 
 

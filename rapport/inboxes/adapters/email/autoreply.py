@@ -12,14 +12,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from rapport.conversations import outbox
-from rapport.conversations.models import (
-    Conversation,
-    DeliveryKind,
-    DeliveryStatus,
-    Direction,
-    Message,
-)
+from rapport.conversations.actions import send_automatic_reply
+from rapport.conversations.models import Conversation, Direction, Message
 from rapport.inboxes.adapters.email.bounces import is_bouncing
 from rapport.inboxes.adapters.email.config import EmailInboxConfig
 from rapport.inboxes.adapters.email.models import EmailDetails
@@ -58,14 +52,8 @@ def maybe_acknowledge(
     if not under_cap(conversation, config.automatic_cap):
         return None
     text = config.auto_acknowledge_text.replace("{number}", str(conversation.pk))
-    message = Message.objects.create(
-        conversation=conversation,
-        inbox_id=conversation.inbox_id,
-        direction=Direction.OUTBOUND,
-        text=text,
-        delivery_status=DeliveryStatus.QUEUED,
-        created_at=timezone.now(),
-    )
+    message = send_automatic_reply(conversation=conversation, text=text)
+    # Written before the delivery runs: it is queued to start after this transaction.
     EmailDetails.objects.create(
         message=message,
         inbox_id_copy=conversation.inbox_id,
@@ -73,5 +61,4 @@ def maybe_acknowledge(
         is_automatic=True,
         flags=["auto-acknowledgement"],
     )
-    outbox.queue(kind=DeliveryKind.REPLY, message=message, inbox_id=conversation.inbox_id)
     return message

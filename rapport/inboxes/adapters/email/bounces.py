@@ -15,10 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from rapport.conversations.events import DeliveryFailed
-from rapport.conversations.models import Delivery, DeliveryState, DeliveryStatus
-from rapport.conversations.models import Message as ConversationMessage
-from rapport.core.events import publish
+from rapport.conversations import outbox
 from rapport.inboxes.adapters.email import mime, tokens
 from rapport.inboxes.adapters.email.addresses import clean_address, is_machine_sender
 from rapport.inboxes.adapters.email.models import BouncingAddress, EmailDetails
@@ -169,17 +166,10 @@ def _fail_original(bounce: Bounce, inbox_id: int) -> int:
     details = EmailDetails.objects.filter(
         inbox_id_copy=inbox_id, message_id_header__in=ids[:20], message__direction="out"
     ).select_related("message")
-    reason = f"bounced: {bounce.status} {bounce.diagnostic}".strip()[:2000]
+    reason = f"bounced: {bounce.status} {bounce.diagnostic}".strip()
     count = 0
     for detail in details:
-        ConversationMessage.objects.filter(pk=detail.message_id).update(
-            delivery_status=DeliveryStatus.FAILED, delivery_error=reason
-        )
-        for delivery in Delivery.objects.filter(message_id=detail.message_id):
-            Delivery.objects.filter(pk=delivery.pk).update(
-                state=DeliveryState.FAILED, last_error=reason
-            )
-            publish(DeliveryFailed(delivery_id=delivery.pk, message_id=detail.message_id))
+        outbox.fail_after_bounce(message_id=detail.message_id, reason=reason)
         count += 1
     return count
 

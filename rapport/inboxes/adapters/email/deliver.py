@@ -11,6 +11,12 @@ from django.db import transaction
 
 from rapport.conversations.actions import receive_message, set_tags
 from rapport.conversations.attachments import MAX_FILES
+from rapport.conversations.inbound import (
+    ContinueConversation,
+    InboundMessage,
+    OpenConversation,
+    Sender,
+)
 from rapport.conversations.models import Conversation, Message
 from rapport.customers.models import IdentityKind
 from rapport.inboxes.adapters.email import quotes
@@ -80,16 +86,15 @@ def deliver_parsed(
     with transaction.atomic(savepoint=False):
         received = receive_message(
             inbox=home_inbox(inbox, conversation),
-            identity_kind=IdentityKind.EMAIL,
-            address=parsed.from_address,
-            customer_name=parsed.from_name,
-            subject=parsed.subject or "(no subject)",
-            text=body.text,
-            html=body.html,
-            external_id=external_id(parsed),
-            attachments=[upload for upload, _ in files],
-            conversation=conversation,
-            open_new=conversation is None,
+            message=InboundMessage(
+                sender=Sender(IdentityKind.EMAIL, parsed.from_address, parsed.from_name),
+                subject=parsed.subject or "(no subject)",
+                text=body.text,
+                html=body.html,
+                external_id=external_id(parsed),
+                attachments=[upload for upload, _ in files],
+                thread=ContinueConversation(conversation) if conversation else OpenConversation(),
+            ),
         )
         message = received.message
         if not received.created:

@@ -11,6 +11,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
 from rapport.conversations.actions import receive_message
+from rapport.conversations.inbound import InboundMessage, Sender
 from rapport.core.errors import RapportError, ValidationFailed
 from rapport.core.inbound import body_too_large
 from rapport.core.ratelimit import client_ip, hit, seconds_left_in_window
@@ -93,17 +94,17 @@ def _contact_page(request: HttpRequest, public_key: str) -> HttpResponse:
     try:
         received = receive_message(
             inbox=inbox,
-            identity_kind=IdentityKind.EMAIL,
-            address=normalize_email(data["email"]),
-            customer_name=data["name"],
-            subject=data["subject"] or data["message"][:80],
-            text=data["message"],
-            attachments=[data["attachment"]] if data["attachment"] else [],
-            raw={
-                "source": "webform",
-                "ip": client_ip(request),
-                "fields": {k: data[k] for k in ("name", "email", "subject", "message")},
-            },
+            message=InboundMessage(
+                sender=Sender(IdentityKind.EMAIL, normalize_email(data["email"]), data["name"]),
+                subject=data["subject"] or data["message"][:80],
+                text=data["message"],
+                attachments=[data["attachment"]] if data["attachment"] else [],
+                raw={
+                    "source": "webform",
+                    "ip": client_ip(request),
+                    "fields": {k: data[k] for k in ("name", "email", "subject", "message")},
+                },
+            ),
         )
     except RapportError as error:
         context["error"] = error.message
