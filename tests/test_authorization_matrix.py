@@ -34,6 +34,7 @@ from rapport.accounts.models import Role
 from rapport.accounts.tokens import create_token
 from rapport.config.api import api
 from rapport.conversations import actions
+from rapport.conversations.inbound import InboundMessage, Sender
 from rapport.inboxes.adapters.email.ingest import ingest
 from rapport.inboxes.adapters.email.models import EmailDetails
 from rapport.inboxes.models import InboxKind
@@ -266,10 +267,11 @@ def world(db: None) -> dict[str, Any]:
         inbox.members.set(members)
     received = actions.receive_message(
         inbox=web,
-        identity_kind="email",
-        address="carol@mail.example",
-        text="Where is my order?",
-        attachments=[SimpleUploadedFile("note.txt", b"hello", content_type="text/plain")],
+        message=InboundMessage(
+            sender=Sender("email", "carol@mail.example"),
+            text="Where is my order?",
+            attachments=[SimpleUploadedFile("note.txt", b"hello", content_type="text/plain")],
+        ),
     )
     message = received.message
     conversation = message.conversation

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from rapport.conversations import actions
+from rapport.conversations.inbound import InboundMessage, Sender
 from rapport.conversations.models import Conversation
 from rapport.customers.models import Customer
 from tests.api.conftest import error_of
@@ -25,7 +26,8 @@ REFUSAL = "email dave@mail.example cannot be given to this customer: it is in us
 @pytest.fixture
 def dave(other_inbox: Any) -> Customer:
     received = actions.receive_message(
-        inbox=other_inbox, identity_kind="email", address="dave@mail.example", text="Bulk?"
+        inbox=other_inbox,
+        message=InboundMessage(sender=Sender("email", "dave@mail.example"), text="Bulk?"),
     )
     return received.message.conversation.customer
 

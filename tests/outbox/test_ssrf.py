@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from rapport.conversations import actions
+from rapport.conversations.inbound import InboundMessage, Sender
 from rapport.conversations.models import DeliveryState
 from rapport.conversations.webhooks import post_json
 from rapport.core import safe_http
@@ -120,7 +121,8 @@ def test_a_redirect_to_an_internal_host_is_not_followed(
     webhook_receiver.answer = 302
     webhook_receiver.location = "http://169.254.169.254/latest/meta-data/"
     conversation = actions.receive_message(
-        inbox=api_inbox, identity_kind="api", address=f"{api_inbox.pk}:u1", text="Hi"
+        inbox=api_inbox,
+        message=InboundMessage(sender=Sender("api", f"{api_inbox.pk}:u1"), text="Hi"),
     ).message.conversation
     reply = actions.send_reply(conversation=conversation, author=agent, text="Hello")
     delivery = reply.deliveries.get()
