@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
 
+from rapport.core import markup
 from rapport.core.html import sanitize_html
 from rapport.customers.identities import normalize_email
 from rapport.inboxes.adapters.email import headers, mime
 from rapport.inboxes.adapters.email.addresses import clean_address
 from rapport.inboxes.adapters.email.senders import read_sender
 
-_BLOCK_END = re.compile(r"(?i)<(br|/p|/div|/tr|/li|/h[1-6]|/blockquote|hr)\b[^>]*>")
 _REMOTE_IMG = re.compile(r"(?i)<img\b[^>]*\bsrc=\"(https?:)?//")
 
 
@@ -136,11 +136,13 @@ def _read_bodies(parsed: ParsedEmail) -> None:
     text_part = _body_part(message, ("plain",))
     html_part = _body_part(message, ("html",))
     raw_html = mime.part_text(html_part) if html_part is not None else ""
+    # Sanitised once per message; the text is read from the sanitised HTML, not again
+    # from the raw (each pass over hostile HTML costs time).
     parsed.html = sanitize_html(raw_html) if raw_html else ""
     if text_part is not None:
         parsed.text = mime.part_text(text_part)
     elif raw_html:
-        parsed.text, parsed.text_from_html = html_to_text(raw_html), True
+        parsed.text, parsed.text_from_html = html_to_text(parsed.html), True
     for part in _leaves(message):
         if part is text_part or part is html_part:
             continue
@@ -218,17 +220,14 @@ def _filename(part: Message, kind: str) -> str:
 
 
 def html_to_text(html: str) -> str:
-    """A readable plain-text version of an HTML body (for previews and quote detection)."""
-    marked = _BLOCK_END.sub("\n", html[: mime.MAX_TEXT_CHARS])
-    plain = html_lib.unescape(sanitize_text(marked))
+    """A readable plain-text version of an HTML body (for previews and quote detection).
+
+    One linear pass (``core.markup``): no sanitiser is needed to read text out, and the
+    result is text, escaped wherever it is shown.
+    """
+    plain = html_lib.unescape(markup.text_of(html[: mime.MAX_TEXT_CHARS]))
     lines = [" ".join(line.split()) for line in plain.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def sanitize_text(html: str) -> str:
-    import nh3
-
-    return nh3.clean(html, tags=set(), attributes={})
 
 
 def is_valid_address(address: str) -> bool:
