@@ -57,10 +57,10 @@ def test_poller_keeps_going_past_a_poison_message(imap_inbox, dovecot):
     )
     real = ingest_module.parse_email
 
-    def poisoned(raw: bytes):
+    def poisoned(raw: bytes, **limits):
         if b"poison" in raw:
             raise RuntimeError("parser bug")
-        return real(raw)
+        return real(raw, **limits)
 
     with mock.patch.object(ingest_module, "parse_email", poisoned):
         result = imap.poll(imap_inbox)

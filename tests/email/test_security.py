@@ -130,17 +130,23 @@ def test_oversized_attachment_is_left_out_and_noted(email_inbox, settings):
     message = first_message(ingest(email_inbox, raw, source="imap"))
     assert message.attachments.count() == 0
     assert message.email.flags == ["attachment-too-large:big.pdf:5000"]
-    assert message.text == "see attached"
+    assert message.text == (
+        "see attached\n\n"
+        "[The attachment “big.pdf” (4 KB) was left out: an attachment may be 1000 bytes at most.]"
+    )
 
 
-def test_oversized_message_is_unprocessable_but_kept(email_inbox):
+def test_oversized_single_part_message_keeps_its_start_with_a_note(email_inbox):
     email_inbox.config = {**email_inbox.config, "max_message_bytes": 2048}
     email_inbox.save()
     raw = ingest(email_inbox, mail(body="x" * 4000), source="imap")
-    raw.refresh_from_db()
-    assert raw.state == RawState.UNPROCESSABLE
-    assert "over the limit" in raw.error
-    assert len(bytes(raw.data)) > 4000
+    message = first_message(raw)
+    text, note = message.text.split("\n\n")
+    assert set(text) == {"x"}
+    assert 1500 < len(text) < 2048
+    assert note.startswith("[The rest of the text (")
+    assert "over this inbox's 2 KB limit" in note
+    assert len(bytes(raw.data)) > 4000  # the whole mail is kept
 
 
 def nested(depth: int) -> bytes:

@@ -20,10 +20,11 @@ from rapport.conversations.inbound import (
 from rapport.conversations.models import Conversation, Message
 from rapport.customers.models import IdentityKind
 from rapport.inboxes.adapters.email import quotes
-from rapport.inboxes.adapters.email.autoreply import maybe_acknowledge
+from rapport.inboxes.adapters.email.autoreply import maybe_acknowledge, maybe_tell_left_out
 from rapport.inboxes.adapters.email.bounces import Bounce
 from rapport.inboxes.adapters.email.config import EmailInboxConfig
 from rapport.inboxes.adapters.email.models import EmailDetails, RawEmail
+from rapport.inboxes.adapters.email.oversize import LeftOut, megabytes
 from rapport.inboxes.adapters.email.parse import ParsedAttachment, ParsedEmail, html_to_text
 from rapport.inboxes.adapters.email.threads import find_conversation
 from rapport.inboxes.adapters.email.trust import Trust
@@ -105,6 +106,11 @@ def deliver_parsed(
             set_tags(conversation=message.conversation, actor=None, names=[SUSPICIOUS_TAG])
         if conversation is None:
             maybe_acknowledge(message.conversation, config=config, inbound=details)
+        too_large = [item for item in left_out(parsed) if item.is_file]
+        if too_large:
+            maybe_tell_left_out(
+                message.conversation, config=config, inbound=details, files=too_large
+            )
     return message, True
 
 
@@ -143,10 +149,31 @@ def mail_body(parsed: ParsedEmail) -> Body:
         split = quotes.Split(split.new, split.signature, _quoted_rest(parsed.text, split))
     for forwarded in parsed.forwarded:
         text = f"{text}\n\n---------- Forwarded message ----------\n{forwarded}"
-    limit = settings.RAPPORT_MAX_MESSAGE_CHARS - 200
+    notes = "".join(f"\n\n[{item.note}]" for item in left_out(parsed))[:2000]
+    limit = settings.RAPPORT_MAX_MESSAGE_CHARS - 200 - len(notes)
     if len(text) > limit:
         text = text[:limit] + "\n\n[… shortened: the full message is in the original]"
-    return Body(text=text.strip() or NO_TEXT, html=html, hidden=split.hidden)
+    return Body(text=(text.strip() or NO_TEXT) + notes, html=html, hidden=split.hidden)
+
+
+def left_out(parsed: ParsedEmail) -> list[LeftOut]:
+    """Every part of the mail the agent will not see, to be named under its text: parts cut
+    to fit the inbox's size cap (``oversize``), attachments over the per-file limit or
+    past the number a message may hold (``_attachments`` leaves them out)."""
+    limit = settings.RAPPORT_MAX_ATTACHMENT_BYTES
+    found = list(parsed.left_out)
+    kept = 0
+    for attachment in parsed.attachments:
+        name = f"The attachment “{attachment.filename}”"
+        if len(attachment.data) > limit:
+            reason = f"an attachment may be {megabytes(limit)} at most"
+            found.append(LeftOut(name, len(attachment.data), reason, is_file=True))
+        elif kept >= MAX_FILES:
+            reason = f"a message keeps {MAX_FILES} attachments at most"
+            found.append(LeftOut(name, len(attachment.data), reason, is_file=True))
+        else:
+            kept += 1
+    return found
 
 
 def _quoted_rest(full_text: str, split: quotes.Split) -> str:

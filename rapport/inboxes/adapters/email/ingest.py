@@ -158,18 +158,24 @@ class Failed:
     note: str
 
 
-def prepare_safely(job: tuple[bytes, tuple[str, ...]]) -> Prepared | Failed:
+def prepare_safely(job: tuple[bytes, tuple[str, ...], int | None]) -> Prepared | Failed:
     """``prepare`` for the parse worker: an error comes back as a note, not a raise."""
-    data, authserv_ids = job
+    data, authserv_ids, max_bytes = job
     try:
-        return prepare(data, authserv_ids)
+        return prepare(data, authserv_ids, max_bytes)
     except Exception as error:  # shown on the raw mail, as an inline failure would be
         return Failed(f"{type(error).__name__}: {error}"[:2000])
 
 
-def prepare(data: bytes, authserv_ids: Sequence[str] = ()) -> Prepared:
-    """Everything of a mail that needs no database: parsed, bounce, trust, flags, body."""
-    parsed = parse_email(data)
+def prepare(
+    data: bytes, authserv_ids: Sequence[str] = (), max_bytes: int | None = None
+) -> Prepared:
+    """Everything of a mail that needs no database: parsed, bounce, trust, flags, body.
+
+    A mail over ``max_bytes`` (the inbox's cap) is read without its largest parts, which
+    are named under its text (``oversize``): the customer's words still reach the inbox.
+    """
+    parsed = parse_email(data, max_bytes=max_bytes)
     return Prepared(
         parsed=parsed,
         bounce=bounces.detect(parsed, data),
@@ -181,25 +187,19 @@ def prepare(data: bytes, authserv_ids: Sequence[str] = ()) -> Prepared:
 
 def _prepare_batch(
     raws: list[RawEmail], configs: dict[int, EmailInboxConfig]
-) -> Iterator[Prepared | Failed | _Lazy | None]:
-    """The prepared mails of a batch in order; None for one over the size limit."""
-    jobs, oversize = [], set()
-    for index, raw in enumerate(raws):
+) -> Iterator[Prepared | Failed | _Lazy]:
+    """The prepared mails of a batch in order."""
+    jobs = []
+    for raw in raws:
         config = configs.get(raw.inbox_id)
         if config is None:
             config = configs[raw.inbox_id] = load_config(raw.inbox)
-        data = bytes(raw.data)
-        if len(data) > config.max_message_bytes:
-            oversize.add(index)
-            continue
-        jobs.append((data, tuple(config.authserv_ids)))
+        jobs.append((bytes(raw.data), tuple(config.authserv_ids), config.max_message_bytes))
     if len(jobs) < pool.MIN_BATCH:  # inline: a parser error raises in the mail's savepoint
-        for index, raw in enumerate(raws):
-            yield None if index in oversize else _Lazy(bytes(raw.data), configs[raw.inbox_id])
+        for raw in raws:
+            yield _Lazy(bytes(raw.data), configs[raw.inbox_id])
         return
-    prepared = pool.map_ordered(prepare_safely, jobs)
-    for index in range(len(raws)):
-        yield None if index in oversize else next(prepared)
+    yield from pool.map_ordered(prepare_safely, jobs)
 
 
 @dataclass
@@ -210,20 +210,15 @@ class _Lazy:
     config: EmailInboxConfig
 
     def get(self) -> Prepared:
-        return prepare(self.data, self.config.authserv_ids)
+        return prepare(self.data, self.config.authserv_ids, self.config.max_message_bytes)
 
 
-def _outcome(
-    raw: RawEmail, config: EmailInboxConfig, ready: Prepared | Failed | _Lazy | None
-) -> Outcome:
+def _outcome(raw: RawEmail, config: EmailInboxConfig, ready: Prepared | Failed | _Lazy) -> Outcome:
     """Route one mail in its own savepoint: whatever it wrote is undone if it fails."""
     try:
         with transaction.atomic():
             if isinstance(ready, Failed):
                 raise ParseFailed(ready.note)
-            if ready is None:
-                size = len(raw.data)
-                return Outcome(RawState.UNPROCESSABLE, f"message of {size} bytes is over the limit")
             return _route(raw, config, ready if isinstance(ready, Prepared) else ready.get())
     except DatabaseError:
         # The database is down or locked: leave the row pending for the next run.

@@ -44,19 +44,23 @@ def split_head(raw: bytes) -> tuple[bytes, bytes]:
     return raw[: match.start()], raw[match.end() :]
 
 
-def defuse_headers(message: Message) -> None:
-    """Cut every over-long raw header value of ``message`` before anything parses it.
+def defuse_headers(message: Message) -> list[tuple[str, int]]:
+    """Cut every over-long raw header value of ``message`` before anything parses it;
+    returns (name, characters cut) for each one cut.
 
     The parser keeps header values as raw strings and parses them on first access, so
     shortening ``_headers`` here bounds the cost of every later read. ``_headers`` is
     private, but it is the only place the raw values live before they are parsed.
     """
     headers = message._headers  # type: ignore[attr-defined]
-    if any(len(value) > MAX_HEADER_CHARS for _, value in headers):
+    cut = [(str(name), len(value) - MAX_HEADER_CHARS) for name, value in headers]
+    cut = [(name, size) for name, size in cut if size > 0]
+    if cut:
         message._headers = [  # type: ignore[attr-defined]
             (name, value[:MAX_HEADER_CHARS] if len(value) > MAX_HEADER_CHARS else value)
             for name, value in headers
         ]
+    return cut
 
 
 def header_text(message: Message, name: str) -> str:

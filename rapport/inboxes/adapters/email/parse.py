@@ -17,10 +17,12 @@ from email.utils import getaddresses
 from rapport.core import markup
 from rapport.core.html import sanitize_html
 from rapport.customers.identities import normalize_email
-from rapport.inboxes.adapters.email import headers, mime
+from rapport.inboxes.adapters.email import headers, mime, oversize
 from rapport.inboxes.adapters.email.addresses import clean_address
+from rapport.inboxes.adapters.email.oversize import LeftOut
 from rapport.inboxes.adapters.email.senders import read_sender
 
+DEGRADED_TEXT_BYTES = 200_000  # of a body whose structure is too complex to parse
 _REMOTE_IMG = re.compile(r"(?i)<img\b[^>]*\bsrc=\"(https?:)?//")
 
 
@@ -54,6 +56,7 @@ class ParsedEmail:
     attachments: list[ParsedAttachment] = field(default_factory=list)
     forwarded: list[str] = field(default_factory=list)  # texts of attached message/rfc822
     problems: list[str] = field(default_factory=list)
+    left_out: list[LeftOut] = field(default_factory=list)  # shown to the agent as notes
     sender_uncertain: str = ""  # why the sender address is not exactly what From says
 
     @property
@@ -71,15 +74,20 @@ def fallback_message_id(raw: bytes) -> str:
     return f"sha256-{hashlib.sha256(raw).hexdigest()[:40]}@rapport.invalid"
 
 
-def parse_email(raw: bytes) -> ParsedEmail:
-    """Parse ``raw``; never raises on bad mail, reports what was wrong in ``problems``."""
-    reason = mime.too_complex(raw)
+def parse_email(raw: bytes, *, max_bytes: int | None = None) -> ParsedEmail:
+    """Parse ``raw``; never raises on bad mail, reports what was wrong in ``problems``.
+
+    Over ``max_bytes`` (the inbox's cap), the largest parts are left out first and named
+    in ``left_out`` (see ``oversize``); ids and hashes still come from ``raw`` itself.
+    """
+    fitted, left_out = oversize.fit(raw, max_bytes) if max_bytes else (raw, [])
+    reason = mime.too_complex(fitted)
     if reason:
-        return _parse_degraded(raw, reason)
-    skipped = headers.skipped_first_line(raw)
-    message = mime.parse_bytes(raw[skipped:])
-    mime.defuse_headers(message)
-    parsed = ParsedEmail(message=message)
+        return _parse_degraded(raw, fitted, reason, left_out)
+    skipped = headers.skipped_first_line(fitted)
+    message = mime.parse_bytes(fitted[skipped:])
+    parsed = ParsedEmail(message=message, left_out=left_out)
+    _defuse(parsed)
     if skipped:
         first_line = mime.decode_text(raw[: min(skipped, 200)], None)
         parsed.problems.append(f"a line before the headers was skipped: {first_line.strip()}")
@@ -88,15 +96,28 @@ def parse_email(raw: bytes) -> ParsedEmail:
     return parsed
 
 
-def _parse_degraded(raw: bytes, reason: str) -> ParsedEmail:
+def _parse_degraded(raw: bytes, fitted: bytes, reason: str, left_out: list[LeftOut]) -> ParsedEmail:
     """Headers only; the body is kept as text, because its structure cannot be trusted."""
-    head, body = mime.split_head(raw)
+    head, body = mime.split_head(fitted)
     message = mime.parse_bytes(head + b"\r\n\r\n")
-    mime.defuse_headers(message)
     parsed = ParsedEmail(message=message, problems=[f"MIME structure not parsed: {reason}"])
+    parsed.left_out = [*left_out, LeftOut("Its MIME structure", len(body), f"{reason}")]
+    _defuse(parsed)
     _read_headers(parsed, raw)
-    parsed.text = mime.decode_text(body[:200_000], None)
+    kept = body[:DEGRADED_TEXT_BYTES]
+    parsed.text = mime.decode_text(kept, None)
+    if len(body) > len(kept):
+        parsed.left_out.append(
+            LeftOut("The rest of the body", len(body) - len(kept), "too long to show unparsed")
+        )
     return parsed
+
+
+def _defuse(parsed: ParsedEmail) -> None:
+    for name, size in mime.defuse_headers(parsed.message):
+        parsed.left_out.append(
+            LeftOut(f"Part of the {name} header", size, "a header may hold 8 KB at most")
+        )
 
 
 def _read_headers(parsed: ParsedEmail, raw: bytes) -> None:
@@ -135,18 +156,30 @@ def _read_bodies(parsed: ParsedEmail) -> None:
     message = parsed.message
     text_part = _body_part(message, ("plain",))
     html_part = _body_part(message, ("html",))
-    raw_html = mime.part_text(html_part) if html_part is not None else ""
+    raw_html = _body_text(parsed, html_part, "HTML")
     # Sanitised once per message; the text is read from the sanitised HTML, not again
     # from the raw (each pass over hostile HTML costs time).
     parsed.html = sanitize_html(raw_html) if raw_html else ""
     if text_part is not None:
-        parsed.text = mime.part_text(text_part)
+        parsed.text = _body_text(parsed, text_part, "text")
     elif raw_html:
         parsed.text, parsed.text_from_html = html_to_text(parsed.html), True
     for part in _leaves(message):
         if part is text_part or part is html_part:
             continue
         _collect(parsed, part)
+
+
+def _body_text(parsed: ParsedEmail, part: Message | None, kind: str) -> str:
+    """The decoded body ``part`` ("" for None); a body cut at the limit is noted."""
+    if part is None:
+        return ""
+    text = mime.part_text(part)
+    if len(text) >= mime.MAX_TEXT_CHARS:
+        size = len(mime.part_bytes(part))
+        reason = f"a body is shown up to {mime.MAX_TEXT_CHARS:,} characters"
+        parsed.left_out.append(LeftOut(f"The rest of the {kind} body", size, reason))
+    return text
 
 
 def _body_part(message: EmailMessage, kinds: tuple[str, ...]) -> Message | None:
