@@ -204,7 +204,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 # Attachments are never served from MEDIA_URL directly: a view checks access first.
 MEDIA_URL = "/_media-not-served/"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Written under a temporary name and renamed: a full disk leaves no truncated file.
+    "default": {"BACKEND": "rapport.core.storage.AtomicFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True

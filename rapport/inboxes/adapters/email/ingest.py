@@ -13,6 +13,7 @@ then rolls back whole: its mails stay pending, none is half written).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 from collections.abc import Iterator, Sequence
@@ -35,6 +36,8 @@ from rapport.inboxes.models import Inbox
 logger = logging.getLogger(__name__)
 
 PROCESS_BATCH = 100  # mails per transaction in ``process_pending``
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+MAX_DISK_FULL_ATTEMPTS = 1440  # a day of retries once a minute, then unprocessable
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,14 @@ def _outcome(raw: RawEmail, config: EmailInboxConfig, ready: Prepared | Failed |
     except ParseFailed as error:  # in the parse worker
         logger.error("raw e-mail %s is unprocessable: %s", raw.pk, error.note)
         return Outcome(RawState.UNPROCESSABLE, error.note)
+    except OSError as error:
+        if error.errno not in DISK_FULL or raw.attempts >= MAX_DISK_FULL_ATTEMPTS:
+            logger.exception("raw e-mail %s is unprocessable", raw.pk)
+            return Outcome(RawState.UNPROCESSABLE, f"{type(error).__name__}: {error}"[:2000])
+        # The disk is full: the savepoint undid the rows, the storage left no file; the
+        # mail stays pending and ``process_pending`` tries it again (each minute).
+        logger.warning("raw e-mail %s left pending: %s", raw.pk, error)
+        return Outcome(RawState.PENDING, f"could not store its files ({error.strerror}); retrying")
     except Exception as error:  # the parser or a bug: keep it visible and retryable
         logger.exception("raw e-mail %s is unprocessable", raw.pk)
         return Outcome(RawState.UNPROCESSABLE, f"{type(error).__name__}: {error}"[:2000])
