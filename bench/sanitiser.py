@@ -79,6 +79,27 @@ def read_mail(html: str) -> str:
     return mail_body(parse_email(as_mail(html))).text
 
 
+def quote_markers(size: int) -> str:
+    """5 MB of plain text for the quote stripper: quote markers, separator lines,
+    signature delimiters and reply headers, each many thousand times."""
+    unit = "> quoted\n-----\n-- \nOn Mon, 1 Jan 2026 at 10:00, a@b.example wrote:\nok\n"
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def read_plain_mail(text: str) -> str:
+    from rapport.inboxes.adapters.email.deliver import mail_body
+    from rapport.inboxes.adapters.email.parse import parse_email
+
+    raw = as_mail(text).replace(b"text/html", b"text/plain", 1)
+    return mail_body(parse_email(raw)).text
+
+
+def read_plain(text: str) -> str:
+    from rapport.inboxes.adapters.email.quotes import split_reply
+
+    return split_reply(text).new
+
+
 def read_message(html: str) -> str:
     """What ``parse`` and ``deliver`` do with a message's HTML, once each."""
     from rapport.core.html import sanitize_html
@@ -98,6 +119,7 @@ def cases(quick: bool) -> list[tuple[str, int, Callable[[int], str]]]:
     found += [(f"unclosed table/tr/td, {n:,}", n, table_soup) for n in sizes]
     found += [(f"unclosed distinct <b>, {n:,}", n, formatting_soup) for n in sizes]
     found += [("hostile text, 5 MB", 5_000_000, hostile_text)]
+    found += [("plain text of quote markers, 5 MB", 5_000_000, quote_markers)]
     return found
 
 
@@ -113,7 +135,10 @@ def main() -> None:
     rows, failed = [], []
     for label, size, build in cases(args.quick):
         html = build(size)
-        for stage, read in (("mail", read_mail), ("functions", read_message)):
+        plain = build is quote_markers
+        stages = (("mail", read_plain_mail if plain else read_mail),)
+        stages += (("functions", read_plain if plain else read_message),)
+        for stage, read in stages:
             started = time.perf_counter()
             text = read(html)
             seconds = time.perf_counter() - started

@@ -115,7 +115,16 @@ class EmailSettingsForm(forms.Form):
         help_text="Comma separated. Empty: only the server that handed over the mail.",
     )
     max_message_mb = forms.IntegerField(
-        required=False, min_value=1, max_value=1024, initial=40, label="Largest mail taken (MB)"
+        required=False,
+        min_value=1,
+        max_value=1024,
+        initial=40,
+        label="Largest mail taken (MB)",
+        help_text=(
+            "A larger mail sent to the SMTP listener or a webhook still reaches the inbox "
+            "without its largest attachments, named in a note; the sender is told. A larger "
+            "mail in an IMAP mailbox is left on the server."
+        ),
     )
     # Provider webhooks
     webhook_basic_auth = forms.CharField(
