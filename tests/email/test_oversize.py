@@ -98,3 +98,13 @@ def test_a_30_mb_attachment_over_a_25_mb_cap_leaves_the_words_in_the_inbox(
     assert "scan.pdf" in body
     assert "photo.pdf" not in body
     assert elapsed < 20  # generous: the machine is shared; most of it is storing 41 MB
+
+
+def test_a_mail_with_too_many_parts_still_shows_its_text():
+    raw = with_attachments(*[(f"f{i}.pdf", b"x" * 10) for i in range(1000)])
+    started = time.perf_counter()
+    parsed = parse_email(raw)
+    assert time.perf_counter() - started < 3
+    assert parsed.text.strip() == WORDS
+    [structure] = parsed.left_out
+    assert structure.reason == "1004 MIME parts (limit 500)"  # 1000 files, 2 texts, 2 containers

@@ -12,14 +12,19 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from email.message import Message
 
 from rapport.inboxes.adapters.email import mime
 
-MAX_BOUNDARIES = 64  # as many as ``mime.MAX_MULTIPARTS`` containers can declare
+MAX_BOUNDARIES = 10_000  # distinct boundaries recognised in one mail
+MAX_SCANNED_PARTS = 100_000  # parts looked at for the text (most by one regex search)
 TEXT_KEPT_BYTES = 1_000_000  # of a single over-size text body (the rest is left out)
 
 _BOUNDARY = re.compile(rb"""(?i)\bboundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))""")
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
+_TEXT_TYPE = re.compile(rb"(?im)^content-type:\s*text/(plain|html)\b")
+_ANY_TYPE = re.compile(rb"(?im)^content-type:")
+_DELIMITER = re.compile(rb"(?m)^--([^\r\n]{1,200}?)(?:--)?[ \t]*\r?$")
 
 
 @dataclass(frozen=True)
@@ -73,18 +78,46 @@ def fit(raw: bytes, max_bytes: int) -> tuple[bytes, list[LeftOut]]:
 
 
 def _part_bodies(raw: bytes) -> list[tuple[int, int]]:
-    """(start, end) of every part between two MIME delimiter lines, headers included."""
-    boundaries = {b or q for q, b in _BOUNDARY.findall(raw)}
+    """(start, end) of every part between two MIME delimiter lines, headers included.
+
+    One scan for lines that start with ``--``, kept when the rest is a boundary the mail
+    declared: linear however many boundaries there are (a regex of them all is not).
+    """
+    boundaries = {b or q for q, b in _BOUNDARY.findall(raw)[:MAX_BOUNDARIES]}
     if not boundaries:
         return []
-    names = b"|".join(re.escape(b) for b in list(boundaries)[:MAX_BOUNDARIES])
-    delimiter = re.compile(rb"(?m)^--(?:" + names + rb")(?:--)?[ \t]*\r?$")
-    lines = [(match.start(), match.end()) for match in delimiter.finditer(raw)]
+    lines = [
+        (match.start(), match.end())
+        for match in _DELIMITER.finditer(raw)
+        if match.group(1) in boundaries or match.group(1).removesuffix(b"--") in boundaries
+    ]
     return [
         (previous_end + 1, next_start)
         for (_, previous_end), (next_start, _) in itertools.pairwise(lines)
         if next_start > previous_end + 1
     ]
+
+
+def first_text_part(raw: bytes) -> Message | None:
+    """The first text/plain part of ``raw`` (else the first text/html), found by a linear
+    scan of its parts, for a mail whose structure is too complex to parse as a whole."""
+    html = None
+    for start, end in _part_bodies(raw)[:MAX_SCANNED_PARTS]:
+        head_end = _HEAD_END.search(raw, start, min(end, start + 64 * 1024))
+        if head_end is None:
+            continue
+        head_bytes = raw[start : head_end.start()]
+        if not _TEXT_TYPE.search(head_bytes) and _ANY_TYPE.search(head_bytes):
+            continue  # a container or a file: skipped without parsing its headers
+        head = mime.parse_bytes(head_bytes + b"\r\n\r\n")
+        kind = mime.content_type(head)
+        if kind not in ("text/plain", "text/html") or mime.filename(head):
+            continue
+        part = mime.parse_bytes(raw[start:end])
+        if kind == "text/plain":
+            return part
+        html = html or part
+    return html
 
 
 def _describe(raw: bytes, start: int, end: int) -> tuple[str, str, int]:

@@ -97,13 +97,21 @@ def parse_email(raw: bytes, *, max_bytes: int | None = None) -> ParsedEmail:
 
 
 def _parse_degraded(raw: bytes, fitted: bytes, reason: str, left_out: list[LeftOut]) -> ParsedEmail:
-    """Headers only; the body is kept as text, because its structure cannot be trusted."""
+    """Headers and the first text part found by a linear scan (else the body as text):
+    the structure as a whole cannot be trusted."""
     head, body = mime.split_head(fitted)
     message = mime.parse_bytes(head + b"\r\n\r\n")
     parsed = ParsedEmail(message=message, problems=[f"MIME structure not parsed: {reason}"])
     parsed.left_out = [*left_out, LeftOut("Its MIME structure", len(body), f"{reason}")]
     _defuse(parsed)
     _read_headers(parsed, raw)
+    text_part = oversize.first_text_part(fitted)
+    if text_part is not None:  # the customer's words, found without parsing the structure
+        parsed.text = _body_text(parsed, text_part, "text")
+        if mime.content_type(text_part) == "text/html":
+            parsed.html = sanitize_html(parsed.text)
+            parsed.text, parsed.text_from_html = html_to_text(parsed.html), True
+        return parsed
     kept = body[:DEGRADED_TEXT_BYTES]
     parsed.text = mime.decode_text(kept, None)
     if len(body) > len(kept):
