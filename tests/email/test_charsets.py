@@ -9,6 +9,8 @@ import base64
 from urllib.parse import quote_from_bytes
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rapport.inboxes.adapters.email import charsets
 from rapport.inboxes.adapters.email.parse import parse_email
@@ -165,3 +167,12 @@ def test_labels_map_as_the_whatwg_encoding_standard_says(label, codec):
 
 def test_windows_1252_holes_decode_to_controls_instead_of_failing():
     assert charsets.decode(b"a\x81b\x80", "iso-8859-1") == "a\x81b€"
+
+
+@given(
+    st.binary(max_size=400),
+    st.sampled_from([None, "utf-8", "gb2312", "shift_jis", "iso-2022-jp", "iso-8859-1", "x-bad"]),
+)
+def test_decoding_never_raises(data, label):
+    assert isinstance(charsets.decode(data, label), str)
+    assert isinstance(charsets.decode_header_bytes(b"=?" + data + b"?=", label), str)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rapport.inboxes.adapters.email.headers import (
     raw_header,
@@ -92,3 +94,26 @@ def test_an_empty_message_id_falls_back_to_a_hash_of_the_bytes():
     two = parse_email(mail(b"Message-ID: <>", b"X-N: 2\r\n"))
     assert one.message_id.startswith("sha256-")
     assert one.message_id != two.message_id
+
+
+@given(st.binary(max_size=300))
+def test_any_bytes_give_a_storable_id_without_raising(data):
+    raw_message_id(data).encode("utf-8")
+    raw_message_id(b"Message-ID: " + data + b"\r\n\r\nbody").encode("utf-8")
+
+
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="<>"),
+            min_size=1,
+            max_size=60,
+        ),
+        min_size=2,
+        max_size=2,
+        unique=True,
+    )
+)
+def test_two_different_ids_never_collapse(ids):
+    first, second = (raw_message_id(mail(f"Message-ID: <{i} x>".encode())) for i in ids)
+    assert first != second

@@ -4,6 +4,8 @@ Return-Path or Reply-To; a mail with a malformed From reaches the inbox, flagged
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rapport.inboxes.adapters.email.ingest import ingest
 from rapport.inboxes.adapters.email.models import RawState
@@ -89,3 +91,11 @@ def test_a_malformed_from_reaches_the_inbox_flagged_for_the_agent(email_inbox, e
     assert "sender-uncertain" in message.email.flags
     page = logged_in(email_agent).get(f"/conversations/{message.conversation_id}").content.decode()
     assert "Sender address could not be read exactly" in page
+
+
+@given(st.text(max_size=120).filter(lambda value: "\n" not in value and "\r" not in value))
+def test_any_from_header_is_read_without_raising(value):
+    parsed = parse_email(mail_from(value.encode("utf-8", errors="surrogatepass")))
+    if parsed.from_address:
+        assert " " not in parsed.from_address
+        assert "@" in parsed.from_address
