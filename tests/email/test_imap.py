@@ -90,3 +90,27 @@ def test_reply_goes_out_with_threading_headers_and_the_answer_comes_back(
     latest = conversation.messages.filter(direction=Direction.INBOUND).order_by("-id").first()
     assert latest.text == "Thanks, it arrived!"
     assert "A new one is on its way." in latest.email.quoted_text
+
+
+def test_an_over_size_mail_is_fetched_without_its_largest_part(imap_inbox, dovecot):
+    imap_inbox.config = {**imap_inbox.config, "max_message_bytes": 40_000}
+    imap_inbox.save()
+    attachment = (
+        "--B\r\nContent-Type: application/pdf\r\n"
+        'Content-Disposition: attachment; filename="scan.pdf"\r\n\r\n' + "x" * 50_000 + "\r\n"
+    )
+    over = mail(
+        message_id="<over@mail.example>",
+        headers={"Content-Type": 'multipart/mixed; boundary="B"'},
+        body="--B\r\nContent-Type: text/plain\r\n\r\nScan attached.\r\n" + attachment + "--B--",
+    ).replace(b"Content-Type: text/plain; charset=utf-8\r\n", b"", 1)
+    far_over = mail(message_id="<far@mail.example>", body="y" * 100_000)
+    dovecot.append(over, far_over)
+    result = imap.poll(imap_inbox)
+    assert result.processed == 1
+    message = Message.objects.get(inbox=imap_inbox, direction=Direction.INBOUND)
+    notice = Message.objects.get(inbox=imap_inbox, direction=Direction.OUTBOUND)
+    assert "scan.pdf" in notice.text  # the sender is told
+    assert message.text.startswith("Scan attached.\n\n[The attachment “scan.pdf” (48 KB) was left")
+    left = RawEmail.objects.get(inbox=imap_inbox, size=0)
+    assert "over the 80000 byte limit; left on the server" in left.error

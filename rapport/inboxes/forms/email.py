@@ -121,9 +121,9 @@ class EmailSettingsForm(forms.Form):
         initial=40,
         label="Largest mail taken (MB)",
         help_text=(
-            "A larger mail sent to the SMTP listener or a webhook still reaches the inbox "
-            "without its largest attachments, named in a note; the sender is told. A larger "
-            "mail in an IMAP mailbox is left on the server."
+            "A larger mail still reaches the inbox without its largest attachments, named in "
+            "a note; the sender is told. From an IMAP mailbox, mail over twice this size is "
+            "left on the server."
         ),
     )
     # Provider webhooks

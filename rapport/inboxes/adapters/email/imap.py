@@ -131,11 +131,16 @@ def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
         yield items[start : start + size]
 
 
+# A mail up to twice the inbox's cap is fetched and shown without its largest parts
+# (``oversize``), so the customer's words reach the inbox; a larger one stays on the server.
+OVERSIZE_FETCH_FACTOR = 2
+
+
 def _fetch_and_store(
     inbox: Inbox, client: object, imap: ImapSettings, cursor: MailboxCursor, uids: list[int]
 ) -> list[RawEmail]:
     """Fetch ``uids`` and commit their bytes together with the advanced cursor."""
-    limit = load_config(inbox).max_message_bytes
+    limit = load_config(inbox).max_message_bytes * OVERSIZE_FETCH_FACTOR
     sizes = _sizes(client, uids)
     wanted = [uid for uid in uids if sizes.get(uid, 0) <= limit]
     bodies = _fetch_bodies(client, wanted)
