@@ -267,7 +267,7 @@ def test_unprocessable_mail_is_listed_and_retried_after_a_fix(admin_client, emai
         f"/settings/inboxes/{email_inbox.pk}/email/mail/{raw.pk}/retry", follow=True
     )
 
-    assert "Unprocessable" in page
+    assert "Quarantined" in page
     assert "is over the limit" in page
     assert f"/email/mail/{raw.pk}/retry" in page
     raw.refresh_from_db()

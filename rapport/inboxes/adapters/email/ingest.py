@@ -23,12 +23,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from rapport.core.errors import RapportError
-from rapport.inboxes.adapters.email import bounces, pool, tokens
+from rapport.inboxes.adapters.email import bounces, pool
 from rapport.inboxes.adapters.email.config import EmailInboxConfig, load_config
+from rapport.inboxes.adapters.email.dedupe import dedupe_key
 from rapport.inboxes.adapters.email.deliver import Prepared, deliver_parsed, mail_body
 from rapport.inboxes.adapters.email.loops import machine_flags
-from rapport.inboxes.adapters.email.models import RawEmail, RawState
+from rapport.inboxes.adapters.email.models import RawEmail, RawFormat, RawState
+from rapport.inboxes.adapters.email.ours import OurAddresses, our_addresses, own_mail_reason
 from rapport.inboxes.adapters.email.parse import parse_email
+from rapport.inboxes.adapters.email.posts import Extracted, Malformed, extract
 from rapport.inboxes.adapters.email.trust import read_trust
 from rapport.inboxes.models import Inbox
 
@@ -53,9 +56,18 @@ def ingest(inbox: Inbox, data: bytes, *, source: str, source_ref: str = "") -> R
 
 
 def store_raw(
-    inbox: Inbox, data: bytes, *, source: str, source_ref: str = ""
+    inbox: Inbox,
+    data: bytes,
+    *,
+    source: str,
+    source_ref: str = "",
+    format: str = RawFormat.RFC822,
+    content_type: str = "",
 ) -> tuple[RawEmail, bool]:
-    """Commit the raw bytes; (row, created). The same bytes again return the first row."""
+    """Commit the raw bytes; (row, created). The same bytes again return the first row.
+
+    ``format``/``content_type``: a provider's post stored as it came (see ``posts``).
+    """
     digest = hashlib.sha256(data).hexdigest()
     # No look-up first: the unique (inbox, sha256) constraint catches a repeat, which is
     # rare; that saves a statement on every new message.
@@ -68,6 +80,8 @@ def store_raw(
                 size=len(data),
                 source=source,
                 source_ref=source_ref[:255],
+                format=format,
+                content_type=content_type[:255],
             )
     except IntegrityError:  # stored concurrently by another way in
         return RawEmail.objects.get(inbox=inbox, sha256=digest), False
@@ -136,9 +150,10 @@ def process_batch(raws: Sequence[RawEmail]) -> list[RawEmail]:
     raws = list(raws)
     configs: dict[int, EmailInboxConfig] = {}
     attempts = [raw.attempts for raw in raws]
+    ours = our_addresses()
     with transaction.atomic():
         for raw, ready in zip(raws, _prepare_batch(raws, configs), strict=True):
-            _apply(raw, _outcome(raw, configs[raw.inbox_id], ready))
+            _apply(raw, _outcome(raw, configs[raw.inbox_id], ready, ours))
         for raw in raws:
             raw.attempts = F("attempts") + 1
         try:
@@ -158,24 +173,34 @@ class Failed:
     note: str
 
 
-def prepare_safely(job: tuple[bytes, tuple[str, ...]]) -> Prepared | Failed:
+def prepare_safely(job: tuple[Extracted, tuple[str, ...]]) -> Prepared | Failed:
     """``prepare`` for the parse worker: an error comes back as a note, not a raise."""
-    data, authserv_ids = job
+    extracted, authserv_ids = job
     try:
-        return prepare(data, authserv_ids)
+        return prepare(extracted.mail, authserv_ids, extracted)
     except Exception as error:  # shown on the raw mail, as an inline failure would be
         return Failed(f"{type(error).__name__}: {error}"[:2000])
 
 
-def prepare(data: bytes, authserv_ids: Sequence[str] = ()) -> Prepared:
-    """Everything of a mail that needs no database: parsed, bounce, trust, flags, body."""
+def prepare(
+    data: bytes, authserv_ids: Sequence[str] = (), extracted: Extracted | None = None
+) -> Prepared:
+    """Everything of a mail that needs no database: parsed, bounce, trust, flags, body,
+    and the key that tells a repeat of this delivery from a different mail."""
     parsed = parse_email(data)
+    extracted = extracted or Extracted(data)
     return Prepared(
         parsed=parsed,
         bounce=bounces.detect(parsed, data),
         trust=read_trust(parsed, tuple(authserv_ids)),
         flags=machine_flags(parsed),
         body=mail_body(parsed),
+        dedupe_key=dedupe_key(
+            data,
+            sender=parsed.from_address,
+            provider_id=extracted.provider_id,
+            fingerprint=extracted.fingerprint,
+        ),
     )
 
 
@@ -183,38 +208,45 @@ def _prepare_batch(
     raws: list[RawEmail], configs: dict[int, EmailInboxConfig]
 ) -> Iterator[Prepared | Failed | _Lazy | None]:
     """The prepared mails of a batch in order; None for one over the size limit."""
-    jobs, oversize = [], set()
+    jobs: list[tuple[Extracted, tuple[str, ...]]] = []
+    early: dict[int, Failed | None] = {}  # over the size limit (None) or no mail in a post
     for index, raw in enumerate(raws):
         config = configs.get(raw.inbox_id)
         if config is None:
             config = configs[raw.inbox_id] = load_config(raw.inbox)
-        data = bytes(raw.data)
-        if len(data) > config.max_message_bytes:
-            oversize.add(index)
+        if raw.size > config.max_message_bytes:
+            early[index] = None
             continue
-        jobs.append((data, tuple(config.authserv_ids)))
+        try:
+            jobs.append((extract(raw), tuple(config.authserv_ids)))
+        except Malformed as error:
+            early[index] = Failed(error.reason)
     if len(jobs) < pool.MIN_BATCH:  # inline: a parser error raises in the mail's savepoint
-        for index, raw in enumerate(raws):
-            yield None if index in oversize else _Lazy(bytes(raw.data), configs[raw.inbox_id])
+        inline = iter(jobs)
+        for index in range(len(raws)):
+            yield early[index] if index in early else _Lazy(*next(inline))
         return
     prepared = pool.map_ordered(prepare_safely, jobs)
     for index in range(len(raws)):
-        yield None if index in oversize else next(prepared)
+        yield early[index] if index in early else next(prepared)
 
 
 @dataclass
 class _Lazy:
     """A mail prepared inline, inside its savepoint, when ``_route`` asks for it."""
 
-    data: bytes
-    config: EmailInboxConfig
+    extracted: Extracted
+    authserv_ids: tuple[str, ...]
 
     def get(self) -> Prepared:
-        return prepare(self.data, self.config.authserv_ids)
+        return prepare(self.extracted.mail, self.authserv_ids, self.extracted)
 
 
 def _outcome(
-    raw: RawEmail, config: EmailInboxConfig, ready: Prepared | Failed | _Lazy | None
+    raw: RawEmail,
+    config: EmailInboxConfig,
+    ready: Prepared | Failed | _Lazy | None,
+    ours: OurAddresses,
 ) -> Outcome:
     """Route one mail in its own savepoint: whatever it wrote is undone if it fails."""
     try:
@@ -224,7 +256,8 @@ def _outcome(
             if ready is None:
                 size = len(raw.data)
                 return Outcome(RawState.UNPROCESSABLE, f"message of {size} bytes is over the limit")
-            return _route(raw, config, ready if isinstance(ready, Prepared) else ready.get())
+            prepared = ready if isinstance(ready, Prepared) else ready.get()
+            return _route(raw, config, prepared, ours)
     except DatabaseError:
         # The database is down or locked: leave the row pending for the next run.
         logger.warning("raw e-mail %s left pending: database unavailable", raw.pk, exc_info=True)
@@ -249,10 +282,10 @@ def _apply(raw: RawEmail, outcome: Outcome) -> None:
     raw.message_id = outcome.message_id
 
 
-def _route(raw: RawEmail, config: EmailInboxConfig, ready: Prepared) -> Outcome:
+def _route(raw: RawEmail, config: EmailInboxConfig, ready: Prepared, ours: OurAddresses) -> Outcome:
     inbox = raw.inbox
     parsed = ready.parsed
-    early = _classify(inbox, ready)
+    early = _classify(inbox, ready, ours)
     if early is not None:
         return early
     try:
@@ -264,11 +297,16 @@ def _route(raw: RawEmail, config: EmailInboxConfig, ready: Prepared) -> Outcome:
     return Outcome(RawState.PROCESSED, "; ".join(parsed.problems)[:2000], message.pk)
 
 
-def _classify(inbox: Inbox, ready: Prepared) -> Outcome | None:
+def _classify(inbox: Inbox, ready: Prepared, ours: OurAddresses) -> Outcome | None:
     """An outcome for mail that must not become a conversation message, else None."""
     parsed = ready.parsed
-    if tokens.is_ours(parsed.message_id):
-        return Outcome(RawState.IGNORED, "our own message came back (loop)")
+    if ready.bounce is None:  # a bounce of our own mail is from the mailer daemon, read on
+        reason = own_mail_reason(
+            from_address=parsed.from_address, message_id=parsed.message_id, ours=ours
+        )
+        if reason:
+            logger.info("inbox %s ignored a mail: %s", inbox.pk, reason)
+            return Outcome(RawState.IGNORED, reason)
     if ready.bounce is not None:
         return Outcome(RawState.IGNORED, bounces.record_bounce(ready.bounce, inbox.pk))
     if not parsed.from_address:
