@@ -32,7 +32,7 @@ def fixture(name: str) -> dict:
 def nested(depth: int) -> bytes:
     """A mail whose multiparts nest ``depth`` levels (the RecursionError of the issue)."""
     head = b"From: carol@mail.example\r\nTo: support@shop.example\r\nSubject: deep\r\n"
-    head += b"Message-ID: <deep@mail.example>\r\nMIME-Version: 1.0\r\n"
+    head += f"Message-ID: <deep{depth}@mail.example>\r\nMIME-Version: 1.0\r\n".encode()
     body = b"Content-Type: text/plain\r\n\r\ninnermost words\r\n"
     for level in range(depth):
         boundary = f"b{level}".encode()

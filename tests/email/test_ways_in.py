@@ -39,7 +39,7 @@ def test_smtp_listener_ingests_mail_for_our_addresses(email_inbox, smtp_listener
 def test_smtp_listener_asks_to_retry_when_the_database_is_down(email_inbox, smtp_listener):
     locked = OperationalError("database is locked")
     with (
-        mock.patch.object(listener, "ingest", side_effect=locked),
+        mock.patch.object(listener, "store_raw", side_effect=locked),
         smtplib.SMTP("127.0.0.1", smtp_listener, timeout=10) as client,
         pytest.raises(smtplib.SMTPDataError) as refused,
     ):

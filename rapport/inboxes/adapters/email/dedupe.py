@@ -25,8 +25,9 @@ _MESSAGE_ID = re.compile(rb"^message-id[ \t]*:(.*)$", re.IGNORECASE | re.MULTILI
 def raw_message_id(raw: bytes) -> str:
     """The first Message-ID header's id as written (without the brackets); "" if none.
 
-    ``<>``, an empty value or only spaces count as none. Bytes outside ASCII are kept
-    (decoded one to one), so two ids differing in any byte stay different.
+    ``<>``, an empty value or only spaces count as none. UTF-8 is read as UTF-8 (RFC 6532);
+    other bytes are kept as they are (surrogate escapes), so two ids differing in any byte
+    stay different.
     """
     head = raw[:MAX_HEADER_BYTES]
     end = _HEADER_END.search(head)
@@ -37,7 +38,7 @@ def raw_message_id(raw: bytes) -> str:
     value = found.group(1).strip()
     if value.startswith(b"<") and b">" in value:
         value = value[1 : value.index(b">")]
-    return value.strip().decode("latin-1")[:998]
+    return value.strip().decode("utf-8", "surrogateescape")[:998]
 
 
 def dedupe_key(mail: bytes, *, sender: str, provider_id: str = "", fingerprint: str = "") -> str:
