@@ -12,7 +12,8 @@ from django.test import Client
 
 from rapport.conversations.models import Conversation, Message
 from rapport.inboxes.adapters.email.models import RawEmail, RawFormat, RawState
-from tests.email.conftest import SUPPORT
+from tests.conftest import logged_in
+from tests.email.conftest import SUPPORT, mail
 from tests.email.hostile import (
     BASIC,
     EIGHT_BIT_INNER,
@@ -52,6 +53,14 @@ def test_postmarks_real_inbound_body_becomes_a_message(url):
     assert message.text == "The lamp arrived broken."
     assert message.conversation.customer.email == "carol@mail.example"
     assert [a.filename for a in message.attachments.all()] == ["receipt.txt"]
+
+
+def test_the_original_of_a_posted_mail_is_the_mail_in_the_post(url, email_agent):
+    payload = {**fixture("postmark_inbound.json"), "RawEmail": mail().decode()}
+    assert send(url, payload).status == 200
+    message = Message.objects.get()
+    original = logged_in(email_agent).get(f"/email/messages/{message.pk}/original")
+    assert original.content == mail()
 
 
 @pytest.mark.parametrize(
