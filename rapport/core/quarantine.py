@@ -3,9 +3,10 @@
 Every way in stores its raw input before reading it; what then fails to parse (or was
 refused as malformed) stays as a quarantined item — never deleted, downloadable byte for
 byte, and retried after a fix. Each channel with a raw inbound store is one *source*
-here (``SOURCES``: name → dotted path, loaded on first use); Settings → Quarantine and
-``rapport quarantine list|show|retry`` read every source through this module, so a new
-channel appears in both by adding one line.
+(``config/quarantine.py``: name → dotted path, found through the ``QUARANTINE_SOURCES``
+setting since core sits below every app); Settings → Quarantine and ``rapport quarantine
+list|show|retry`` read every source through this module, so a new channel appears in
+both by adding one line.
 
 An item's key is ``<source>:<id>`` (``email:42``), the same on the page and in the CLI.
 """
@@ -17,15 +18,13 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
 from rapport.core import audit
 from rapport.core.errors import NotFound
 
-SOURCES: dict[str, str] = {
-    "email": "rapport.inboxes.adapters.email.quarantine.EmailQuarantine",
-}
 SHOWN = 200  # items listed per source, newest first
 
 
@@ -65,17 +64,23 @@ class Source(Protocol):
         ...
 
 
+def source_names() -> list[str]:
+    table: dict[str, str] = import_string(settings.QUARANTINE_SOURCES)
+    return list(table)
+
+
 @cache
 def source(name: str) -> Source:
-    if name not in SOURCES:
+    table: dict[str, str] = import_string(settings.QUARANTINE_SOURCES)
+    if name not in table:
         raise NotFound(f"no quarantine source {name!r}")
-    found: Source = import_string(SOURCES[name])()
+    found: Source = import_string(table[name])()
     return found
 
 
 def list_items(limit: int = SHOWN) -> list[Item]:
     """Every source's quarantined items, newest first."""
-    found = [item for name in SOURCES for item in source(name).items(limit)]
+    found = [item for name in source_names() for item in source(name).items(limit)]
     return sorted(found, key=lambda item: item.received_at, reverse=True)
 
 

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
+from rapport.config.quarantine import SOURCES
 from rapport.core import quarantine
 from rapport.core.models import AuditEntry
 from rapport.inboxes.adapters.email.ingest import ingest
@@ -128,7 +129,7 @@ class _OtherChannel:
 
 
 def test_another_channels_store_shows_on_the_same_page_and_command(admin_client, monkeypatch):
-    monkeypatch.setitem(quarantine.SOURCES, "sms", f"{__name__}._OtherChannel")
+    monkeypatch.setitem(SOURCES, "sms", f"{__name__}._OtherChannel")
     quarantine.source.cache_clear()
     try:
         assert "bad encoding" in admin_client.get("/settings/quarantine/").content.decode()
