@@ -121,3 +121,25 @@ def test_our_own_mail_is_never_a_conversation(url, webform_inbox):
         assert send(url, raw_fields(mime))[0].status == 200
     assert not Conversation.objects.exists()
     assert set(RawEmail.objects.values_list("state", flat=True)) == {RawState.IGNORED}
+
+
+def test_a_post_over_the_inboxs_size_cap_is_413_before_it_is_read(url, email_inbox):
+    configure(email_inbox, max_message_bytes=1024)  # plus 1 MB for the form around it
+    answer, _ = send(url, raw_fields(mail(body="x" * (1024 * 1024 + 4096))))
+    assert (answer.status, "over this inbox's limit" in answer.text) == (413, True), answer.text
+    assert not RawEmail.objects.exists()
+
+
+def test_database_away_answers_503_with_retry_after(url):
+    from unittest import mock
+
+    from django.db import OperationalError
+
+    from rapport.inboxes.adapters.email import webhooks
+
+    down = OperationalError("could not connect to server")
+    with mock.patch.object(webhooks, "store_raw", side_effect=down):
+        body, content_type = multipart(raw_fields(mail()))
+        response = Client().generic("POST", url, body, content_type=content_type, **basic_auth())
+    assert (response.status_code, response["Retry-After"]) == (503, "60")
+    assert not RawEmail.objects.exists()
