@@ -159,6 +159,30 @@ def test_automatic_messages_are_capped_per_customer(email_inbox, smtp_server):
     assert len(smtp_server.mailbox.messages) == 2
 
 
+def test_a_list_rewriting_from_to_our_address_keeps_the_author_from_reply_to(email_inbox):
+    """A Google Group as support@ rewrites From for authors with a strict DMARC policy."""
+    raw = received(
+        email_inbox,
+        mail(
+            sender=f"'Carol Customer' via Support <{SUPPORT}>",
+            headers={"Reply-To": "Carol Customer <carol@mail.example>"},
+        ),
+    )
+    assert raw.state == RawState.PROCESSED, raw.error
+    assert raw.message.conversation.customer.email == "carol@mail.example"
+    assert "rewritten by a list" in raw.error
+
+
+def test_mail_from_our_address_to_our_address_is_ignored(email_inbox):
+    replies = [{}, {"Reply-To": f"Support <{SUPPORT}>"}, {"Reply-To": "support+x@shop.example"}]
+    for number, reply_to in enumerate(replies):
+        data = mail(sender=SUPPORT, message_id=f"<ours{number}@x.example>", headers=reply_to)
+        raw = received(email_inbox, data)
+        assert raw.state == RawState.IGNORED
+        assert raw.error.startswith("our own mail: sent from support@shop.example")
+    assert not Conversation.objects.exists()
+
+
 def test_our_own_message_coming_back_is_ignored(email_inbox, email_agent, smtp_server):
     start = received(email_inbox, mail(message_id="<o@mail.example>"))
     actions.send_reply(conversation=start.message.conversation, author=email_agent, text="Hello")

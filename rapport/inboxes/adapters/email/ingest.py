@@ -29,8 +29,13 @@ from rapport.inboxes.adapters.email.dedupe import dedupe_key
 from rapport.inboxes.adapters.email.deliver import Prepared, deliver_parsed, mail_body
 from rapport.inboxes.adapters.email.loops import machine_flags
 from rapport.inboxes.adapters.email.models import RawEmail, RawFormat, RawState
-from rapport.inboxes.adapters.email.ours import OurAddresses, our_addresses, own_mail_reason
-from rapport.inboxes.adapters.email.parse import parse_email
+from rapport.inboxes.adapters.email.ours import (
+    OurAddresses,
+    our_addresses,
+    own_mail_reason,
+    rewritten_sender,
+)
+from rapport.inboxes.adapters.email.parse import ParsedEmail, parse_email
 from rapport.inboxes.adapters.email.posts import Extracted, Malformed, extract
 from rapport.inboxes.adapters.email.trust import read_trust
 from rapport.inboxes.models import Inbox
@@ -302,11 +307,15 @@ def _classify(inbox: Inbox, ready: Prepared, ours: OurAddresses) -> Outcome | No
     parsed = ready.parsed
     if ready.bounce is None:  # a bounce of our own mail is from the mailer daemon, read on
         reason = own_mail_reason(
-            from_address=parsed.from_address, message_id=parsed.message_id, ours=ours
+            from_address=parsed.from_address,
+            reply_to=parsed.reply_to,
+            message_id=parsed.message_id,
+            ours=ours,
         )
         if reason:
             logger.info("inbox %s ignored a mail: %s", inbox.pk, reason)
             return Outcome(RawState.IGNORED, reason)
+        _unwrap_rewritten_sender(parsed, ours)
     if ready.bounce is not None:
         return Outcome(RawState.IGNORED, bounces.record_bounce(ready.bounce, inbox.pk))
     if not parsed.from_address:
@@ -314,6 +323,17 @@ def _classify(inbox: Inbox, ready: Prepared, ours: OurAddresses) -> Outcome | No
             RawState.UNPROCESSABLE, "no valid sender address in From, Sender or Return-Path"
         )
     return None
+
+
+def _unwrap_rewritten_sender(parsed: ParsedEmail, ours: OurAddresses) -> None:
+    """From our address, author in Reply-To (a list's DMARC rewrite): the author writes."""
+    author = rewritten_sender(from_address=parsed.from_address, reply_to=parsed.reply_to, ours=ours)
+    if author:
+        parsed.problems.append(
+            f"From was our own address {parsed.from_address} (rewritten by a list or"
+            f" forwarder): the sender is the Reply-To {author}"
+        )
+        parsed.from_address = author
 
 
 def retry(raw: RawEmail) -> RawEmail:

@@ -5,6 +5,11 @@ form's sender or reply address), the server's default and error senders (notific
 to staff), or a Message-ID we generated (``rapport.…@`` a domain of ours). Such mail is
 ignored with the reason, so a mail loop between two of our inboxes, an inbox writing to
 itself or a bounced notification never makes a customer of ourselves.
+
+One exception keeps customers' mail: a list or forwarder (a Google Group as the support
+address, say) rewrites From to our address when the author's domain has a strict DMARC
+policy, and keeps the author in Reply-To. From ours with a Reply-To that is not ours is
+such a mail: its sender is the Reply-To (``rewritten_sender``).
 """
 
 from __future__ import annotations
@@ -29,6 +34,13 @@ class OurAddresses:
     def domains(self) -> set[str]:
         return {address.rpartition("@")[2] for address in self.owners}
 
+    def owner_of(self, address: str) -> str:
+        """Who owns ``address`` ("" if nobody): plus addresses (support+r1-2-ab@) count."""
+        address = address.strip().lower()
+        local, at, domain = address.partition("@")
+        base = f"{local.split('+', 1)[0]}{at}{domain}"
+        return self.owners.get(address) or self.owners.get(base, "")
+
 
 def our_addresses() -> OurAddresses:
     """Read once per batch: one query over the inboxes (there are few)."""
@@ -47,16 +59,25 @@ def our_addresses() -> OurAddresses:
     return OurAddresses(owners)
 
 
-def own_mail_reason(*, from_address: str, message_id: str, ours: OurAddresses) -> str:
+def own_mail_reason(
+    *, from_address: str, reply_to: str, message_id: str, ours: OurAddresses
+) -> str:
     """Why this mail is ours ("" when it is not)."""
-    owner = ours.owners.get(from_address.lower())
-    if owner:
-        return f"our own mail: sent from {from_address} ({owner})"
     if tokens.is_ours(message_id):
         return "our own message came back (loop)"
     local, _, domain = message_id.rpartition("@")
     if local.lower().startswith("rapport.") and domain.lower() in ours.domains:
         return f"our own mail: Message-ID <{message_id}> is one we generate"
+    owner = ours.owner_of(from_address)
+    if owner and not rewritten_sender(from_address=from_address, reply_to=reply_to, ours=ours):
+        return f"our own mail: sent from {from_address} ({owner})"
+    return ""
+
+
+def rewritten_sender(*, from_address: str, reply_to: str, ours: OurAddresses) -> str:
+    """The author of a mail whose From a list or forwarder rewrote to our address ("")."""
+    if reply_to and ours.owner_of(from_address) and not ours.owner_of(reply_to):
+        return reply_to.strip().lower()
     return ""
 
 
