@@ -186,3 +186,22 @@ def test_our_own_mail_is_never_a_conversation(url, email_inbox, webform_inbox):
     errors = sorted(RawEmail.objects.values_list("error", flat=True))
     assert all(error.startswith("our own") for error in errors), errors
     assert any(SUPPORT in error for error in errors)
+
+
+def test_with_the_job_queue_away_the_stored_mail_is_processed_in_the_request(url, monkeypatch):
+    """Redis down takes the worker (and its sweep) with it: the mail must not wait."""
+    from rapport.inboxes.adapters.email import tasks
+
+    real = tasks.process_raw_task
+
+    class QueueAway:
+        def __call__(self, raw_id):
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+        def call_local(self, raw_id):
+            return real.call_local(raw_id)
+
+    monkeypatch.setattr(tasks, "process_raw_task", QueueAway())
+    answer = send(url, fixture("postmark_inbound.json"))
+    assert answer.status == 200, answer.text
+    assert Message.objects.get().text == "The lamp arrived broken."

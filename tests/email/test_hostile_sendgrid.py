@@ -130,7 +130,9 @@ def test_a_post_over_the_inboxs_size_cap_is_413_before_it_is_read(url, email_inb
     assert not RawEmail.objects.exists()
 
 
+@pytest.mark.urls("rapport.config.urls")  # the project's 500 handler
 def test_database_away_answers_503_with_retry_after(url):
+    """Nothing stored, so the provider must keep the mail (the 500 handler's answer)."""
     from unittest import mock
 
     from django.db import OperationalError
@@ -138,8 +140,10 @@ def test_database_away_answers_503_with_retry_after(url):
     from rapport.inboxes.adapters.email import webhooks
 
     down = OperationalError("could not connect to server")
+    client = Client(raise_request_exception=False)
     with mock.patch.object(webhooks, "store_raw", side_effect=down):
         body, content_type = multipart(raw_fields(mail()))
-        response = Client().generic("POST", url, body, content_type=content_type, **basic_auth())
-    assert (response.status_code, response["Retry-After"]) == (503, "60")
+        response = client.generic("POST", url, body, content_type=content_type, **basic_auth())
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
     assert not RawEmail.objects.exists()

@@ -39,13 +39,22 @@ def process_raw_task(raw_id: int) -> None:
 
 
 def enqueue_processing(raw_id: int) -> None:
-    """Process a stored mail after the commit; with the queue down the row stays pending
-    and the minute's sweep (``process_pending``) takes it: the sender is answered anyway."""
+    """Process a stored mail by a job after the commit. With the queue away (Redis down:
+    the worker and its minute's sweep are down with it) it is processed here instead; the
+    bytes are stored either way, and a failure leaves the row pending for the sweep."""
 
     def send() -> None:
         try:
             process_raw_task(raw_id)
-        except Exception:  # Redis away: the row is stored, the sweep will process it
-            logger.warning("could not queue raw e-mail %s; the sweep will take it", raw_id)
+        except Exception:  # the queue is away
+            logger.warning("could not queue raw e-mail %s; processing it here", raw_id)
+            _process_here(raw_id)
 
     transaction.on_commit(send)
+
+
+def _process_here(raw_id: int) -> None:
+    try:
+        process_raw_task.call_local(raw_id)
+    except Exception:  # the database too: the row stays pending for the sweep
+        logger.warning("raw e-mail %s left pending for the sweep", raw_id, exc_info=True)

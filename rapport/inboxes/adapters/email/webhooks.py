@@ -9,8 +9,8 @@ Then the request body is stored as it came (``RawEmail``, format = the provider)
 anything parses it, and the provider is answered: 200 once stored, 400 with the reason
 when the post holds no mail (it stays quarantined, to download or retry), 413 over the
 size cap. Never 5xx for a bad post: providers retry every 5xx — only 503 with
-Retry-After when the database is away and nothing could be stored. The mail is processed by a
-job after the commit (or by the minute's sweep of pending mail if the queue is down).
+Retry-After (the 500 handler's) when the database is away and nothing could be stored.
+The mail is processed by a job after the commit (in the request if the queue is away).
 Amazon SES needs boto3 and S3 access and is not offered here; point SES at the SMTP
 listener or an IMAP mailbox.
 """
@@ -25,7 +25,7 @@ import logging
 import time
 from datetime import timedelta
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -80,10 +80,8 @@ def inbound(request: HttpRequest, provider: str, public_key: str) -> HttpRespons
         response = _check_stored(raw)
     except Refused as refused:
         return _answer(refused.status, refused.reason)
-    except DatabaseError:
-        # Nothing was stored: the provider must keep the mail and try again later.
-        logger.warning("inbound %s webhook: database unavailable", provider, exc_info=True)
-        return _answer(503, "temporarily unavailable, please retry", retry_after=60)
+    # The database away raises on: the 500 handler answers 503 with Retry-After
+    # (core/unavailable.py), nothing was stored, and the provider keeps the mail.
     if created and response.status_code == 200:
         enqueue_processing(raw.pk)
     return response
@@ -188,10 +186,8 @@ def _check_stored(raw: RawEmail) -> HttpResponse:
     return _answer(200, f"stored as {raw.pk}")
 
 
-def _answer(status: int, reason: str, retry_after: int = 0) -> HttpResponse:
+def _answer(status: int, reason: str) -> HttpResponse:
     response = HttpResponse(reason + "\n", status=status, content_type="text/plain; charset=utf-8")
-    if retry_after:
-        response["Retry-After"] = str(retry_after)
     if status == 401:
         response["WWW-Authenticate"] = 'Basic realm="rapport inbound mail"'
     return response
