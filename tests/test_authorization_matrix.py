@@ -146,6 +146,9 @@ PAGES: dict[str, Rule] = {
     "settings_team": Rule("admin"),
     "settings_tokens": Rule("admin"),
     "settings_token_revoke": Rule("admin", "post"),
+    "settings_quarantine": Rule("admin"),
+    "settings_quarantine_download": Rule("admin", params={"key": "quarantine_key"}),
+    "settings_quarantine_retry": Rule("admin", "post", params={"key": "quarantine_key"}),
     "settings_canned_replies": Rule("managers"),
     "settings_canned_reply_new": Rule("managers"),
     "settings_canned_reply_preview": Rule("managers", "post"),
@@ -277,6 +280,7 @@ def world(db: None) -> dict[str, Any]:
     conversation = message.conversation
     raw = ingest(email_inbox, MAIL, source="test")
     email_message = EmailDetails.objects.get(raw=raw).message
+    quarantined = ingest(email_inbox, MAIL_WITHOUT_SENDER, source="test")
     reply = create_canned_reply(actor=admin, shortcut="hi", title="Hi", text="Hi!", inbox=web)
     team = TeamFactory(name="Tier 2")
     return {
@@ -293,6 +297,7 @@ def world(db: None) -> dict[str, Any]:
         "email_message": email_message.pk,
         "reply_id": reply.pk,
         "raw_id": raw.pk,
+        "quarantine_key": f"email:{quarantined.pk}",
         "agent_id": members[0].pk,
         "team_id": team.pk,
         "token_id": create_token(user=admin, name="matrix")[0].pk,
@@ -305,6 +310,9 @@ MAIL = (
     b"Message-ID: <m1@mail.example>\r\nDate: Mon, 2 Jun 2025 10:00:00 +0000\r\n"
     b"Content-Type: text/plain; charset=utf-8\r\n\r\nThe lamp is broken.\r\n"
 )
+
+
+MAIL_WITHOUT_SENDER = b"To: support@matrix.example\r\nSubject: Who?\r\n\r\nNobody.\r\n"
 
 
 def fill(route: str, rule: Rule, world: dict[str, Any]) -> str:

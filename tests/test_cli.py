@@ -34,6 +34,7 @@ from rapport.conversations.models import (
     Message,
     Status,
 )
+from rapport.core import quarantine
 from rapport.core.models import AuditEntry
 from rapport.customers.models import Customer, Identity, IdentityKind
 from rapport.demo import DEMO_PASSWORD, load_demo, reset_data
@@ -166,10 +167,14 @@ def test_demo_command_loads_the_promised_data_once(db: None, capsys: Any) -> Non
     assert main(["demo"]) == 0
     assert "2,000 conversations" in capsys.readouterr().out
 
-    # Three inboxes with conversations, and a chat inbox to try the widget with.
-    assert Inbox.objects.count() == 4
-    assert set(Inbox.objects.values_list("kind", flat=True)) == {"webform", "api", "chat"}
-    assert not Conversation.objects.filter(inbox__kind="chat").exists()
+    # Three inboxes with conversations, a chat inbox to try the widget with, and an e-mail
+    # inbox holding one quarantined mail to look at.
+    assert Inbox.objects.count() == 5
+    assert set(Inbox.objects.values_list("kind", flat=True)) == {"webform", "api", "chat", "email"}
+    assert not Conversation.objects.filter(inbox__kind__in=["chat", "email"]).exists()
+    [quarantined] = quarantine.list_items()
+    assert "no valid sender" in quarantined.reason
+    assert b"boots in 38" in quarantine.raw_bytes(quarantined.key)
     assert User.objects.count() == 10
     assert Team.objects.count() == 2
     assert Customer.objects.count() == 300
@@ -297,7 +302,8 @@ def test_demo_is_deterministic_and_reset_replaces_it(db: None) -> None:
 
     again = demo_fingerprint()
     assert again == first
-    assert Inbox.objects.count() == 4
+    assert Inbox.objects.count() == 5
+    assert len(quarantine.list_items()) == 1  # the reset took the first one with its inbox
 
 
 def test_recount_rebuilds_the_counts(db: None, capsys: Any) -> None:
@@ -396,7 +402,7 @@ def reply_by_api(base: str, token: str) -> None:
     """Reply to an open web-form conversation of the demo through the REST API."""
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as api:
         inboxes = {inbox["name"]: inbox["id"] for inbox in api.get("/api/v1/inboxes").json()}
-        assert len(inboxes) == 4
+        assert len(inboxes) == 5
         listed = api.get(
             "/api/v1/conversations",
             params={"inbox_id": inboxes["Website contact form"], "status": "open"},

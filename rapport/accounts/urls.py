@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path, reverse_lazy
 from django.views.generic import RedirectView
 
-from rapport.accounts.views import agents, auth, teams, tokens
+from rapport.accounts.views import agents, auth, quarantine, teams, tokens
 
 password_pages = [
     path(
@@ -64,6 +64,15 @@ settings_pages: list[URLPattern | URLResolver] = [
     path("teams/new", teams.team_new, name="settings_team_new"),
     path("teams/<int:team_id>", teams.team_edit, name="settings_team"),
     path("tokens/", tokens.token_list, name="settings_tokens"),
+    path("quarantine/", quarantine.quarantine_list, name="settings_quarantine"),
+    path(
+        "quarantine/<str:key>/raw",
+        quarantine.quarantine_download,
+        name="settings_quarantine_download",
+    ),
+    path(
+        "quarantine/<str:key>/retry", quarantine.quarantine_retry, name="settings_quarantine_retry"
+    ),
     path("tokens/<int:token_id>/revoke", tokens.token_revoke, name="settings_token_revoke"),
 ]
 

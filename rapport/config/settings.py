@@ -70,6 +70,7 @@ ASGI_APPLICATION = "rapport.config.asgi.application"
 WSGI_APPLICATION = "rapport.config.wsgi.application"
 # Who hears which domain event (rapport.core.events reads the table by this name).
 EVENT_SUBSCRIBERS = "rapport.config.events.SUBSCRIBERS"
+QUARANTINE_SOURCES = "rapport.config.quarantine.SOURCES"  # core/quarantine.py
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inbox"

@@ -80,6 +80,7 @@ def load_demo(*, now: datetime | None = None, seed: int = SEED) -> DemoSummary:
         conversations = create_conversations(plans, inboxes, customers, staff, teams)
         messages = create_messages(plans, conversations, staff)
         create_tags(plans, conversations)
+        create_quarantined_mail(inboxes[people.SHOP_MAIL])
         counts.recount()
     return DemoSummary(
         inboxes=len(inboxes),
@@ -303,6 +304,25 @@ def create_failed_deliveries(messages: list[Message]) -> None:
     Message.objects.filter(pk__in=[m.pk for m in messages]).update(
         delivery_status=DeliveryStatus.FAILED, delivery_error=FAILED_SEND
     )
+
+
+# A mail without any sender (a broken mailer's, say): it cannot become a conversation.
+QUARANTINED_MAIL = (
+    b"To: " + people.SHOP_MAIL_ADDRESS.encode() + b"\r\n"
+    b"Subject: Order 10231 - wrong size delivered\r\n"
+    b"Message-ID: <demo-quarantined@alder-finch.example>\r\n"
+    b"Date: Mon, 2 Jun 2025 10:00:00 +0000\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    b"Hello, I received the boots in 38 instead of 39. Can I swap them?\r\n"
+)
+
+
+def create_quarantined_mail(inbox: Inbox) -> None:
+    """One mail for Settings → Quarantine, through the real pipeline (its reason is real)."""
+    from rapport.inboxes.adapters.email.ingest import ingest
+    from rapport.inboxes.adapters.email.models import RawSource
+
+    ingest(inbox, QUARANTINED_MAIL, source=RawSource.SMTP, source_ref="demo")
 
 
 def create_tags(plans: list[PlannedConversation], conversations: list[Conversation]) -> None:

@@ -22,6 +22,10 @@ WEBSITE = "Website contact form"
 LIVE_CHAT = "Live chat"
 SHOP_API = "Shop (API)"
 WHOLESALE = "Wholesale enquiries"
+# No conversations either, and no mailbox connected: it holds one quarantined mail, so
+# Settings → Quarantine has something to show (``loader.create_quarantined_mail``).
+SHOP_MAIL = "Shop mail"
+SHOP_MAIL_ADDRESS = "hello@alder-finch.example"
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ class StaffMember:
         return self.name.split()[0]
 
 
-ALL_INBOXES = (WEBSITE, LIVE_CHAT, SHOP_API, WHOLESALE)
+ALL_INBOXES = (WEBSITE, LIVE_CHAT, SHOP_API, WHOLESALE, SHOP_MAIL)
 
 STAFF: tuple[StaffMember, ...] = (
     StaffMember("Owen Fairweather", "owen", "admin", None, ALL_INBOXES),
@@ -66,7 +70,7 @@ class InboxSpec:
     name: str
     kind: str  # a value of inboxes.InboxKind
     greeting: str
-    config: dict[str, str]
+    config: dict[str, object]
 
 
 INBOXES: tuple[InboxSpec, ...] = (
@@ -92,6 +96,7 @@ INBOXES: tuple[InboxSpec, ...] = (
         "Running a shop or a café? Ask about trade prices, minimum orders and delivery.",
         {"title": f"{SHOP} wholesale", "accent_color": "#8a5a2b"},
     ),
+    InboxSpec(SHOP_MAIL, "email", "", {"addresses": [SHOP_MAIL_ADDRESS], "from_name": SHOP}),
 )
 
 FIRST_NAMES = (

@@ -78,7 +78,12 @@ def test_subject_number_from_the_customer_continues_a_resolved_conversation(emai
 
 
 def ack_inbox(inbox):
-    inbox.config = {**inbox.config, "auto_acknowledge": True, "automatic_cap": 2}
+    inbox.config = {
+        **inbox.config,
+        "auto_acknowledge": True,
+        "automatic_cap": 2,
+        "acknowledge_senders": ["mail.example"],  # no trusted server here: listed instead
+    }
     inbox.save()
     return inbox
 
@@ -95,6 +100,38 @@ def test_auto_acknowledgement_goes_to_people_marked_automatic(email_inbox, smtp_
     assert ack["In-Reply-To"] == "<p@mail.example>"
 
 
+def test_acknowledgement_has_a_fixed_subject_never_the_strangers(email_inbox, smtp_server):
+    """Issue 21 hole 5 ("ticket trick"): the sender's subject is not relayed."""
+    ack_inbox(email_inbox)
+    subject = "Slack confirmation code: 999-111"
+    raw = received(email_inbox, mail(message_id="<slack@mail.example>", subject=subject))
+    [ack] = smtp_server.mailbox.messages
+    assert ack["Subject"] == f"We received your message [#{raw.message.conversation_id}]"
+    assert "999-111" not in ack.as_string()
+
+
+def test_unproven_sender_gets_no_acknowledgement(email_inbox, smtp_server):
+    """No trusted DMARC pass and not on the list: a spoofed From must not get our mail."""
+    ack_inbox(email_inbox)
+    raw = received(email_inbox, mail(sender="feedback@slack.example", message_id="<s1@x>"))
+    assert raw.state == RawState.PROCESSED
+    assert smtp_server.mailbox.messages == []
+
+
+@pytest.mark.parametrize(("trusted", "acknowledged"), [(["mx.shop.example"], 1), ([], 0)])
+def test_dmarc_pass_counts_only_from_a_trusted_server(
+    email_inbox, smtp_server, trusted, acknowledged
+):
+    ack_inbox(email_inbox)
+    email_inbox.config = {**email_inbox.config, "authserv_ids": trusted}
+    email_inbox.save()
+    verdict = {"Authentication-Results": "mx.shop.example; spf=pass; dkim=pass; dmarc=pass"}
+    received(
+        email_inbox, mail(sender="dana@elsewhere.example", message_id="<d1@x>", headers=verdict)
+    )
+    assert len(smtp_server.mailbox.messages) == acknowledged
+
+
 @pytest.mark.parametrize(
     ("headers", "sender"),
     [
@@ -104,12 +141,9 @@ def test_auto_acknowledgement_goes_to_people_marked_automatic(email_inbox, smtp_
         ({"List-Id": "<news.mail.example>"}, "carol@mail.example"),
         ({"X-Auto-Response-Suppress": "OOF, AutoReply"}, "carol@mail.example"),
         ({}, "no-reply@mail.example"),
-        ({}, SUPPORT),
     ],
 )
-def test_no_acknowledgement_to_machines_lists_or_ourselves(
-    email_inbox, smtp_server, headers, sender
-):
+def test_no_acknowledgement_to_machines_or_lists(email_inbox, smtp_server, headers, sender):
     ack_inbox(email_inbox)
     raw = received(
         email_inbox, mail(sender=sender, message_id="<auto@mail.example>", headers=headers)
@@ -125,13 +159,37 @@ def test_automatic_messages_are_capped_per_customer(email_inbox, smtp_server):
     assert len(smtp_server.mailbox.messages) == 2
 
 
+def test_a_list_rewriting_from_to_our_address_keeps_the_author_from_reply_to(email_inbox):
+    """A Google Group as support@ rewrites From for authors with a strict DMARC policy."""
+    raw = received(
+        email_inbox,
+        mail(
+            sender=f"'Carol Customer' via Support <{SUPPORT}>",
+            headers={"Reply-To": "Carol Customer <carol@mail.example>"},
+        ),
+    )
+    assert raw.state == RawState.PROCESSED, raw.error
+    assert raw.message.conversation.customer.email == "carol@mail.example"
+    assert "rewritten by a list" in raw.error
+
+
+def test_mail_from_our_address_to_our_address_is_ignored(email_inbox):
+    replies = [{}, {"Reply-To": f"Support <{SUPPORT}>"}, {"Reply-To": "support+x@shop.example"}]
+    for number, reply_to in enumerate(replies):
+        data = mail(sender=SUPPORT, message_id=f"<ours{number}@x.example>", headers=reply_to)
+        raw = received(email_inbox, data)
+        assert raw.state == RawState.IGNORED
+        assert raw.error.startswith("our own mail: sent from support@shop.example")
+    assert not Conversation.objects.exists()
+
+
 def test_our_own_message_coming_back_is_ignored(email_inbox, email_agent, smtp_server):
     start = received(email_inbox, mail(message_id="<o@mail.example>"))
     actions.send_reply(conversation=start.message.conversation, author=email_agent, text="Hello")
     [sent] = smtp_server.mailbox.messages
     back = received(email_inbox, sent.as_bytes())
     assert back.state == RawState.IGNORED
-    assert "our own message" in back.error
+    assert "our own" in back.error
     assert Message.objects.filter(inbox=email_inbox).count() == 2
 
 

@@ -25,6 +25,8 @@ HTML_MAIL = (
 
 @pytest.fixture
 def html_message(email_inbox):
+    email_inbox.config = {**email_inbox.config, "authserv_ids": ["mx.shop.example"]}
+    email_inbox.save()
     raw = ingest(email_inbox, HTML_MAIL, source="imap")
     raw.refresh_from_db()
     return raw.message
@@ -63,6 +65,7 @@ def test_meta_partial_shows_headers_auth_and_quote(html_message):
     assert "Photo" in rendered
     assert "boss@mail.example" in rendered
     assert "DMARC pass" in rendered
+    assert "not verified" not in rendered
     assert "Load remote images" in rendered
     assert f"/email/messages/{html_message.pk}/original" in rendered
     assert html_message.text == "Look"
@@ -106,3 +109,18 @@ def test_connection_test_page_for_admins(email_inbox, admin, email_agent):
     response = logged_in(admin).post(f"/email/inboxes/{email_inbox.pk}/test")
     assert response.status_code == 200
     assert b"replies use the site" in response.content
+
+
+def test_without_a_trusted_server_a_written_pass_shows_not_verified(email_inbox):
+    """Issue 21 hole 3: the sender can write the topmost Authentication-Results itself."""
+    raw = ingest(
+        email_inbox, HTML_MAIL.replace(b"mx.shop.example", b"mx.paypal.com"), source="imap"
+    )
+    raw.refresh_from_db()
+    details = raw.message.email
+    assert (details.spf, details.dkim, details.dmarc) == ("", "", "")
+    rendered = Template("{% load email_channel %}{% email_meta message %}").render(
+        Context({"message": raw.message})
+    )
+    assert "Sender not verified" in rendered
+    assert "DMARC pass" not in rendered

@@ -45,6 +45,8 @@ def setup() -> dict[str, object]:
                     "addresses": ["help@shop.example"],
                     "webhook_basic_auth": "pm:secret",
                     "auto_acknowledge": True,
+                    # Only proven or listed senders are acknowledged (issue 21, hole 5).
+                    "acknowledge_senders": ["mail.example"],
                     "automatic_cap": 100,
                 },
             ),

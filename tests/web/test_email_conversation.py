@@ -43,6 +43,9 @@ def follow_up(inbox: Inbox, number: int) -> None:
 
 @pytest.fixture
 def thread(email_inbox: Inbox) -> Conversation:
+    # The badges show a trusted server's verdict only (issue 21 hole 3).
+    email_inbox.config = {**email_inbox.config, "authserv_ids": ["mx.shop.example"]}
+    email_inbox.save()
     return received(
         email_inbox,
         mail(

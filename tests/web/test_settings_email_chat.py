@@ -46,6 +46,7 @@ def email_fields(**changes: object) -> dict[str, object]:
         "auto_acknowledge_text": "Thanks! Your number is #{number}.",
         "automatic_cap": "2",
         "authserv_ids": "mx.shop.example",
+        "acknowledge_senders": "Partner.example, boss@mail.example",
         "max_message_mb": "25",
         "webhook_basic_auth": "hook:pass",
     }
@@ -96,6 +97,7 @@ def test_create_an_email_inbox_with_its_mailbox_settings(admin_client, admin, ag
     assert config["smtp"]["security"] == "starttls"
     assert (config["auto_acknowledge"], config["automatic_cap"]) == (True, 2)
     assert config["authserv_ids"] == ["mx.shop.example"]
+    assert config["acknowledge_senders"] == ["partner.example", "boss@mail.example"]
     assert config["max_message_bytes"] == 25 * 1024 * 1024
     assert list(inbox.members.all()) == [agent]
     assert AuditEntry.objects.get(verb="inbox.created", object_id=inbox.pk).actor == admin
@@ -266,7 +268,7 @@ def test_unprocessable_mail_is_listed_and_retried_after_a_fix(admin_client, emai
         f"/settings/inboxes/{email_inbox.pk}/email/mail/{raw.pk}/retry", follow=True
     )
 
-    assert "Unprocessable" in page
+    assert "Quarantined" in page
     assert "RuntimeError: parser bug" in page
     assert f"/email/mail/{raw.pk}/retry" in page
     raw.refresh_from_db()
@@ -485,3 +487,12 @@ def test_the_try_page_is_for_admins_and_chat_inboxes(
 ):
     assert agent_client.get(f"/settings/inboxes/{chat_inbox.pk}/chat/try").status_code == 403
     assert admin_client.get(f"/settings/inboxes/{webform_inbox.pk}/chat/try").status_code == 404
+
+
+def test_the_webhook_help_says_each_url_needs_its_own_providers_secret(admin_client, email_inbox):
+    """Issue 21 hole 1: it said the URLs refuse every request without "a secret"."""
+    page = admin_client.get(f"/settings/inboxes/{email_inbox.pk}/email").content.decode()
+    assert "Each URL needs its own provider&#x27;s secret" in page or (
+        "Each URL needs its own provider's secret" in page
+    )
+    assert "without one the URLs refuse every request" not in page

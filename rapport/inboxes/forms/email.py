@@ -94,7 +94,11 @@ class EmailSettingsForm(forms.Form):
         initial=DEFAULTS.auto_acknowledge_text,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Acknowledgement",
-        help_text="{number} becomes the conversation's number. Never sent to machines or lists.",
+        help_text=(
+            "{number} becomes the conversation's number. Sent with a fixed subject, never to"
+            " machines or lists, and only to senders proven by DMARC (seen by a trusted server"
+            " below) or listed under Always acknowledge."
+        ),
     )
     automatic_cap = forms.IntegerField(
         required=False,
@@ -112,7 +116,13 @@ class EmailSettingsForm(forms.Form):
         required=False,
         max_length=1000,
         label="Trusted Authentication-Results servers",
-        help_text="Comma separated. Empty: only the server that handed over the mail.",
+        help_text=("Comma separated. Empty: no sender is shown as verified (only failures warn)."),
+    )
+    acknowledge_senders = forms.CharField(
+        required=False,
+        max_length=10000,
+        label="Always acknowledge",
+        help_text="Addresses or domains (comma separated) acknowledged without DMARC proof.",
     )
     max_message_mb = forms.IntegerField(
         required=False,
@@ -170,6 +180,7 @@ class EmailSettingsForm(forms.Form):
             "automatic_cap": _or(data["automatic_cap"], DEFAULTS.automatic_cap),
             "reply_to_token": data["reply_to_token"],
             "authserv_ids": _split(data["authserv_ids"]),
+            "acknowledge_senders": _split(data["acknowledge_senders"]),
             "webhook_basic_auth": data["webhook_basic_auth"],
             "webhook_signing_key": data["webhook_signing_key"],
             "forget_webhook_secrets": data["forget_webhook_secrets"],
@@ -215,6 +226,7 @@ def email_initial(config: dict[str, Any]) -> dict[str, Any]:
     }
     initial["addresses"] = "\n".join(config.get("addresses") or [])
     initial["authserv_ids"] = ", ".join(config.get("authserv_ids") or [])
+    initial["acknowledge_senders"] = ", ".join(config.get("acknowledge_senders") or [])
     if config.get("max_message_bytes"):
         initial["max_message_mb"] = max(1, int(config["max_message_bytes"]) // MB)
     for section in ("imap", "smtp"):

@@ -1,10 +1,12 @@
 """Automatic mails to a sender — the acknowledgement of a new conversation and the notice
 that parts of a mail were left out — with the guards against mail loops.
 
-They never quote the customer's mail (so a spoofed or machine mail cannot make us relay
-its content), go only to people (no auto-replies, lists, bulk, no-reply or bouncing
-senders, no DMARC failures, no guessed sender address), and at most ``automatic_cap``
-times per conversation and per sender in 24 hours.
+They never quote the customer's mail, not even its subject (``outbound.ACK_SUBJECT``), so
+a spoofed or machine mail cannot make us relay its content ("ticket trick"); they go only
+to people (no auto-replies, lists, bulk, no-reply or bouncing senders, no guessed sender
+address) whose address is proven: DMARC pass as judged by a trusted mail server
+(``authserv_ids``), or an address or domain on the inbox's ``acknowledge_senders`` list;
+and at most ``automatic_cap`` times per conversation and per sender in 24 hours.
 """
 
 from __future__ import annotations
@@ -43,7 +45,19 @@ def may_answer_automatically(config: EmailInboxConfig, inbound: EmailDetails) ->
         return False
     if inbound.from_address in config.addresses:  # our own address: a loop in the making
         return False
+    if not is_proven(config, inbound):
+        return False
     return not is_bouncing(inbound.from_address)
+
+
+def is_proven(config: EmailInboxConfig, inbound: EmailDetails) -> bool:
+    """Did a trusted server see DMARC pass, or is the sender on the inbox's list?"""
+    if inbound.dmarc == "pass" and config.authserv_ids:
+        return True
+    address = inbound.from_address.lower()
+    domain = address.rpartition("@")[2]
+    allowed = {entry.lstrip("@") for entry in config.acknowledge_senders}
+    return address in allowed or domain in allowed
 
 
 def under_cap(conversation: Conversation, cap: int) -> bool:

@@ -58,6 +58,8 @@ class EmailInboxConfig(_Strict):
     imap: ImapSettings | None = None
     smtp: SmtpSettings | None = None  # None: the site's Django e-mail backend (or anymail)
     auto_acknowledge: bool = False
+    # Acknowledge also senders not proven by DMARC: addresses or domains ("shop.example").
+    acknowledge_senders: list[str] = Field(default_factory=list, max_length=500)
     auto_acknowledge_text: str = Field(
         default=(
             "Thank you for your message. We have received it and will get back to you soon.\n"
@@ -79,7 +81,7 @@ class EmailInboxConfig(_Strict):
     webhook_signing_key: str = Field(default="", max_length=200)
     max_message_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)
 
-    @field_validator("addresses")
+    @field_validator("addresses", "acknowledge_senders")
     @classmethod
     def _lower(cls, value: list[str]) -> list[str]:
         return [address.strip().lower() for address in value if address.strip()]

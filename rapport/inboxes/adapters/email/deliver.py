@@ -19,7 +19,7 @@ from rapport.conversations.inbound import (
 )
 from rapport.conversations.models import Conversation, Message
 from rapport.customers.models import IdentityKind
-from rapport.inboxes.adapters.email import quotes
+from rapport.inboxes.adapters.email import dedupe, quotes
 from rapport.inboxes.adapters.email.autoreply import maybe_acknowledge, maybe_tell_left_out
 from rapport.inboxes.adapters.email.bounces import Bounce
 from rapport.inboxes.adapters.email.config import EmailInboxConfig
@@ -50,6 +50,7 @@ class Prepared:
     trust: Trust
     flags: list[str]
     body: Body
+    dedupe_key: str = ""  # see ``dedupe``: the same delivery again has the same key
 
     def __getstate__(self) -> dict[str, object]:
         # The parsed tree is read already (trust, flags, bounce, body) and large to send
@@ -69,8 +70,9 @@ def deliver_parsed(
     of the caller's: a caller inside a transaction that goes on after an exception from
     here must run it in a savepoint (as ``ingest._outcome`` does).
 
-    A repeat (same Message-ID and sender, e.g. one mail to two addresses of the inbox) is
-    caught by the unique external id and returns the first message with ``False``.
+    A repeat (the same ``dedupe`` key: provider id, or Message-ID and sender, or the same
+    bytes; e.g. one mail to two addresses of the inbox, or a provider's retry) is caught
+    by the unique external id and returns the first message with ``False``.
     """
     parsed, trust, body = ready.parsed, ready.trust, ready.body
     flags = list(ready.flags)
@@ -92,7 +94,7 @@ def deliver_parsed(
                 subject=parsed.subject or "(no subject)",
                 text=body.text,
                 html=body.html,
-                external_id=external_id(parsed),
+                external_id=dedupe.external_id(ready.dedupe_key),
                 attachments=[upload for upload, _ in files],
                 thread=ContinueConversation(conversation) if conversation else OpenConversation(),
             ),
@@ -125,15 +127,6 @@ def home_inbox(inbox: Inbox, conversation: Conversation | None) -> Inbox:
     if conversation is None or conversation.inbox_id == inbox.pk:
         return inbox
     return conversation.inbox
-
-
-def external_id(parsed: ParsedEmail) -> str:
-    """Unique per inbox: the Message-ID with the sender, so another sender reusing an id
-    cannot make a customer's genuine mail look like a repeat."""
-    import hashlib
-
-    digest = hashlib.sha256(f"{parsed.message_id}\n{parsed.from_address}".encode()).hexdigest()
-    return f"email:{digest[:48]}"
 
 
 def mail_body(parsed: ParsedEmail) -> Body:

@@ -24,12 +24,20 @@ from django.db.models import F
 from django.utils import timezone
 
 from rapport.core.errors import RapportError
-from rapport.inboxes.adapters.email import bounces, pool, tokens
+from rapport.inboxes.adapters.email import bounces, pool
 from rapport.inboxes.adapters.email.config import EmailInboxConfig, load_config
+from rapport.inboxes.adapters.email.dedupe import dedupe_key
 from rapport.inboxes.adapters.email.deliver import Prepared, deliver_parsed, mail_body
 from rapport.inboxes.adapters.email.loops import machine_flags
-from rapport.inboxes.adapters.email.models import RawEmail, RawState
-from rapport.inboxes.adapters.email.parse import parse_email
+from rapport.inboxes.adapters.email.models import RawEmail, RawFormat, RawState
+from rapport.inboxes.adapters.email.ours import (
+    OurAddresses,
+    our_addresses,
+    own_mail_reason,
+    rewritten_sender,
+)
+from rapport.inboxes.adapters.email.parse import ParsedEmail, parse_email
+from rapport.inboxes.adapters.email.posts import Extracted, Malformed, extract
 from rapport.inboxes.adapters.email.trust import read_trust
 from rapport.inboxes.models import Inbox
 
@@ -56,9 +64,18 @@ def ingest(inbox: Inbox, data: bytes, *, source: str, source_ref: str = "") -> R
 
 
 def store_raw(
-    inbox: Inbox, data: bytes, *, source: str, source_ref: str = ""
+    inbox: Inbox,
+    data: bytes,
+    *,
+    source: str,
+    source_ref: str = "",
+    format: str = RawFormat.RFC822,
+    content_type: str = "",
 ) -> tuple[RawEmail, bool]:
-    """Commit the raw bytes; (row, created). The same bytes again return the first row."""
+    """Commit the raw bytes; (row, created). The same bytes again return the first row.
+
+    ``format``/``content_type``: a provider's post stored as it came (see ``posts``).
+    """
     digest = hashlib.sha256(data).hexdigest()
     # No look-up first: the unique (inbox, sha256) constraint catches a repeat, which is
     # rare; that saves a statement on every new message.
@@ -71,6 +88,8 @@ def store_raw(
                 size=len(data),
                 source=source,
                 source_ref=source_ref[:255],
+                format=format,
+                content_type=content_type[:255],
             )
     except IntegrityError:  # stored concurrently by another way in
         return RawEmail.objects.get(inbox=inbox, sha256=digest), False
@@ -139,9 +158,10 @@ def process_batch(raws: Sequence[RawEmail]) -> list[RawEmail]:
     raws = list(raws)
     configs: dict[int, EmailInboxConfig] = {}
     attempts = [raw.attempts for raw in raws]
+    ours = our_addresses()
     with transaction.atomic():
         for raw, ready in zip(raws, _prepare_batch(raws, configs), strict=True):
-            _apply(raw, _outcome(raw, configs[raw.inbox_id], ready))
+            _apply(raw, _outcome(raw, configs[raw.inbox_id], ready, ours))
         for raw in raws:
             raw.attempts = F("attempts") + 1
         try:
@@ -161,30 +181,41 @@ class Failed:
     note: str
 
 
-def prepare_safely(job: tuple[bytes, tuple[str, ...], int | None]) -> Prepared | Failed:
+def prepare_safely(job: tuple[Extracted, tuple[str, ...], int | None]) -> Prepared | Failed:
     """``prepare`` for the parse worker: an error comes back as a note, not a raise."""
-    data, authserv_ids, max_bytes = job
+    extracted, authserv_ids, max_bytes = job
     try:
-        return prepare(data, authserv_ids, max_bytes)
+        return prepare(extracted.mail, authserv_ids, extracted, max_bytes)
     except Exception as error:  # shown on the raw mail, as an inline failure would be
         return Failed(f"{type(error).__name__}: {error}"[:2000])
 
 
 def prepare(
-    data: bytes, authserv_ids: Sequence[str] = (), max_bytes: int | None = None
+    data: bytes,
+    authserv_ids: Sequence[str] = (),
+    extracted: Extracted | None = None,
+    max_bytes: int | None = None,
 ) -> Prepared:
-    """Everything of a mail that needs no database: parsed, bounce, trust, flags, body.
+    """Everything of a mail that needs no database: parsed, bounce, trust, flags, body,
+    and the key that tells a repeat of this delivery from a different mail.
 
     A mail over ``max_bytes`` (the inbox's cap) is read without its largest parts, which
     are named under its text (``oversize``): the customer's words still reach the inbox.
     """
     parsed = parse_email(data, max_bytes=max_bytes)
+    extracted = extracted or Extracted(data)
     return Prepared(
         parsed=parsed,
         bounce=bounces.detect(parsed, data),
         trust=read_trust(parsed, tuple(authserv_ids)),
         flags=machine_flags(parsed),
         body=mail_body(parsed),
+        dedupe_key=dedupe_key(
+            data,
+            sender=parsed.from_address,
+            provider_id=extracted.provider_id,
+            fingerprint=extracted.fingerprint,
+        ),
     )
 
 
@@ -192,37 +223,51 @@ def _prepare_batch(
     raws: list[RawEmail], configs: dict[int, EmailInboxConfig]
 ) -> Iterator[Prepared | Failed | _Lazy]:
     """The prepared mails of a batch in order."""
-    jobs = []
-    for raw in raws:
+    jobs: list[tuple[Extracted, tuple[str, ...], int | None]] = []
+    early: dict[int, Failed] = {}  # a post that holds no mail
+    for index, raw in enumerate(raws):
         config = configs.get(raw.inbox_id)
         if config is None:
             config = configs[raw.inbox_id] = load_config(raw.inbox)
-        jobs.append((bytes(raw.data), tuple(config.authserv_ids), config.max_message_bytes))
+        try:
+            jobs.append((extract(raw), tuple(config.authserv_ids), config.max_message_bytes))
+        except Malformed as error:
+            early[index] = Failed(error.reason)
     if len(jobs) < pool.MIN_BATCH:  # inline: a parser error raises in the mail's savepoint
-        for raw in raws:
-            yield _Lazy(bytes(raw.data), configs[raw.inbox_id])
+        inline = iter(jobs)
+        for index in range(len(raws)):
+            yield early[index] if index in early else _Lazy(*next(inline))
         return
-    yield from pool.map_ordered(prepare_safely, jobs)
+    prepared = pool.map_ordered(prepare_safely, jobs)
+    for index in range(len(raws)):
+        yield early[index] if index in early else next(prepared)
 
 
 @dataclass
 class _Lazy:
     """A mail prepared inline, inside its savepoint, when ``_route`` asks for it."""
 
-    data: bytes
-    config: EmailInboxConfig
+    extracted: Extracted
+    authserv_ids: tuple[str, ...]
+    max_bytes: int | None
 
     def get(self) -> Prepared:
-        return prepare(self.data, self.config.authserv_ids, self.config.max_message_bytes)
+        return prepare(self.extracted.mail, self.authserv_ids, self.extracted, self.max_bytes)
 
 
-def _outcome(raw: RawEmail, config: EmailInboxConfig, ready: Prepared | Failed | _Lazy) -> Outcome:
+def _outcome(
+    raw: RawEmail,
+    config: EmailInboxConfig,
+    ready: Prepared | Failed | _Lazy,
+    ours: OurAddresses,
+) -> Outcome:
     """Route one mail in its own savepoint: whatever it wrote is undone if it fails."""
     try:
         with transaction.atomic():
             if isinstance(ready, Failed):
                 raise ParseFailed(ready.note)
-            return _route(raw, config, ready if isinstance(ready, Prepared) else ready.get())
+            prepared = ready if isinstance(ready, Prepared) else ready.get()
+            return _route(raw, config, prepared, ours)
     except DatabaseError:
         # The database is down or locked: leave the row pending for the next run.
         logger.warning("raw e-mail %s left pending: database unavailable", raw.pk, exc_info=True)
@@ -255,10 +300,10 @@ def _apply(raw: RawEmail, outcome: Outcome) -> None:
     raw.message_id = outcome.message_id
 
 
-def _route(raw: RawEmail, config: EmailInboxConfig, ready: Prepared) -> Outcome:
+def _route(raw: RawEmail, config: EmailInboxConfig, ready: Prepared, ours: OurAddresses) -> Outcome:
     inbox = raw.inbox
     parsed = ready.parsed
-    early = _classify(inbox, ready)
+    early = _classify(inbox, ready, ours)
     if early is not None:
         return early
     try:
@@ -270,11 +315,20 @@ def _route(raw: RawEmail, config: EmailInboxConfig, ready: Prepared) -> Outcome:
     return Outcome(RawState.PROCESSED, "; ".join(parsed.problems)[:2000], message.pk)
 
 
-def _classify(inbox: Inbox, ready: Prepared) -> Outcome | None:
+def _classify(inbox: Inbox, ready: Prepared, ours: OurAddresses) -> Outcome | None:
     """An outcome for mail that must not become a conversation message, else None."""
     parsed = ready.parsed
-    if tokens.is_ours(parsed.message_id):
-        return Outcome(RawState.IGNORED, "our own message came back (loop)")
+    if ready.bounce is None:  # a bounce of our own mail is from the mailer daemon, read on
+        reason = own_mail_reason(
+            from_address=parsed.from_address,
+            reply_to=parsed.reply_to,
+            message_id=parsed.message_id,
+            ours=ours,
+        )
+        if reason:
+            logger.info("inbox %s ignored a mail: %s", inbox.pk, reason)
+            return Outcome(RawState.IGNORED, reason)
+        _unwrap_rewritten_sender(parsed, ours)
     if ready.bounce is not None:
         return Outcome(RawState.IGNORED, bounces.record_bounce(ready.bounce, inbox.pk))
     if not parsed.from_address:
@@ -282,6 +336,17 @@ def _classify(inbox: Inbox, ready: Prepared) -> Outcome | None:
             RawState.UNPROCESSABLE, "no valid sender address in From, Sender or Return-Path"
         )
     return None
+
+
+def _unwrap_rewritten_sender(parsed: ParsedEmail, ours: OurAddresses) -> None:
+    """From our address, author in Reply-To (a list's DMARC rewrite): the author writes."""
+    author = rewritten_sender(from_address=parsed.from_address, reply_to=parsed.reply_to, ours=ours)
+    if author:
+        parsed.problems.append(
+            f"From was our own address {parsed.from_address} (rewritten by a list or"
+            f" forwarder): the sender is the Reply-To {author}"
+        )
+        parsed.from_address = author
 
 
 def retry(raw: RawEmail) -> RawEmail:

@@ -1,8 +1,10 @@
 """An inbound SMTP server (aiosmtpd) for businesses that forward mail or point MX here.
 
 Every accepted message goes through the same ingest pipeline. The SMTP answer tells the
-sending server the truth: 250 only after the raw bytes are committed; 451 (try later)
-when the database is unavailable, so the sender keeps the mail and retries — nothing lost.
+sending server the truth: 250 as soon as the raw bytes are committed (the mail is then
+processed by a job, or by the minute's sweep of pending mail, so a mail the parser chokes
+on never holds the sender up); 451 (try later) when the database is unavailable, so the
+sender keeps the mail and retries — nothing lost.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from asgiref.sync import sync_to_async
 from django.db import DatabaseError, close_old_connections
 
 from rapport.inboxes.adapters.email.config import EmailInboxConfig, load_config
-from rapport.inboxes.adapters.email.ingest import ingest
+from rapport.inboxes.adapters.email.ingest import store_raw
 from rapport.inboxes.adapters.email.models import RawSource
+from rapport.inboxes.adapters.email.tasks import enqueue_processing
 from rapport.inboxes.adapters.email.tokens import read_reply_address
 from rapport.inboxes.models import Inbox, InboxKind
 
@@ -76,7 +79,11 @@ class InboundHandler:
         # One message to two addresses of one inbox is stored once (same bytes, same inbox).
         inboxes = {inbox.pk: inbox for r in recipients if (inbox := self.find_inbox(r))}
         for inbox in inboxes.values():
-            ingest(inbox, data, source=RawSource.SMTP, source_ref=",".join(recipients)[:255])
+            raw, created = store_raw(
+                inbox, data, source=RawSource.SMTP, source_ref=",".join(recipients)[:255]
+            )
+            if created:
+                enqueue_processing(raw.pk)
 
 
 def start_smtp_listener(host: str, port: int) -> Controller:

@@ -21,21 +21,38 @@ class RawSource(models.TextChoices):
     WEBHOOK = "webhook", "Provider webhook"
 
 
+class RawFormat(models.TextChoices):
+    """What ``RawEmail.data`` holds: a mail, or a provider's inbound post as it was sent."""
+
+    RFC822 = "rfc822", "E-mail (RFC 5322)"
+    MAILGUN = "mailgun", "Mailgun inbound post"
+    POSTMARK = "postmark", "Postmark inbound post"
+    SENDGRID = "sendgrid", "SendGrid inbound post"
+
+
 class RawState(models.TextChoices):
     PENDING = "pending", "Waiting to be processed"
     PROCESSED = "processed", "Processed"
-    UNPROCESSABLE = "unprocessable", "Unprocessable"
+    # Shown as "Quarantined": kept, listed under Settings → Quarantine, retryable.
+    UNPROCESSABLE = "unprocessable", "Quarantined"
     IGNORED = "ignored", "Ignored"  # a bounce, our own mail coming back, a duplicate
 
 
 class RawEmail(models.Model):
-    """The RFC 822 bytes exactly as they arrived, deduplicated per inbox by their SHA-256."""
+    """The bytes exactly as they arrived, deduplicated per inbox by their SHA-256.
+
+    Usually a mail (``format`` rfc822); for a provider webhook, the whole request body
+    with its Content-Type, stored before anything reads it (``posts.py`` takes the mail
+    out of it when it is processed).
+    """
 
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
     sha256 = models.CharField(max_length=64)
     data = models.BinaryField()
     size = models.PositiveIntegerField()
     source = models.CharField(max_length=8, choices=RawSource.choices)
+    format = models.CharField(max_length=8, choices=RawFormat.choices, default=RawFormat.RFC822)
+    content_type = models.CharField(max_length=255, blank=True)  # of a provider's post
     # Where it came from, e.g. "INBOX:1700000000:42" (folder, UIDVALIDITY, UID) for IMAP.
     source_ref = models.CharField(max_length=255, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
@@ -65,6 +82,16 @@ class RawEmail(models.Model):
     @property
     def is_done(self) -> bool:
         return self.state in (RawState.PROCESSED, RawState.IGNORED)
+
+
+class UsedWebhookToken(models.Model):
+    """A Mailgun signature token seen recently: the same token again is a replay."""
+
+    token = models.CharField(max_length=255, unique=True)  # "<inbox id>:<token>"
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return self.token
 
 
 class EmailDetails(models.Model):

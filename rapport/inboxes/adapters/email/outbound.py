@@ -59,6 +59,10 @@ def _latest_before(conversation: Conversation, message: Message) -> EmailDetails
     )
 
 
+# The acknowledgement's subject: fixed words and the reference, never the sender's subject.
+ACK_SUBJECT = "We received your message [#{number}]"
+
+
 def subject_for(conversation: Conversation) -> str:
     subject = clean_line(conversation.subject) or "Your message"
     if not subject.lower().startswith(("re:", "aw:", "sv:")):
@@ -90,7 +94,9 @@ def build_mail(
         headers["X-Auto-Response-Suppress"] = "All"
     body = _text_with_signature(message)
     mail = EmailMultiAlternatives(
-        subject=subject_for(conversation),
+        subject=(
+            ACK_SUBJECT.format(number=conversation.pk) if automatic else subject_for(conversation)
+        ),
         body=body,
         from_email=str(Address(display_name=sender_name, addr_spec=from_address)),
         to=[str(Address(display_name=customer_name, addr_spec=recipient))],

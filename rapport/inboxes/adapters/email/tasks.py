@@ -1,14 +1,17 @@
-"""Jobs: poll every IMAP inbox each minute and retry mail left pending by an outage."""
+"""Jobs: poll every IMAP inbox each minute, retry mail left pending by an outage, and
+process a webhook's stored mail right after its post is answered."""
 
 from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from rapport.inboxes.adapters.email import imap
-from rapport.inboxes.adapters.email.ingest import process_pending
+from rapport.inboxes.adapters.email.ingest import process_pending, process_raw
+from rapport.inboxes.adapters.email.models import RawEmail, RawState
 from rapport.inboxes.models import Inbox, InboxKind
 
 logger = logging.getLogger(__name__)
@@ -25,3 +28,33 @@ def poll_email_inboxes_task() -> None:
         except Exception as error:  # one broken mailbox must not stop the others
             logger.warning("IMAP poll of inbox %s failed: %s", inbox.pk, error)
     process_pending()
+
+
+@db_task()
+def process_raw_task(raw_id: int) -> None:
+    """Process one stored mail (a webhook's), unless it was processed meanwhile."""
+    raw = RawEmail.objects.select_related("inbox").filter(pk=raw_id).first()
+    if raw is not None and raw.state == RawState.PENDING:
+        process_raw(raw)
+
+
+def enqueue_processing(raw_id: int) -> None:
+    """Process a stored mail by a job after the commit. With the queue away (Redis down:
+    the worker and its minute's sweep are down with it) it is processed here instead; the
+    bytes are stored either way, and a failure leaves the row pending for the sweep."""
+
+    def send() -> None:
+        try:
+            process_raw_task(raw_id)
+        except Exception:  # the queue is away
+            logger.warning("could not queue raw e-mail %s; processing it here", raw_id)
+            _process_here(raw_id)
+
+    transaction.on_commit(send)
+
+
+def _process_here(raw_id: int) -> None:
+    try:
+        process_raw_task.call_local(raw_id)
+    except Exception:  # the database too: the row stays pending for the sweep
+        logger.warning("raw e-mail %s left pending for the sweep", raw_id, exc_info=True)

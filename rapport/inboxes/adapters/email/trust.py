@@ -1,9 +1,11 @@
 """Authentication-Results (RFC 8601): what the receiving server concluded about the sender.
 
 Only the header our own receiving server added can be trusted — a sender can write any
-Authentication-Results it likes lower down. So with ``authserv_ids`` configured only
-headers naming those servers count; otherwise only the topmost header (the last one
-added, by the server that handed us the mail) is read.
+Authentication-Results it likes. So with ``authserv_ids`` configured only headers naming
+those servers count. Without them (the default) nothing can vouch for the sender: the
+topmost header may be the sender's own, so its passes are never shown (the agent sees
+"not verified"); only its failures are kept, as a warning (a sender claiming to fail
+harms only itself).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rapport.inboxes.adapters.email.parse import ParsedEmail
 
 _RESULT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
 _RANK = {"pass": 5, "fail": 4, "softfail": 3, "neutral": 2, "none": 1}
+_WARNINGS = frozenset({"fail", "softfail"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ def read_trust(parsed: ParsedEmail, authserv_ids: list[str] | tuple[str, ...] = 
     for header in headers:
         for method, verdict in _RESULT.findall(header):
             _keep_best(results, method.lower(), verdict.lower())
+    if not authserv_ids:  # unverified: a warning may stay, a vouching verdict may not
+        results = {method: v for method, v in results.items() if v in _WARNINGS}
     return Trust(
         spf=results.get("spf", ""), dkim=results.get("dkim", ""), dmarc=results.get("dmarc", "")
     )

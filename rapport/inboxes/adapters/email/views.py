@@ -13,6 +13,7 @@ from rapport.accounts.views.common import admin_only
 from rapport.core.errors import NotFound
 from rapport.inboxes.adapters.email.connection import check_inbox
 from rapport.inboxes.adapters.email.models import EmailDetails
+from rapport.inboxes.adapters.email.posts import Malformed, extract
 from rapport.inboxes.adapters.email.render import body_html, frame_policy
 from rapport.inboxes.adapters.email.selectors import access_details, access_raw
 from rapport.inboxes.models import InboxKind
@@ -28,12 +29,17 @@ def _user(request: HttpRequest) -> User:
 @require_GET
 @login_required
 def original(request: HttpRequest, message_id: int) -> HttpResponse:
-    """The raw message exactly as received, as a text/plain download."""
+    """The raw message exactly as received, as a text/plain download (for a provider's
+    post, the mail in it; the post itself is in Settings → Quarantine when it held none)."""
     try:
         raw = access_raw(_user(request), message_id)
     except NotFound as error:
         raise Http404(error.message) from None
-    response = HttpResponse(bytes(raw.data), content_type="text/plain; charset=utf-8")
+    try:
+        data = extract(raw).mail
+    except Malformed:
+        data = bytes(raw.data)
+    response = HttpResponse(data, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="message-{message_id}.eml"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
