@@ -100,3 +100,47 @@ class TokenForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = active_staff()  # type: ignore[attr-defined]
+
+
+class CodeForm(forms.Form):
+    """A six-digit code from the authenticator app, or a recovery code (xxxxx-xxxxx)."""
+
+    code = forms.CharField(
+        max_length=32,
+        label="Code",
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "one-time-code",
+                "inputmode": "text",
+                "spellcheck": "false",
+                "placeholder": "123456",
+            }
+        ),
+    )
+
+
+class TurnOffTwoFactorForm(forms.Form):
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    code = forms.CharField(
+        max_length=32,
+        label="Code from your app",
+        help_text="Or one of your recovery codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+
+class SignInPolicyForm(forms.Form):
+    two_factor_roles = forms.MultipleChoiceField(
+        choices=[
+            ("admin", "Admins"),
+            ("supervisor", "Supervisors"),
+            ("agent", "Agents"),
+            ("light", "Light seats"),
+        ],
+        required=False,
+        label="Require two-factor for",
+        widget=forms.CheckboxSelectMultiple,
+    )

@@ -108,3 +108,51 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class TwoFactor(models.Model):
+    """A staff member's authenticator app (TOTP). Until ``confirmed_at`` is set it is only
+    being enrolled: the secret is shown, but sign-in does not ask for a code yet."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
+    secret = models.CharField(max_length=64)  # base32, as authenticator apps read it
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The 30-second time step of the last code accepted: a code is refused unless its step
+    # is later, so a code seen over someone's shoulder cannot be used again in its window.
+    last_step = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"two-factor of {self.user}"
+
+    @property
+    def is_on(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class RecoveryCode(models.Model):
+    """One single-use code for when the authenticator app is lost. Only a hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user}"
+
+
+class SignInPolicy(models.Model):
+    """Installation-wide sign-in rules set by an admin (one row, ``pk=1``)."""
+
+    # Role values (``Role``) whose members must use two-factor sign-in.
+    two_factor_roles = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return "sign-in policy"
+
+    @classmethod
+    def current(cls) -> SignInPolicy:
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy
+
+    def requires_two_factor(self, role: str) -> bool:
+        return role in self.two_factor_roles

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path, reverse_lazy
 from django.views.generic import RedirectView
 
-from rapport.accounts.views import agents, auth, quarantine, teams, tokens
+from rapport.accounts.views import agents, auth, quarantine, second_step, sign_in, teams, tokens
 
 password_pages = [
     path(
@@ -60,6 +60,11 @@ settings_pages: list[URLPattern | URLResolver] = [
     path("agents/new", agents.agent_new, name="settings_agent_new"),
     path("agents/<int:agent_id>", agents.agent_edit, name="settings_agent"),
     path("agents/<int:agent_id>/active", agents.agent_active, name="settings_agent_active"),
+    path(
+        "agents/<int:agent_id>/two-factor/reset",
+        agents.agent_two_factor_reset,
+        name="settings_agent_two_factor_reset",
+    ),
     path("teams/", teams.team_list, name="settings_teams"),
     path("teams/new", teams.team_new, name="settings_team_new"),
     path("teams/<int:team_id>", teams.team_edit, name="settings_team"),
@@ -74,10 +79,13 @@ settings_pages: list[URLPattern | URLResolver] = [
         "quarantine/<str:key>/retry", quarantine.quarantine_retry, name="settings_quarantine_retry"
     ),
     path("tokens/<int:token_id>/revoke", tokens.token_revoke, name="settings_token_revoke"),
+    path("sign-in", sign_in.sign_in_settings, name="settings_sign_in"),
 ]
 
 urlpatterns = [
     path("login", auth.SignInView.as_view(), name="login"),
+    path("login/code", second_step.code_step, name="login_code"),
+    path("login/enrol", second_step.enrol_step, name="login_enrol"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     *password_pages,
     path("settings/", include(settings_pages)),

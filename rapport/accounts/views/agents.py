@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from rapport.accounts import actions
+from rapport.accounts import actions, two_factor
 from rapport.accounts.forms import AgentCreateForm, AgentEditForm
 from rapport.accounts.models import User
 from rapport.accounts.views.common import admin, admin_only, form_page, refused
@@ -48,8 +48,24 @@ def agent_edit(request: HttpRequest, agent_id: int) -> HttpResponse:
         return reverse("settings_agents")
 
     form = AgentEditForm(request.POST or None, initial={"name": person.name, "role": person.role})
-    context = {"section": "agents", "person": person}
+    context = {
+        "section": "agents",
+        "person": person,
+        "two_factor_on": two_factor.is_enrolled(person),
+    }
     return form_page(request, form, "accounts/settings/agent_edit.html", save, context)
+
+
+@require_POST
+@admin_only
+def agent_two_factor_reset(request: HttpRequest, agent_id: int) -> HttpResponse:
+    """Remove a staff member's authenticator (they lost their phone and recovery codes)."""
+    person = get_object_or_404(User, pk=agent_id)
+    two_factor.reset_by_admin(actor=admin(request), agent=person)
+    messages.success(
+        request, f"{person} signs in with their password alone until they set it up again"
+    )
+    return redirect("settings_agent", agent_id=person.pk)
 
 
 @require_POST

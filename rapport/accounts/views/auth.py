@@ -9,9 +9,10 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import LoginView, PasswordResetView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from rapport.accounts import throttle
+from rapport.accounts import throttle, two_factor
 from rapport.accounts.forms import EmailLoginForm
 from rapport.accounts.tasks import send_password_reset_task
+from rapport.accounts.views import second_step
 from rapport.core.ratelimit import client_ip
 
 
@@ -38,6 +39,11 @@ class SignInView(LoginView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         throttle.note_success(address=_typed_address(self.request, "username"))
+        # The password was right. With two-factor on (or required for the role), the session
+        # is NOT signed in yet: it only remembers who is half-way (second_step.begin).
+        user = form.get_user()
+        if two_factor.is_enrolled(user) or two_factor.is_required(user):
+            return second_step.begin(self.request, user, self.get_success_url())
         return super().form_valid(form)
 
     def form_invalid(self, form: Any) -> HttpResponse:
