@@ -6,16 +6,18 @@ Each action runs in one transaction and writes an audit entry next to its change
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from rapport.accounts.events import AgentDeactivated
-from rapport.accounts.models import ApiToken, Role, Team, User
+from rapport.accounts.models import ApiToken, Role, Team, TokenAccess, User
 from rapport.accounts.tokens import create_token, revoke_token
 from rapport.core import audit
-from rapport.core.errors import Conflict, ValidationFailed
+from rapport.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from rapport.core.events import publish
 
 
@@ -126,22 +128,94 @@ def update_team(*, actor: User, team: Team, name: str, members: Iterable[User]) 
     return team
 
 
-def create_api_token(*, actor: User, user: User, name: str) -> tuple[ApiToken, str]:
-    """A new API token acting as ``user``; the plain token is returned once, never stored."""
+def create_api_token(
+    *,
+    actor: User,
+    user: User,
+    name: str,
+    access: str = TokenAccess.FULL,
+    inbox_ids: Iterable[int] | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A new API token acting as ``user``; the plain token is returned once, never stored.
+
+    It never holds more than whoever makes it: only admins make tokens for someone else,
+    its inboxes must be ones both can see, and a token making a token passes on its own
+    limits (inboxes, expiry).
+    """
     if not name.strip():
         raise ValidationFailed("name the token after what will use it, e.g. 'Shop integration'")
+    if access not in TokenAccess.values:
+        raise ValidationFailed(f"access must be one of {TokenAccess.values}")
+    if user.pk != actor.pk:
+        check_may_act_for_others(actor)
     if not user.is_active:
         raise ValidationFailed(f"{user} is deactivated and cannot own a token")
+    chosen = _token_inboxes(actor, user, inbox_ids)
+    expires_at = _token_expiry(actor, expires_at)
     with transaction.atomic():
-        token, plain = create_token(user=user, name=name.strip())
+        token, plain = create_token(
+            user=user,
+            name=name.strip(),
+            created_by=actor,
+            access=access,
+            inbox_ids=chosen,
+            expires_at=expires_at,
+        )
         audit.record(
-            actor=actor, verb="api_token.created", obj=token, user=user.pk, name=token.name
+            actor=actor,
+            verb="api_token.created",
+            obj=token,
+            user=user.pk,
+            name=token.name,
+            access=access,
+            inboxes=None if chosen is None else sorted(chosen),
+            expires_at=expires_at.isoformat() if expires_at else None,
         )
     return token, plain
 
 
+def check_may_act_for_others(actor: User) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("only admins can make a token that acts as someone else")
+
+
+def _token_inboxes(actor: User, user: User, inbox_ids: Iterable[int] | None) -> list[int] | None:
+    """The inboxes a new token is limited to (None: all ``user`` sees), each one visible to
+    both ``user`` and ``actor``; one that is not is "not found", as everywhere."""
+    from rapport.inboxes.selectors import visible_inbox_ids
+
+    if inbox_ids is None:
+        if actor.inbox_limit is None:
+            return None
+        inbox_ids = actor.inbox_limit  # a limited token passes its limit on
+    chosen = sorted(set(inbox_ids))
+    allowed = set(visible_inbox_ids(actor)) & set(visible_inbox_ids(user))
+    for inbox_id in chosen:
+        if inbox_id not in allowed:
+            raise NotFound(f"inbox {inbox_id} not found")
+    return chosen
+
+
+def _token_expiry(actor: User, expires_at: datetime | None) -> datetime | None:
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed("expires_at must be in the future")
+    limit = actor.token_expires_at  # made with a token: no later than that token expires
+    if limit is not None and (expires_at is None or expires_at > limit):
+        return limit
+    return expires_at
+
+
 def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
+    """Revoke a token: its owner, its creator or any admin may."""
+    if not may_manage_token(actor, token):
+        raise NotFound(f"API token {token.pk} not found")
     with transaction.atomic():
         revoke_token(token)
         audit.record(actor=actor, verb="api_token.revoked", obj=token)
     return token
+
+
+def may_manage_token(actor: User, token: ApiToken) -> bool:
+    admin = actor.is_admin and actor.inbox_limit is None
+    return admin or actor.pk in {token.user_id, token.created_by_id}

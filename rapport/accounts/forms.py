@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
 
-from rapport.accounts.models import Role, User
+from rapport.accounts.models import Role, TokenAccess, User
+from rapport.inboxes.models import Inbox
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -90,16 +93,60 @@ class TeamForm(forms.Form):
 
 
 class TokenForm(forms.Form):
+    """Settings → API tokens. ``user`` (acts as) is offered to admins only."""
+
     name = forms.CharField(max_length=100, help_text="What will use it, e.g. “Shop integration”.")
+    access = forms.ChoiceField(
+        choices=TokenAccess.choices,
+        initial=TokenAccess.FULL,
+        required=False,  # left out: full access, as before tokens had scopes
+        widget=forms.RadioSelect,
+        help_text="Read only: it can look, never change anything.",
+    )
+    inboxes = forms.ModelMultipleChoiceField(
+        queryset=Inbox.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Limited to inboxes",
+        help_text="None ticked: every inbox its owner sees.",
+    )
+    expires_on = forms.DateField(
+        required=False,
+        label="Expires on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Empty: it never expires.",
+    )
     user = StaffChoice(
         queryset=User.objects.none(),
         label="Acts as",
-        help_text="The token can see and do what this person can.",
+        help_text="The token can see and do at most what this person can.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = active_staff()  # type: ignore[attr-defined]
+        from rapport.inboxes.selectors import visible_inboxes
+
+        self.fields["inboxes"].queryset = visible_inboxes(actor).order_by("name")  # type: ignore[attr-defined]
+        if actor.is_admin:
+            self.fields["user"].queryset = active_staff()  # type: ignore[attr-defined]
+        else:
+            del self.fields["user"]
+
+    def clean_access(self) -> str:
+        return str(self.cleaned_data.get("access") or TokenAccess.FULL)
+
+    def clean_expires_on(self) -> date | None:
+        day: date | None = self.cleaned_data.get("expires_on")
+        if day is not None and day <= timezone.localdate():
+            raise forms.ValidationError("Choose a day after today.")
+        return day
+
+    def expires_at(self) -> datetime | None:
+        """The end of the chosen day, in the server's time zone."""
+        day = self.cleaned_data.get("expires_on")
+        if day is None:
+            return None
+        return timezone.make_aware(datetime.combine(day, time.max))
 
 
 class CodeForm(forms.Form):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import BaseUserManager
@@ -51,6 +52,12 @@ class User(AbstractUser):
     REQUIRED_FIELDS: ClassVar[list[str]] = ["name"]
     objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
+    # Not fields: an API token's scope, set on the request's own copy of its user by
+    # ``accounts.tokens`` (None and False for a browser session and a full token).
+    inbox_limit: frozenset[int] | None = None
+    read_only: bool = False
+    token_expires_at: datetime | None = None
+
     class Meta:
         ordering = ["name"]
 
@@ -58,8 +65,14 @@ class User(AbstractUser):
         return self.name or self.email
 
     @property
-    def sees_all_inboxes(self) -> bool:
+    def sees_all_by_role(self) -> bool:
+        """Admins and supervisors see every inbox (before any token's inbox limit)."""
         return self.role in {Role.ADMIN, Role.SUPERVISOR}
+
+    @property
+    def sees_all_inboxes(self) -> bool:
+        """Every inbox, with no exception: the shortcut every selector may take."""
+        return self.sees_all_by_role and self.inbox_limit is None
 
     @property
     def can_reply(self) -> bool:
@@ -88,13 +101,32 @@ class Team(models.Model):
         return self.name
 
 
+class TokenAccess(models.TextChoices):
+    FULL = "full", "Full access"
+    READ = "read", "Read only"
+
+
 class ApiToken(models.Model):
-    """A named, revocable key for the REST API. Only a hash of the secret is stored."""
+    """A named, revocable key for the REST API. Only a hash of the secret is stored.
+
+    It acts as ``user`` and never holds more than them: its access (read only or full) and
+    its inboxes only narrow what ``user`` may do, checked at every use.
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    # Who made it: an admin may make a token acting as someone else; it works only while
+    # that admin is still an active admin.
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True)
     secret_hash = models.CharField(max_length=64)
+    access = models.CharField(max_length=8, choices=TokenAccess.choices, default=TokenAccess.FULL)
+    # With ``limited_to_inboxes``, only these of the inboxes ``user`` sees (none left: none).
+    limited_to_inboxes = models.BooleanField(default=False)
+    inboxes = models.ManyToManyField("inboxes.Inbox", blank=True, related_name="+")
+    expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -107,7 +139,17 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def read_only(self) -> bool:
+        return self.access == TokenAccess.READ
 
 
 class TwoFactor(models.Model):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from ninja import Schema
+from datetime import datetime
+from typing import Literal
 
-from rapport.accounts.models import Team, User
+from ninja import Schema
+from pydantic import Field
+
+from rapport.accounts.models import ApiToken, Team, User
+from rapport.core.api import ObjectId, Text
 from rapport.inboxes.selectors import visible_inbox_ids
 
 
@@ -56,3 +61,51 @@ class TeamOut(Schema):
     @staticmethod
     def resolve_member_ids(obj: Team) -> list[int]:
         return [member.pk for member in obj.members.all()]
+
+
+class ApiTokenIn(Schema):
+    """A new API token. It acts as you (admins may name someone else) and never holds more
+    than you: ``read`` refuses every change, and ``inbox_ids`` narrows it to those inboxes."""
+
+    name: Text = Field(min_length=1, max_length=100, description="What will use it.")
+    access: Literal["full", "read"] = Field(
+        default="full", description="read: GET only; any other method answers 403."
+    )
+    inbox_ids: list[ObjectId] | None = Field(
+        default=None,
+        max_length=1000,
+        description="Only these inboxes (others answer 404); null: every inbox you see.",
+    )
+    expires_at: datetime | None = Field(
+        default=None, description="When it stops working (in the future); null: never."
+    )
+    user_id: ObjectId | None = Field(
+        default=None, description="Admins only: the staff member it acts as; null: you."
+    )
+
+
+class ApiTokenOut(Schema):
+    """An API token as listed: never its secret."""
+
+    id: int
+    name: str
+    prefix: str = Field(description="The token starts rpt_<prefix>_.")
+    access: str
+    inbox_ids: list[int] | None = Field(description="null: every inbox its user sees")
+    user: AgentRef
+    created_by: AgentRef | None
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    is_active: bool
+
+    @staticmethod
+    def resolve_inbox_ids(obj: ApiToken) -> list[int] | None:
+        if not obj.limited_to_inboxes:
+            return None
+        return sorted(inbox.pk for inbox in obj.inboxes.all())
+
+
+class ApiTokenCreatedOut(ApiTokenOut):
+    token: str = Field(description="The token itself: shown this once, never again.")

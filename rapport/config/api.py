@@ -17,19 +17,31 @@ from ninja.parser import Parser
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from rapport.accounts.api import router as accounts_router
-from rapport.accounts.tokens import authenticate_token
+from rapport.accounts.api import tokens_router
+from rapport.accounts.tokens import authenticate_token, refusal_for
 from rapport.config.openapi_errors import document_errors
 from rapport.conversations.api import router as conversations_router
-from rapport.core.errors import RapportError
+from rapport.core.errors import PermissionDenied, RapportError
 from rapport.customers.api import router as customers_router
 from rapport.inboxes.adapters.api.inbound import router as api_channel_router
 from rapport.inboxes.api import router as inboxes_router
 from rapport.replies.api import router as replies_router
 
 
+def token_user(request: HttpRequest, raw: str) -> Any:
+    """The token's user with its scope; a read-only token's write is refused here (403),
+    before any endpoint runs."""
+    user = authenticate_token(raw)
+    if user is not None:
+        refusal = refusal_for(user, request.method or "GET")
+        if refusal is not None:
+            raise PermissionDenied(refusal)
+    return user
+
+
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        return authenticate_token(token)
+        return token_user(request, token)
 
 
 class TokenHeader(APIKeyHeader):
@@ -38,7 +50,7 @@ class TokenHeader(APIKeyHeader):
     param_name = "X-Api-Key"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        return authenticate_token(key or "")
+        return token_user(request, key or "")
 
 
 class BrowserSession(SessionAuth):
@@ -176,6 +188,7 @@ def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 # Each app's router under /api/v1 (config wires every app; no app imports this module).
 api.add_router("/v1/", accounts_router)
+api.add_router("/v1/", tokens_router)
 api.add_router("/v1/", customers_router)
 api.add_router("/v1/", inboxes_router)
 api.add_router("/v1/", api_channel_router)

@@ -69,7 +69,9 @@ def latest_unresolved(
     """
     alias = router.db_for_write(Conversation)  # receive_message reads it under the lock
     user = visible_to
-    members_only = user is not None and not user.sees_all_inboxes
+    if user is not None and user.inbox_limit is not None and inbox_id not in user.inbox_limit:
+        return None  # an API token limited to other inboxes
+    members_only = user is not None and not user.sees_all_by_role
     params: list[str | int] = [identity_kind, address, inbox_id, Status.RESOLVED]
     if user is not None and members_only:
         params.append(user.pk)

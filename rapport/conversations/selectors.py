@@ -157,6 +157,8 @@ def tab_counts(user: User) -> dict[str, int]:
 def can_see(user: User, conversation: Conversation) -> bool:
     if user.sees_all_inboxes or conversation.inbox_id in visible_inbox_ids(user):
         return True
+    if user.inbox_limit is not None:  # an API token limited to other inboxes
+        return False
     # Staff outside the inbox still see a conversation they were mentioned in.
     return Mention.objects.filter(user=user, message__conversation=conversation).exists()
 

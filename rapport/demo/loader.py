@@ -37,6 +37,7 @@ from rapport.core.errors import Conflict
 from rapport.customers.identities import identity_address, normalize_phone
 from rapport.customers.models import Company, Customer, Identity, IdentityKind
 from rapport.demo import people
+from rapport.demo.access import create_access
 from rapport.demo.plan import PlannedCustomer, assign_api_ids, plan_conversations, plan_customers
 from rapport.demo.threads import PlannedConversation, first_response, last_of, waiting_since
 from rapport.inboxes.actions import clean_config
@@ -76,6 +77,7 @@ def load_demo(*, now: datetime | None = None, seed: int = SEED) -> DemoSummary:
         staff = create_staff()
         teams = create_teams(staff)
         inboxes = create_inboxes(staff)
+        create_access(staff, inboxes)
         customers = create_customers(customer_plans, plans, inboxes[people.SHOP_API])
         conversations = create_conversations(plans, inboxes, customers, staff, teams)
         messages = create_messages(plans, conversations, staff)

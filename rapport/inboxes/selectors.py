@@ -10,10 +10,12 @@ from rapport.inboxes.models import Inbox
 
 
 def visible_inboxes(user: User) -> QuerySet[Inbox]:
-    """Admins and supervisors see every inbox; everyone else the inboxes they are members of."""
-    if user.sees_all_inboxes:
-        return Inbox.objects.all()
-    return Inbox.objects.filter(members=user)
+    """Admins and supervisors see every inbox; everyone else the inboxes they are members of.
+    An API token limited to some inboxes narrows that further (``user.inbox_limit``)."""
+    inboxes = Inbox.objects.all() if user.sees_all_by_role else Inbox.objects.filter(members=user)
+    if user.inbox_limit is not None:
+        inboxes = inboxes.filter(pk__in=user.inbox_limit)
+    return inboxes
 
 
 def visible_inbox_ids(user: User) -> list[int]:

@@ -27,8 +27,9 @@ SETTINGS_PAGES = [
     "/settings/agents/new",
     "/settings/teams/",
     "/settings/teams/new",
-    "/settings/tokens/",
 ]
+# Settings → API tokens and Sign-in are open to every staff member, for their own tokens and
+# two-factor (tests/web/test_api_tokens.py, test_two_factor.py).
 
 
 @pytest.fixture
@@ -183,7 +184,7 @@ def test_settings_are_refused_to_everyone_but_admins(request, who, path):
 
 @pytest.mark.parametrize(
     "path",
-    ["/settings/inboxes/new", "/settings/agents/new", "/settings/teams/new", "/settings/tokens/"],
+    ["/settings/inboxes/new", "/settings/agents/new", "/settings/teams/new"],
 )
 def test_settings_writes_are_refused_to_non_admins(agent_client, path):
     response = agent_client.post(path, {"name": "Sneaky", "email": "s@x.example", "role": "admin"})
