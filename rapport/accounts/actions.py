@@ -26,7 +26,7 @@ def _check_role(role: str) -> None:
         raise ValidationFailed(f"role must be one of {Role.values}")
 
 
-def _check_password(password: str, user: User | None = None) -> None:
+def check_password_strength(password: str, user: User | None = None) -> None:
     try:
         validate_password(password, user)
     except ValidationError as error:
@@ -39,7 +39,7 @@ def create_agent(*, actor: User, email: str, name: str, role: str, password: str
     _check_role(role)
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict(f"{email} already has a seat")
-    _check_password(password)
+    check_password_strength(password)
     with transaction.atomic():
         agent = User.objects.create_user(email, password, name=name.strip(), role=role)
         audit.record(actor=actor, verb="agent.created", obj=agent, email=email, role=role)

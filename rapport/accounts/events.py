@@ -15,3 +15,16 @@ class AgentDeactivated(Event):
     name = "agent.deactivated"
     agent_id: int
     actor_id: int
+
+
+@dataclass(frozen=True)
+class InvitationMailed(Event):
+    """An invitation's e-mail is ready to leave (sent or resent). Conversations' outbox
+    queues it, so accounts needs no outbox of its own. ``body`` holds the one-time link:
+    the event lives only in this process, until the outbox row is written."""
+
+    name = "invitation.mailed"
+    invitation_id: int
+    to: str
+    subject: str
+    body: str

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
-from rapport.accounts.models import Role, TokenAccess, User
+from rapport.accounts.models import Role, Team, TokenAccess, User
 from rapport.inboxes.models import Inbox
 
 
@@ -66,14 +66,45 @@ class StaffChoices(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
-class AgentCreateForm(forms.Form):
-    name = forms.CharField(max_length=150)
+class InviteForm(forms.Form):
+    """Settings → Agents → Invite: who, with which role, teams and inboxes."""
+
     email = forms.EmailField(label="E-mail", max_length=254)
+    name = forms.CharField(
+        max_length=150, required=False, help_text="Optional: they can change it when they accept."
+    )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.AGENT)
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    inboxes = forms.ModelMultipleChoiceField(
+        queryset=Inbox.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Admins and supervisors see every inbox anyway.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = Team.objects.order_by("name")  # type: ignore[attr-defined]
+        self.fields["inboxes"].queryset = Inbox.objects.order_by("name")  # type: ignore[attr-defined]
+
+
+class AcceptInvitationForm(forms.Form):
+    name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters. Share it with them; they can change it after signing in.",
+        help_text="At least 8 characters; not a common password.",
     )
+    password_again = forms.CharField(
+        label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", "The two passwords differ.")
+        return data
 
 
 class AgentEditForm(forms.Form):

@@ -198,3 +198,42 @@ class SignInPolicy(models.Model):
 
     def requires_two_factor(self, role: str) -> bool:
         return role in self.two_factor_roles
+
+
+class Invitation(models.Model):
+    """A one-time, expiring link that lets someone set up their own seat (name, password),
+    with the role, teams and inboxes the admin chose. Only a hash of the link's secret is
+    stored."""
+
+    email = models.EmailField("e-mail address")
+    name = models.CharField(max_length=150, blank=True)  # a suggestion; they choose
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.AGENT)
+    teams = models.ManyToManyField(Team, blank=True, related_name="+")
+    inboxes = models.ManyToManyField("inboxes.Inbox", blank=True, related_name="+")
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email}"
+
+    @property
+    def is_expired(self) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and not self.is_expired

@@ -8,7 +8,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
-from rapport.accounts.models import ApiToken, Team, User
+from rapport.accounts.models import ApiToken, Invitation, Team, User
 from rapport.core.api import ObjectId, Text
 from rapport.inboxes.selectors import visible_inbox_ids
 
@@ -109,3 +109,38 @@ class ApiTokenOut(Schema):
 
 class ApiTokenCreatedOut(ApiTokenOut):
     token: str = Field(description="The token itself: shown this once, never again.")
+
+
+class InvitationIn(Schema):
+    """Invite a teammate: they get an e-mail with a one-time link, valid for 7 days."""
+
+    email: Text = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    name: Text = Field(default="", max_length=150, description="A suggestion; they choose.")
+    role: Literal["admin", "supervisor", "agent", "light"] = "agent"
+    team_ids: list[ObjectId] = Field(default_factory=list, max_length=100)
+    inbox_ids: list[ObjectId] = Field(default_factory=list, max_length=1000)
+
+
+class InvitationOut(Schema):
+    """An invitation; its link is only ever in the e-mail."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    team_ids: list[int]
+    inbox_ids: list[int]
+    invited_by: AgentRef | None
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None
+    revoked_at: datetime | None
+    is_pending: bool
+
+    @staticmethod
+    def resolve_team_ids(obj: Invitation) -> list[int]:
+        return sorted(team.pk for team in obj.teams.all())
+
+    @staticmethod
+    def resolve_inbox_ids(obj: Invitation) -> list[int]:
+        return sorted(inbox.pk for inbox in obj.inboxes.all())

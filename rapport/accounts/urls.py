@@ -4,7 +4,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path, reverse_lazy
 from django.views.generic import RedirectView
 
-from rapport.accounts.views import agents, auth, quarantine, second_step, sign_in, teams, tokens
+from rapport.accounts.views import (
+    agents,
+    auth,
+    invitation,
+    quarantine,
+    second_step,
+    sign_in,
+    teams,
+    tokens,
+)
 
 password_pages = [
     path(
@@ -65,6 +74,11 @@ settings_pages: list[URLPattern | URLResolver] = [
         agents.agent_two_factor_reset,
         name="settings_agent_two_factor_reset",
     ),
+    path(
+        "invitations/<int:invitation_id>/<str:change>",
+        agents.invitation_change,
+        name="settings_invitation_change",
+    ),
     path("teams/", teams.team_list, name="settings_teams"),
     path("teams/new", teams.team_new, name="settings_team_new"),
     path("teams/<int:team_id>", teams.team_edit, name="settings_team"),
@@ -86,6 +100,7 @@ urlpatterns = [
     path("login", auth.SignInView.as_view(), name="login"),
     path("login/code", second_step.code_step, name="login_code"),
     path("login/enrol", second_step.enrol_step, name="login_enrol"),
+    path("invitations/<str:secret>", invitation.accept, name="invitation_accept"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     *password_pages,
     path("settings/", include(settings_pages)),

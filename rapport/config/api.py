@@ -18,6 +18,7 @@ from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from rapport.accounts.api import router as accounts_router
 from rapport.accounts.api import tokens_router
+from rapport.accounts.invitations_api import router as invitations_router
 from rapport.accounts.tokens import authenticate_token, refusal_for
 from rapport.config.openapi_errors import document_errors
 from rapport.conversations.api import router as conversations_router
@@ -189,6 +190,7 @@ def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 # Each app's router under /api/v1 (config wires every app; no app imports this module).
 api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", tokens_router)
+api.add_router("/v1/", invitations_router)
 api.add_router("/v1/", customers_router)
 api.add_router("/v1/", inboxes_router)
 api.add_router("/v1/", api_channel_router)

@@ -21,4 +21,5 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "delivery.failed": [f"{PUSH}.delivery_failed"],
     "chat.receipt_changed": [f"{PUSH}.receipt_changed"],
     "agent.deactivated": ["rapport.conversations.subscribers.unassign_deactivated_agent"],
+    "invitation.mailed": ["rapport.conversations.notifications.mail_invitation"],
 }

@@ -1,10 +1,11 @@
-"""E-mail notifications to staff (mentions), sent through the outbox."""
+"""E-mail notifications to staff (mentions, invitations), sent through the outbox."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
 
+from rapport.accounts.events import InvitationMailed
 from rapport.accounts.models import User
 from rapport.conversations import outbox
 from rapport.conversations.events import NoteAdded
@@ -27,3 +28,12 @@ def notify_mentions(event: NoteAdded) -> None:
                     "body": f"{note.author} wrote:\n\n{note.text}\n\nOpen it: {link}\n",
                 },
             )
+
+
+def mail_invitation(event: InvitationMailed) -> None:
+    """Subscriber: queue an invitation's e-mail (accounts has no outbox of its own)."""
+    with transaction.atomic():
+        outbox.queue(
+            kind=DeliveryKind.NOTIFICATION,
+            payload={"to": event.to, "subject": event.subject, "body": event.body},
+        )

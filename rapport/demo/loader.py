@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from rapport.accounts.models import Team, User
+from rapport.accounts.models import Invitation, Team, User
 from rapport.conversations import counts
 from rapport.conversations.actions import preview_of
 from rapport.conversations.models import (
@@ -77,7 +77,7 @@ def load_demo(*, now: datetime | None = None, seed: int = SEED) -> DemoSummary:
         staff = create_staff()
         teams = create_teams(staff)
         inboxes = create_inboxes(staff)
-        create_access(staff, inboxes)
+        create_access(staff, teams, inboxes)
         customers = create_customers(customer_plans, plans, inboxes[people.SHOP_API])
         conversations = create_conversations(plans, inboxes, customers, staff, teams)
         messages = create_messages(plans, conversations, staff)
@@ -352,6 +352,7 @@ RESET_ORDER: tuple[type[Model], ...] = (
     Identity,
     Customer,
     Company,
+    Invitation,
     Inbox,
     Team,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from rapport.accounts.models import ApiToken, Role, Team, User
+from rapport.accounts.models import ApiToken, Role, Team
 from rapport.accounts.tokens import authenticate_token
 from rapport.conversations import actions
 from rapport.conversations.models import Status
@@ -153,47 +153,7 @@ def test_the_agent_list_shows_roles_and_status(admin_client, agent, light_seat):
     assert '<span class="role role-light">Light seat</span>' in html
 
 
-def test_add_an_agent_who_can_then_sign_in(admin_client, admin):
-    response = admin_client.post(
-        "/settings/agents/new",
-        {
-            "name": "Nina New",
-            "email": "Nina@Shop.example",
-            "role": "light",
-            "password": "a good long passphrase",
-        },
-    )
-
-    assert response["Location"] == "/settings/agents/"
-    nina = User.objects.get(email="nina@shop.example")
-    assert (nina.name, nina.role) == ("Nina New", Role.LIGHT)
-    assert Client().login(username="nina@shop.example", password="a good long passphrase")
-    assert audited("agent.created", nina).actor == admin
-
-
-def test_an_email_that_already_has_a_seat_is_refused(admin_client, agent):
-    response = admin_client.post(
-        "/settings/agents/new",
-        {
-            "name": "Twin",
-            "email": "maria@shop.example",
-            "role": "agent",
-            "password": "a good long passphrase",
-        },
-    )
-
-    assert response.status_code == 409
-    assert "maria@shop.example already has a seat" in response.content.decode()
-
-
-def test_a_weak_password_is_refused(admin_client):
-    response = admin_client.post(
-        "/settings/agents/new",
-        {"name": "Weak", "email": "weak@shop.example", "role": "agent", "password": "password"},
-    )
-
-    assert response.status_code == 400
-    assert "too common" in response.content.decode()
+# Adding a teammate is an invitation now: tests/web/test_invitations.py.
 
 
 def test_change_an_agent_s_name_and_role(admin_client, agent):

@@ -11,9 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from rapport.accounts import actions, two_factor
-from rapport.accounts.forms import AgentCreateForm, AgentEditForm
-from rapport.accounts.models import User
+from rapport.accounts import actions, invitations, two_factor
+from rapport.accounts.forms import AgentEditForm, InviteForm
+from rapport.accounts.models import Invitation, User
 from rapport.accounts.views.common import admin, admin_only, form_page, refused
 from rapport.core.errors import RapportError
 
@@ -23,19 +23,49 @@ def agent_list(request: HttpRequest) -> HttpResponse:
     people = User.objects.annotate(inbox_count=Count("inboxes", distinct=True)).order_by(
         "-is_active", "name"
     )
-    return render(request, "accounts/settings/agents.html", {"agents": people, "section": "agents"})
+    waiting = Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+    waiting = waiting.select_related("invited_by").order_by("-created_at")
+    context = {"agents": people, "invitations": waiting, "section": "agents"}
+    return render(request, "accounts/settings/agents.html", context)
 
 
 @admin_only
 def agent_new(request: HttpRequest) -> HttpResponse:
+    """Invite a teammate: they get a one-time link to choose their name and password."""
+
     def save(data: dict[str, Any]) -> str:
-        created = actions.create_agent(actor=admin(request), **data)
-        messages.success(request, f"{created} can now sign in as {created.email}")
+        invitation = invitations.invite_agent(
+            actor=admin(request),
+            email=data["email"],
+            name=data["name"],
+            role=data["role"],
+            teams=data["teams"],
+            inbox_ids=[inbox.pk for inbox in data["inboxes"]],
+        )
+        note = f"Invitation sent to {invitation.email}; the link works once, for 7 days"
+        messages.success(request, note)
         return reverse("settings_agents")
 
-    form = AgentCreateForm(request.POST or None)
+    form = InviteForm(request.POST or None)
     context = {"section": "agents"}
     return form_page(request, form, "accounts/settings/agent_new.html", save, context)
+
+
+@require_POST
+@admin_only
+def invitation_change(request: HttpRequest, invitation_id: int, change: str) -> HttpResponse:
+    """``resend`` (a fresh link and week) or ``revoke`` a pending invitation."""
+    invitation = get_object_or_404(Invitation, pk=invitation_id)
+    try:
+        if change == "resend":
+            invitations.resend_invitation(actor=admin(request), invitation=invitation)
+            messages.success(request, f"Sent a new link to {invitation.email}")
+        else:
+            invitations.revoke_invitation(actor=admin(request), invitation=invitation)
+            messages.success(request, f"Withdrew the invitation of {invitation.email}")
+    except RapportError as error:
+        return refused(request, error)
+    return redirect("settings_agents")
 
 
 @admin_only
