@@ -11,6 +11,7 @@ from rapport.accounts.views import (
     quarantine,
     second_step,
     sign_in,
+    sso,
     teams,
     tokens,
 )
@@ -100,6 +101,8 @@ urlpatterns = [
     path("login", auth.SignInView.as_view(), name="login"),
     path("login/code", second_step.code_step, name="login_code"),
     path("login/enrol", second_step.enrol_step, name="login_enrol"),
+    path("login/sso", sso.start, name="login_sso"),
+    path("login/sso/callback", sso.callback, name="login_sso_callback"),
     path("invitations/<str:secret>", invitation.accept, name="invitation_accept"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     *password_pages,

@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from rapport.config.env import (
+    ConfigError,
     env_bool,
     env_int,
     env_list,
@@ -230,6 +231,21 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "support@rapport.localhost")
+
+# Single sign-on through OpenID Connect: off unless OIDC_DISCOVERY_URL and OIDC_CLIENT_ID
+# are set (README, "Signing in"). Checked here so a typo stops Rapport at start.
+OIDC_DISCOVERY_URL = env_str("OIDC_DISCOVERY_URL")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_ALLOWED_DOMAINS = [domain.lower() for domain in env_list("OIDC_ALLOWED_DOMAINS", [])]
+OIDC_DEFAULT_ROLE = env_str("OIDC_DEFAULT_ROLE", "agent")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "single sign-on")
+if OIDC_DEFAULT_ROLE not in {"admin", "supervisor", "agent", "light"}:
+    raise ConfigError(
+        f"OIDC_DEFAULT_ROLE must be admin, supervisor, agent or light, not {OIDC_DEFAULT_ROLE!r}"
+    )
+if OIDC_DISCOVERY_URL and not OIDC_DISCOVERY_URL.startswith(("https://", "http://")):
+    raise ConfigError(f"OIDC_DISCOVERY_URL must be an http(s) URL, not {OIDC_DISCOVERY_URL!r}")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

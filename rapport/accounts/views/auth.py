@@ -9,7 +9,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import LoginView, PasswordResetView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from rapport.accounts import throttle, two_factor
+from rapport.accounts import sso, throttle, two_factor
 from rapport.accounts.forms import EmailLoginForm
 from rapport.accounts.tasks import send_password_reset_task
 from rapport.accounts.views import second_step
@@ -36,6 +36,12 @@ class SignInView(LoginView):
             response["Retry-After"] = str(refusal.retry_after)
             return response
         return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        config = sso.config()
+        context["sso_name"] = config.provider_name if config else None
+        return context
 
     def form_valid(self, form: Any) -> HttpResponse:
         throttle.note_success(address=_typed_address(self.request, "username"))
