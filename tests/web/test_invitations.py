@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -154,6 +155,8 @@ def test_two_tabs_accepting_at_once_make_one_seat(admin_client):
             results.append("ok")
         except Exception as error:
             results.append(type(error).__name__)
+        finally:
+            connection.close()  # this thread's own connection
 
     threads = [threading.Thread(target=take) for _ in range(2)]
     for thread in threads:
