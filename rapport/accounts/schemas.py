@@ -8,7 +8,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
-from rapport.accounts.models import ApiToken, Invitation, Team, User
+from rapport.accounts.models import ApiToken, Invitation, Team, TwoFactor, User
 from rapport.core.api import ObjectId, Text
 from rapport.inboxes.selectors import visible_inbox_ids
 
@@ -48,9 +48,15 @@ class MeOut(AgentOut):
     sees_all_inboxes: bool
     inbox_ids: list[int]
 
+    two_factor_enabled: bool = Field(description="Whether signing in asks for a TOTP code.")
+
     @staticmethod
     def resolve_inbox_ids(obj: User) -> list[int]:
         return visible_inbox_ids(obj)
+
+    @staticmethod
+    def resolve_two_factor_enabled(obj: User) -> bool:
+        return TwoFactor.objects.filter(user=obj, confirmed_at__isnull=False).exists()
 
 
 class TeamOut(Schema):

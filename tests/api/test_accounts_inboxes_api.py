@@ -28,6 +28,7 @@ def test_me_tells_who_i_am_and_what_i_see(agent, webform_inbox, api_inbox):
         "team_ids": [team.pk],
         "sees_all_inboxes": False,
         "inbox_ids": [api_inbox.pk, webform_inbox.pk],  # by name
+        "two_factor_enabled": False,
     }
 
 

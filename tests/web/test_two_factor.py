@@ -127,7 +127,8 @@ def test_the_right_code_signs_in_and_goes_where_asked(agent, conversation):
     assert response.status_code == 302
     assert response["Location"] == url
     assert client.get(url).status_code == 200
-    assert client.get("/api/v1/agents/me").json()["email"] == agent.email
+    me = client.get("/api/v1/agents/me").json()
+    assert (me["email"], me["two_factor_enabled"]) == (agent.email, True)
 
 
 def test_a_wrong_code_is_refused_with_a_clear_message(agent):
