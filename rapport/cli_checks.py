@@ -159,6 +159,40 @@ def greet_smtp_server() -> None:
             server.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
 
 
+def check_single_sign_on() -> CheckResult:
+    """When OIDC_* is set: does the provider publish its OpenID configuration?"""
+    import requests
+
+    from rapport.accounts import sso
+
+    config = sso.config()
+    if config is None:
+        return CheckResult("single sign-on", "skip", "off (OIDC_DISCOVERY_URL not set)")
+    try:
+        answer = requests.get(config.discovery_url, timeout=CONNECT_TIMEOUT)
+        answer.raise_for_status()
+        metadata = answer.json()
+    except (requests.RequestException, ValueError) as error:
+        return CheckResult(
+            "single sign-on",
+            "fail",
+            f"cannot read {config.discovery_url} ({error}); check OIDC_DISCOVERY_URL",
+        )
+    missing = [
+        key for key in ("issuer", "authorization_endpoint", "jwks_uri") if key not in metadata
+    ]
+    if missing:
+        detail = f"{config.discovery_url} is not an OpenID configuration (no {', '.join(missing)})"
+        return CheckResult("single sign-on", "fail", detail)
+    if not config.allowed_domains:
+        detail = (
+            f"{metadata['issuer']} answers, but OIDC_ALLOWED_DOMAINS is empty: nobody can sign in"
+        )
+        return CheckResult("single sign-on", "fail", detail)
+    domains = ", ".join(config.allowed_domains)
+    return CheckResult("single sign-on", "ok", f"{metadata['issuer']} answers; for {domains}")
+
+
 def check_data_dir() -> CheckResult:
     from django.conf import settings
 
@@ -178,5 +212,6 @@ CHECKS: tuple[Callable[[], CheckResult], ...] = (
     check_redis,
     check_jobs,
     check_smtp,
+    check_single_sign_on,
     check_data_dir,
 )

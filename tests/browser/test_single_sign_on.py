@@ -117,3 +117,12 @@ def test_without_configuration_there_is_no_button(browsing):
     assert page.get_by_role("link", name="Sign in with").count() == 0
     page.goto("/login/sso")
     assert page.get_by_text("Single sign-on is not set up on this Rapport").is_visible()
+
+
+def test_rapport_check_reaches_the_real_provider(sso_on):
+    from rapport.cli_checks import check_single_sign_on
+
+    result = check_single_sign_on()
+
+    assert result.status == "ok"
+    assert result.detail == f"{sso_on.url} answers; for shop.example"

@@ -116,3 +116,19 @@ def test_a_bad_setting_stops_rapport_at_start(variable, value, message, tmp_path
 
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_rapport_check_skips_single_sign_on_when_off(db):
+    from rapport.cli_checks import check_single_sign_on
+
+    assert check_single_sign_on().status == "skip"
+
+
+def test_rapport_check_names_an_unreachable_provider(db, sso_on):
+    from rapport.cli_checks import check_single_sign_on
+
+    result = check_single_sign_on()
+
+    assert result.status == "fail"
+    assert "cannot read http://127.0.0.1:9/.well-known/openid-configuration" in result.detail
+    assert "check OIDC_DISCOVERY_URL" in result.detail
