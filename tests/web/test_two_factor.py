@@ -3,13 +3,11 @@ admin's per-role rule, and that nothing is signed in between the password and th
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import timedelta
 
 import pyotp
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
@@ -18,7 +16,6 @@ from rapport.accounts import two_factor
 from rapport.accounts.models import RecoveryCode, Role, SignInPolicy, TwoFactor, User
 from rapport.core.models import AuditEntry
 from tests.factories import PASSWORD
-from tests.realtime.communicator import Socket
 
 
 @pytest.fixture(autouse=True)
@@ -81,7 +78,9 @@ def test_between_the_steps_no_page_api_or_socket_is_open(agent, conversation):
         401,
         403,
     }
-    assert _socket_opens(client) is False
+
+
+# The agent websocket between the steps: tests/realtime/test_two_factor_socket.py.
 
 
 def plain_pages() -> list[str]:
@@ -101,20 +100,6 @@ def plain_pages() -> list[str]:
 
     walk(get_resolver().url_patterns, "")
     return found
-
-
-def _socket_opens(client: Client) -> bool:
-    from rapport.config.asgi import application
-
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
-    socket = Socket(application, "/ws/agent", headers=[*headers, (b"cookie", cookie.encode())])
-
-    async def connect() -> bool:
-        accepted, _code = await socket.connect()
-        return accepted
-
-    return asyncio.run(connect())
 
 
 def test_the_right_code_signs_in_and_goes_where_asked(agent, conversation):
