@@ -30,6 +30,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from rapport.accounts.actions.invitations import invite_agent
 from rapport.accounts.models import Role
 from rapport.accounts.tokens import create_token
 from rapport.config.api import api
@@ -63,6 +64,9 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "write": {**STAFF, "agent-outsider": 404, "light-outsider": 404, "light-member": 403},
     # Creating customers: admins and supervisors (agents see customers through inboxes).
     "create-customer": {**dict.fromkeys(SUBJECTS[1:], 403), "admin": OK, "supervisor": OK},
+    # Someone's API token (the world's is the admin's): its owner and admins; to anyone
+    # else it does not exist.
+    "token-owner": {**dict.fromkeys(SUBJECTS[1:], 404), "admin": OK},
     # A canned reply of an inbox: seen by its members, managed by admins and supervisors.
     "manage-reply": {
         **dict.fromkeys(SUBJECTS[1:], 403),
@@ -104,6 +108,11 @@ PUBLIC = {
     "password_reset_done": "the page after asking",
     "password_reset_confirm": "the link in the mail (a signed one-time token)",
     "password_reset_complete": "the page after choosing a new password",
+    "login_code": "the two-factor step: only for a session whose password step passed",
+    "login_enrol": "two-factor enrolment at sign-in: likewise only after the password",
+    "login_sso": "starts single sign-on at the configured provider",
+    "login_sso_callback": "the provider's answer, checked by state, nonce and PKCE",
+    "invitation_accept": "an invitee's one-time link (its secret is the credential)",
 }
 PAGES: dict[str, Rule] = {
     "inbox": Rule("staff"),
@@ -144,8 +153,11 @@ PAGES: dict[str, Rule] = {
     "settings_teams": Rule("admin"),
     "settings_team_new": Rule("admin"),
     "settings_team": Rule("admin"),
-    "settings_tokens": Rule("admin"),
-    "settings_token_revoke": Rule("admin", "post"),
+    "settings_agent_two_factor_reset": Rule("admin", "post"),
+    "settings_invitation_change": Rule("admin", "post", params={"change": "revoke_change"}),
+    "settings_tokens": Rule("staff"),
+    "settings_token_revoke": Rule("token-owner", "post"),
+    "settings_sign_in": Rule("staff"),
     "settings_quarantine": Rule("admin"),
     "settings_quarantine_download": Rule("admin", params={"key": "quarantine_key"}),
     "settings_quarantine_retry": Rule("admin", "post", params={"key": "quarantine_key"}),
@@ -196,6 +208,14 @@ API: dict[tuple[str, str], Rule] = {
     ("delete", "/canned-replies/{reply_id}"): Rule("manage-reply"),
     ("get", "/conversations/{conversation_id}/canned-replies"): Rule("read"),
     ("get", "/conversations/{conversation_id}/canned-replies/{reply_id}"): Rule("read"),
+    ("get", "/tokens"): Rule("staff"),
+    ("post", "/tokens"): Rule("staff", body={"name": "Matrix", "access": "read"}),
+    ("get", "/tokens/{token_id}"): Rule("token-owner"),
+    ("delete", "/tokens/{token_id}"): Rule("token-owner"),
+    ("get", "/invitations"): Rule("admin"),
+    ("post", "/invitations"): Rule("admin", body={"email": "new@matrix.example"}),
+    ("post", "/invitations/{invitation_id}/resend"): Rule("admin"),
+    ("delete", "/invitations/{invitation_id}"): Rule("admin"),
 }
 
 
@@ -301,6 +321,8 @@ def world(db: None) -> dict[str, Any]:
         "agent_id": members[0].pk,
         "team_id": team.pk,
         "token_id": create_token(user=admin, name="matrix")[0].pk,
+        "invitation_id": invite_agent(actor=admin, email="nina@matrix.example", role="agent").pk,
+        "revoke_change": "revoke",
         "public_key": web.public_key,
     }
 

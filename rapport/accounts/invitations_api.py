@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from ninja import Router, Status
 
-from rapport.accounts import invitations
+from rapport.accounts.actions import invitations
 from rapport.accounts.auth import AuthedRequest
 from rapport.accounts.models import Invitation, Team, User
 from rapport.accounts.schemas import InvitationIn, InvitationOut

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from rapport.accounts.invitations import VALID_FOR
+from rapport.accounts.actions.invitations import VALID_FOR
 from rapport.accounts.models import Invitation, Role, Team, TokenAccess, User
 from rapport.accounts.tokens import create_token
 from rapport.demo import people

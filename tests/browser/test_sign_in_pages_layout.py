@@ -9,7 +9,7 @@ import re
 import pytest
 from django.core import mail
 
-from rapport.accounts import invitations, two_factor
+from rapport.accounts.actions import invitations, two_factor
 from rapport.accounts.models import Role, TokenAccess
 from rapport.accounts.tokens import create_token
 from tests.browser.conftest import DESKTOP, PHONE

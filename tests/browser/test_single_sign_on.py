@@ -13,7 +13,8 @@ from typing import Any
 import pyotp
 import pytest
 
-from rapport.accounts import sso, two_factor
+from rapport.accounts import sso
+from rapport.accounts.actions import two_factor
 from rapport.accounts.models import Role, User
 from rapport.core.models import AuditEntry
 from tests.factories import UserFactory

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from rapport.accounts import two_factor
+from rapport.accounts.actions import two_factor
 from tests.factories import PASSWORD, UserFactory
 from tests.realtime.conftest import agent_socket, run
 

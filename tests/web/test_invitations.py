@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from rapport.accounts import invitations
+from rapport.accounts.actions import invitations
 from rapport.accounts.models import Invitation, Role, SignInPolicy, User
 from rapport.conversations.models import Delivery, DeliveryKind
 from rapport.core.models import AuditEntry

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from rapport.accounts import two_factor
+from rapport.accounts.actions import two_factor
 from rapport.accounts.models import RecoveryCode, Role, SignInPolicy, TwoFactor, User
 from rapport.core.models import AuditEntry
 from tests.factories import PASSWORD

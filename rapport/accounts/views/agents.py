@@ -11,7 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from rapport.accounts import actions, invitations, two_factor
+from rapport.accounts import actions
+from rapport.accounts.actions import invitations, two_factor
 from rapport.accounts.forms import AgentEditForm, InviteForm
 from rapport.accounts.models import Invitation, User
 from rapport.accounts.views.common import admin, admin_only, form_page, refused

@@ -9,7 +9,8 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import LoginView, PasswordResetView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from rapport.accounts import sso, throttle, two_factor
+from rapport.accounts import sso, throttle
+from rapport.accounts.actions import two_factor
 from rapport.accounts.forms import EmailLoginForm
 from rapport.accounts.tasks import send_password_reset_task
 from rapport.accounts.views import second_step

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from rapport.accounts import invitations, two_factor
+from rapport.accounts.actions import invitations, two_factor
 from rapport.accounts.forms import AcceptInvitationForm
 from rapport.accounts.views import second_step
 from rapport.core.errors import RapportError, ValidationFailed

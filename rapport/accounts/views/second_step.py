@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from rapport.accounts import two_factor
+from rapport.accounts.actions import two_factor
 from rapport.accounts.forms import CodeForm
 from rapport.accounts.models import User
 from rapport.core.errors import RapportError

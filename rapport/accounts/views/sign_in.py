@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from rapport.accounts import two_factor
+from rapport.accounts.actions import two_factor
 from rapport.accounts.forms import CodeForm, SignInPolicyForm, TurnOffTwoFactorForm
 from rapport.accounts.models import RecoveryCode, SignInPolicy, TwoFactor
 from rapport.accounts.views.common import admin, refused

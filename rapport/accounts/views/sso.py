@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 
-from rapport.accounts import sso, two_factor
+from rapport.accounts import sso
+from rapport.accounts.actions import two_factor
 from rapport.accounts.views import second_step
 from rapport.core.errors import RapportError
 

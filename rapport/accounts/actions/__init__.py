@@ -1,4 +1,6 @@
 """Every write to staff, teams and API tokens. The settings pages and the CLI call these.
+Two-factor sign-in and invitations have their own modules beside this one
+(``actions/two_factor.py``, ``actions/invitations.py``).
 
 Each action runs in one transaction and writes an audit entry next to its change.
 """
