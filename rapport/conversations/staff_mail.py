@@ -1,7 +1,7 @@
 """Sending a staff notification (an e-mail to an agent), for the outbox.
 
-Apart from ``notifications.py``, which queues them: the outbox calls this module, and
-notifications calls the outbox, so together they were an import cycle.
+Registered with the outbox as the sender of "notification" deliveries
+(``ConversationsConfig.ready``); ``notifications.py`` queues them.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import smtplib
 
 from django.core.mail import EmailMessage
 
-from rapport.conversations.models import Delivery
-from rapport.inboxes.adapters import DeliveryError
+from rapport.outbox.errors import DeliveryError
+from rapport.outbox.models import Delivery
 
 
 def send_notification(delivery: Delivery) -> str:

@@ -8,15 +8,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from rapport.conversations import actions, outbox
-from rapport.conversations.models import (
-    Conversation,
-    Delivery,
-    DeliveryState,
-    DeliveryStatus,
-    Message,
-)
+from rapport.conversations import actions
+from rapport.conversations.models import Conversation, DeliveryStatus, Message
 from rapport.inboxes.adapters.email.tokens import message_id_for
+from rapport.outbox import actions as outbox
+from rapport.outbox.models import Delivery, DeliveryState
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

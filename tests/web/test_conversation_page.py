@@ -11,17 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from rapport.conversations import actions
-from rapport.conversations.models import (
-    Delivery,
-    DeliveryState,
-    DeliveryStatus,
-    Mention,
-    Message,
-    Priority,
-    Status,
-)
+from rapport.conversations.models import DeliveryStatus, Mention, Message, Priority, Status
 from rapport.core.models import AuditEntry
 from rapport.customers.models import Company
+from rapport.outbox.models import Delivery, DeliveryState
 from tests.factories import ConversationFactory, TeamFactory
 from tests.web.conftest import receive
 

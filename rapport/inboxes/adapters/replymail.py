@@ -19,10 +19,10 @@ from django.db.models import Q
 
 from rapport.conversations.models import Direction, Message
 from rapport.core.errors import ValidationFailed
-from rapport.inboxes.adapters import DeliveryError
 from rapport.inboxes.adapters.email import tokens
 from rapport.inboxes.adapters.email.config import load_config
 from rapport.inboxes.models import Inbox, InboxKind
+from rapport.outbox.errors import DeliveryError
 
 MAX_REFERENCES = 20
 

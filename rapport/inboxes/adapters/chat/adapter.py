@@ -8,13 +8,14 @@ reaches them — and their e-mail answer threads back into this conversation.
 
 from __future__ import annotations
 
-from rapport.conversations.models import Conversation, Delivery, Message
+from rapport.conversations.models import Conversation, Message
 from rapport.customers.lookups import identity_addresses
 from rapport.customers.models import IdentityKind
-from rapport.inboxes.adapters import DeliveryError
 from rapport.inboxes.adapters.chat.serializers import visitor_message
 from rapport.inboxes.adapters.chat.tokens import visitor_group
 from rapport.inboxes.adapters.replymail import send_reply_email
+from rapport.outbox.errors import DeliveryError
+from rapport.outbox.models import Delivery
 from rapport.realtime import layer, presence
 
 WIDGET_KINDS = (IdentityKind.VISITOR, IdentityKind.EMAIL)

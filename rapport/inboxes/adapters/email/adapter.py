@@ -13,13 +13,14 @@ import ssl
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 
-from rapport.conversations.models import Delivery, Message
+from rapport.conversations.models import Message
 from rapport.core.errors import ValidationFailed
-from rapport.inboxes.adapters import DeliveryError
 from rapport.inboxes.adapters.email.bounces import is_bouncing
 from rapport.inboxes.adapters.email.config import EmailInboxConfig, load_config
 from rapport.inboxes.adapters.email.models import EmailDetails
 from rapport.inboxes.adapters.email.outbound import Threading, build_mail, threading_for
+from rapport.outbox.errors import DeliveryError
+from rapport.outbox.models import Delivery
 
 
 def smtp_connection(config: EmailInboxConfig) -> BaseEmailBackend:
