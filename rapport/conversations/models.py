@@ -173,6 +173,8 @@ class Message(models.Model):
     delivery_status = models.CharField(
         max_length=8, choices=DeliveryStatus.choices, blank=True, default=DeliveryStatus.NONE
     )
+    # The words shown under an outbound message about its delivery: why it is not
+    # delivered (yet), or how it was ("sent by e-mail: the visitor had left").
     delivery_error = models.TextField(blank=True)
     raw = models.JSONField(null=True, blank=True)  # the payload as it arrived, kept for audits
     created_at = models.DateTimeField()

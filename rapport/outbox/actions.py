@@ -29,7 +29,7 @@ from rapport.core.jobs import enqueue_after_commit
 from rapport.outbox.changes import DeliveryChange, tell
 from rapport.outbox.errors import DeliveryError
 from rapport.outbox.models import Delivery, DeliveryState
-from rapport.outbox.senders import sender_for
+from rapport.outbox.senders import Handed, sender_for
 
 logger = logging.getLogger(__name__)
 
@@ -109,17 +109,17 @@ def deliver(delivery_id: int) -> None:
     if delivery is None:
         return
     try:
-        external_id = sender_for(delivery).send(delivery)
+        handed = sender_for(delivery).send(delivery)
     except DeliveryError as error:
         record_failure(delivery, error)
     except Exception as error:  # an unexpected bug must not leave the row claimed forever
         logger.exception("delivery %s crashed", delivery.pk)
         record_failure(delivery, DeliveryError(f"internal error: {type(error).__name__}"))
     else:
-        record_success(delivery, external_id)
+        record_success(delivery, handed if isinstance(handed, Handed) else Handed(handed))
 
 
-def record_success(delivery: Delivery, external_id: str) -> None:
+def record_success(delivery: Delivery, handed: Handed) -> None:
     """Handed over: recorded in the step that learns it, even over a settled "unknown"."""
     with transaction.atomic():
         updated = Delivery.objects.filter(
@@ -128,11 +128,12 @@ def record_success(delivery: Delivery, external_id: str) -> None:
             state=DeliveryState.SENT,
             sent_at=timezone.now(),
             claimed_until=None,
-            external_id=external_id[:255],
+            external_id=handed.external_id[:255],
             last_error="",
         )
         if updated:
-            tell(DeliveryChange(delivery.pk, delivery.message_id, DeliveryState.SENT))
+            sent = DeliveryState.SENT
+            tell(DeliveryChange(delivery.pk, delivery.message_id, sent, note=handed.note))
     if not updated:
         logger.warning("delivery %s sent by an attempt that had lost its claim", delivery.pk)
 
@@ -153,7 +154,11 @@ def record_failure(delivery: Delivery, error: DeliveryError) -> None:
         if not updated:
             return  # another attempt owns the row now; its outcome is the one that counts
         retry_at = next_at if state == DeliveryState.QUEUED else None
-        tell(DeliveryChange(delivery.pk, delivery.message_id, state, words, retry_at))
+        tell(
+            DeliveryChange(
+                delivery.pk, delivery.message_id, state, error=words, next_attempt_at=retry_at
+            )
+        )
         if retry_at is not None:
             enqueue_after_commit(
                 lambda: enqueue(delivery.pk, eta=next_at), what=f"delivery {delivery.pk}"

@@ -17,7 +17,8 @@ class DeliveryChange:
     delivery_id: int
     message_id: int | None
     state: str  # a DeliveryState value
-    error: str = ""  # in words, empty once sent
+    error: str = ""  # what went wrong, in words
+    note: str = ""  # how it was delivered, when that is worth saying (a sender's ``Handed``)
     next_attempt_at: datetime | None = None  # when it is tried again, if it is
 
 

@@ -19,7 +19,20 @@ from rapport.outbox.errors import DeliveryError
 if TYPE_CHECKING:
     from rapport.outbox.models import Delivery
 
-Send = Callable[["Delivery"], str]
+
+@dataclass(frozen=True)
+class Handed:
+    """What a sender may return instead of a bare id: how it was delivered, in words.
+
+    E.g. a chat reply to a visitor who has left: "sent by e-mail to …", or "shown when
+    they come back"; the words appear under the message.
+    """
+
+    external_id: str
+    note: str = ""
+
+
+Send = Callable[["Delivery"], "str | Handed"]
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,9 @@ def test_smtp_down_is_retried_and_then_delivered(webform_inbox, agent, smtp_serv
     reply.refresh_from_db()
     assert (delivery.state, delivery.attempts) == (DeliveryState.QUEUED, 1)
     assert reply.delivery_status == DeliveryStatus.QUEUED
-    assert "unreachable" in reply.delivery_error
+    assert reply.delivery_error == (
+        f"The mail server at 127.0.0.1:{smtp_server.port} refused the connection — retrying in 30 s"
+    )
     assert delivery.next_attempt_at > timezone.now()
 
     outbox.sweep()  # not due yet: nothing happens
@@ -107,7 +109,10 @@ def test_final_failure_is_visible_on_the_message_and_can_be_retried(
     reply.refresh_from_db()
     assert (delivery.state, delivery.attempts) == (DeliveryState.FAILED, outbox.MAX_ATTEMPTS)
     assert reply.delivery_status == DeliveryStatus.FAILED
-    assert "mail server unreachable" in reply.delivery_error
+    assert (
+        reply.delivery_error
+        == f"The mail server at 127.0.0.1:{smtp_server.port} refused the connection"
+    )
 
     smtp_server.start()
     outbox.retry(delivery)

@@ -77,7 +77,7 @@ def test_a_failed_reply_shows_its_error_and_a_retry_button(agent_client, agent, 
 
     html = agent_client.get(url(conversation)).content.decode()
 
-    assert "Failed: mail server answered 550" in html
+    assert "Not delivered:</strong> mail server answered 550" in html
     assert f'action="/conversations/{conversation.pk}/messages/{reply.pk}/retry"' in html
 
 

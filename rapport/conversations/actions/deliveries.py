@@ -39,6 +39,9 @@ def delivery_changed(change: DeliveryChange) -> None:
 
 
 def _words(change: DeliveryChange) -> str:
+    """What shows under the message: why it is not delivered yet, or how it was."""
+    if change.state == DeliveryState.SENT:
+        return change.note
     if not change.error or change.next_attempt_at is None:
         return change.error
     return f"{change.error} — retrying {retry_in(change.next_attempt_at)}"
@@ -46,7 +49,7 @@ def _words(change: DeliveryChange) -> str:
 
 def retry_in(when: datetime) -> str:
     """ "in 30 s", "in 5 min", "in 1 h": how long until the next attempt."""
-    seconds = max(int((when - timezone.now()).total_seconds()), 0)
+    seconds = max(round((when - timezone.now()).total_seconds()), 0)
     if seconds < 90:
         return f"in {max(seconds, 1)} s"
     if seconds < 90 * 60:

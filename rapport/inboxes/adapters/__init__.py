@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from django.utils.module_loading import import_string
 
 from rapport.outbox.errors import DeliveryError
-from rapport.outbox.senders import register_sender
+from rapport.outbox.senders import Handed, register_sender
 
 if TYPE_CHECKING:
     from rapport.conversations.models import Message
@@ -23,7 +23,7 @@ __all__ = ["REGISTRY", "ChannelAdapter", "DeliveryError", "adapter_for", "regist
 
 
 class ChannelAdapter(Protocol):
-    def send(self, delivery: Delivery, message: Message) -> str:
+    def send(self, delivery: Delivery, message: Message) -> str | Handed:
         """Send ``message`` to the customer; return the channel's id for it (may be empty).
 
         Raise ``DeliveryError`` on failure.
@@ -56,7 +56,7 @@ def register_channel_sender(kind: str, *, repeat_safe: bool = False) -> None:
     receiving side recognises a repeated delivery by its key (see ``outbox.senders``).
     """
 
-    def send(delivery: Delivery) -> str:
+    def send(delivery: Delivery) -> str | Handed:
         if delivery.message is None:
             raise DeliveryError("a reply delivery needs its message", permanent=True)
         return adapter_for(kind).send(delivery, delivery.message)

@@ -15,9 +15,12 @@ replaced; that batch's rest is parsed inline.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -26,6 +29,7 @@ from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 MIN_BATCH = 16  # fewer mails than this are parsed inline
 CHUNK = 8  # mails per hand-over to the worker
 
@@ -41,9 +45,25 @@ def enabled() -> bool:
 
 
 def _init_worker() -> None:
+    die_with_parent()
     import django
 
     django.setup()
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (even by ``kill -9``).
+
+    The parent of a pool worker is the forkserver, which exits as soon as the process
+    that started it is gone; without this the worker would go on parsing for nobody.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        logger.warning("prctl(PR_SET_PDEATHSIG) failed: errno %s", ctypes.get_errno())
+    if os.getppid() == 1:  # the parent died before the call: nobody is waiting
+        os._exit(1)
 
 
 def _get() -> ProcessPoolExecutor:

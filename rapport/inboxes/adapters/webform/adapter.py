@@ -22,6 +22,7 @@ class WebFormAdapter:
             raise DeliveryError("the customer has no e-mail address to reply to", permanent=True)
         return send_reply_email(
             message,
+            delivery=delivery,
             to_email=customer.email,
             to_name=customer.name,
             default_subject=f"Your message to {conversation.inbox.name}",
