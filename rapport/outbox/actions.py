@@ -221,14 +221,14 @@ def settle_expired_handovers(now: datetime) -> None:
         except DeliveryError:
             repeat_safe = False
         if repeat_safe:
-            _requeue_expired(delivery, now)
+            _requeue_expired(delivery)
         else:
             record_failure(delivery, DeliveryError(UNKNOWN_WORDS, ambiguous=True))
 
 
-def _requeue_expired(delivery: Delivery, now: datetime) -> None:
+def _requeue_expired(delivery: Delivery) -> None:
     Delivery.objects.filter(_ours(delivery, DeliveryState.SENDING)).update(
-        state=DeliveryState.QUEUED, next_attempt_at=now, claimed_until=None
+        state=DeliveryState.QUEUED, next_attempt_at=timezone.now(), claimed_until=None
     )
     enqueue_after_commit(lambda: enqueue(delivery.pk), what=f"delivery {delivery.pk}")
 

@@ -211,7 +211,8 @@ def _network_words(error: BaseException, server: SmtpServer) -> str:
         return f"{at} refused the connection"
     if isinstance(error, ssl.SSLError):
         return f"{at} could not set up a secure connection ({error.reason or error})"
-    if isinstance(error, (TimeoutError, socket.timeout)):
+    if isinstance(error, (TimeoutError, socket.timeout)) or "timed out" in str(error):
+        # smtplib reports a read timeout as SMTPServerDisconnected("... timed out")
         return f"{at} did not answer within {server.timeout:g} s"
     if isinstance(error, smtplib.SMTPServerDisconnected):
         return f"{at} closed the connection"

@@ -19,6 +19,7 @@ import ctypes
 import logging
 import multiprocessing
 import os
+import select
 import signal
 import sys
 import threading
@@ -44,26 +45,35 @@ def enabled() -> bool:
     return os.environ.get("RAPPORT_EMAIL_PARSE_POOL", "1") != "0" and (os.cpu_count() or 1) > 1
 
 
-def _init_worker() -> None:
-    die_with_parent()
+def _init_worker(owner_pid: int) -> None:
+    die_with(owner_pid)
     import django
 
     django.setup()
 
 
-def die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies (even by ``kill -9``).
+def die_with(owner_pid: int) -> None:
+    """End this worker as soon as the process that owns the pool is gone (even by kill -9).
 
-    The parent of a pool worker is the forkserver, which exits as soon as the process
-    that started it is gone; without this the worker would go on parsing for nobody.
+    The worker's parent is the forkserver, not the owner, and the forkserver stays up as
+    long as a worker holds its "alive" pipe: without this, a killed Rapport worker left
+    both running for good. A thread waits on a pidfd of the owner (Linux) and exits the
+    process when the owner ends; ``PR_SET_PDEATHSIG`` covers the forkserver dying.
     """
     if not sys.platform.startswith("linux"):
         return
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
-        logger.warning("prctl(PR_SET_PDEATHSIG) failed: errno %s", ctypes.get_errno())
-    if os.getppid() == 1:  # the parent died before the call: nobody is waiting
-        os._exit(1)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    try:
+        owner = os.pidfd_open(owner_pid)
+    except ProcessLookupError:
+        os._exit(1)  # the owner died before we got here: nobody is waiting for us
+    threading.Thread(target=_exit_when_readable, args=(owner,), daemon=True).start()
+
+
+def _exit_when_readable(pidfd: int) -> None:
+    select.select([pidfd], [], [])  # a pidfd becomes readable when its process exits
+    os._exit(1)
 
 
 def _get() -> ProcessPoolExecutor:
@@ -74,6 +84,7 @@ def _get() -> ProcessPoolExecutor:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("forkserver"),
                 initializer=_init_worker,
+                initargs=(os.getpid(),),
             )
         return _executor
 
