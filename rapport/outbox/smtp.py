@@ -112,6 +112,18 @@ class Session:
                 raise DeliveryError(ambiguous_words(self.server), ambiguous=True) from None
             raise words_for(error, self.server) from None
 
+    def check(self, sender: str) -> None:
+        """What a send does short of a recipient: connect, log in, MAIL FROM, then RSET."""
+        try:
+            self._open()
+            assert self.client is not None
+            code, answer = self.client.mail(sanitize_address(sender, settings.DEFAULT_CHARSET))
+            if code != 250:
+                raise smtplib.SMTPSenderRefused(code, answer, sender)
+            self.client.rset()
+        except (smtplib.SMTPException, OSError) as error:
+            raise words_for(error, self.server) from None
+
     def _open(self) -> None:
         server = self.server
         context = ssl.create_default_context()

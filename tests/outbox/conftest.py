@@ -114,8 +114,18 @@ class StallingMailbox(Mailbox):
         super().__init__()
         self.stall_at_rcpt = 0.0
         self.stall_after_data = 0.0
+        self.refuse_sender = ""  # e.g. "553 5.7.1 sender not allowed"
         self.at_rcpt = threading.Event()
         self.kept = threading.Event()
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        if self.refuse_sender:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rapport.conversations.models import Message
 from rapport.core.errors import ValidationFailed
+from rapport.inboxes.adapters.email import health
 from rapport.inboxes.adapters.email.bounces import is_bouncing
 from rapport.inboxes.adapters.email.config import EmailInboxConfig, load_config
 from rapport.inboxes.adapters.email.models import EmailDetails
@@ -62,9 +63,14 @@ class EmailAdapter:
         )
         self._remember(message, details, threading, str(mail.subject), recipient, cc)
         key = f"<{threading.message_id}>"  # the same on every attempt: stored before sending
-        send_once(
-            mail, smtp_server(config), handing_over=lambda: outbox.handing_over(delivery, key=key)
-        )
+        handing_over = lambda: outbox.handing_over(delivery, key=key)  # noqa: E731
+        try:
+            send_once(mail, smtp_server(config), handing_over=handing_over)
+        except DeliveryError as error:
+            if not error.permanent:  # the server's trouble, not one address's
+                health.record_send(message.inbox_id, str(error))
+            raise
+        health.record_send(message.inbox_id)
         return key
 
     @staticmethod

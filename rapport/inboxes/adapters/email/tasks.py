@@ -15,8 +15,10 @@ from django.db import transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
+from rapport.core.errors import ValidationFailed
 from rapport.core.locks import expiring_lock, free_if_holder_died
-from rapport.inboxes.adapters.email import imap
+from rapport.inboxes.adapters.email import health, imap
+from rapport.inboxes.adapters.email.config import ImapSettings, load_config
 from rapport.inboxes.adapters.email.ingest import process_pending, process_raw
 from rapport.inboxes.adapters.email.models import RawEmail, RawState
 from rapport.inboxes.models import Inbox, InboxKind
@@ -47,10 +49,21 @@ def poll_email_inboxes_task() -> None:
 
 
 def poll_one(inbox: Inbox) -> None:
+    """Poll one inbox and record whether fetching works (its settings show it in red)."""
     try:
         imap.poll(inbox)
     except Exception as error:  # one broken mailbox must not stop the others
         logger.warning("IMAP poll of inbox %s failed: %s", inbox.pk, error)
+        health.record_fetch(inbox.pk, health.fetch_words(error, _imap_settings(inbox)))
+    else:
+        health.record_fetch(inbox.pk)
+
+
+def _imap_settings(inbox: Inbox) -> ImapSettings | None:
+    try:
+        return load_config(inbox).imap
+    except ValidationFailed:
+        return None
 
 
 @db_task()
