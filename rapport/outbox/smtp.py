@@ -80,13 +80,31 @@ def send_once(
 
 def _send_by_backend(mail: EmailMessage, handing_over: Callable[[], None]) -> None:
     # A backend other than SMTP (an e-mail service's API) is one call: no step to watch.
+    # Its request left once the call started; only a read timeout says the answer, not
+    # the request, was lost (a refused connection or an error answer sent nothing).
     handing_over()
     try:
         sent = mail.send()
-    except Exception as error:  # the backend's own errors; all are worth another try
+    except Exception as error:  # the backend's own errors (anymail wraps requests')
+        if _answer_lost(error):
+            raise DeliveryError(
+                "The e-mail service did not answer after the message was sent to it, so it "
+                "may have been sent. Check with the recipient before sending it again.",
+                ambiguous=True,
+            ) from None
         raise DeliveryError(f"The e-mail service did not take the message: {error}") from None
     if not sent:
         raise DeliveryError("The e-mail service did not take the message")
+
+
+def _answer_lost(error: BaseException | None) -> bool:
+    """Whether ``error`` or one it wraps is a read timeout (requests' ``ReadTimeout``)."""
+    seen = 0
+    while error is not None and seen < 10:
+        if type(error).__name__ == "ReadTimeout":
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
 
 
 class Session:

@@ -189,3 +189,43 @@ def test_an_attempt_that_lost_its_claim_neither_hands_over_nor_overwrites(db):
     )
     assert not handed_over.is_set()
     proceed.set()
+
+
+class ServiceThatTimesOut:
+    """An e-mail service's backend whose HTTP answer never came (as anymail raises it)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def send_messages(self, messages: list[object]) -> int:
+        import requests
+        from anymail.exceptions import AnymailRequestsAPIError
+
+        try:
+            raise requests.exceptions.ReadTimeout("read timed out")
+        except requests.exceptions.ReadTimeout as timeout:
+            raise AnymailRequestsAPIError("timed out") from timeout
+
+
+class ServiceThatIsDown(ServiceThatTimesOut):
+    def send_messages(self, messages: list[object]) -> int:
+        import requests
+        from anymail.exceptions import AnymailRequestsAPIError
+
+        try:
+            raise requests.exceptions.ConnectionError("connection refused")
+        except requests.exceptions.ConnectionError as down:
+            raise AnymailRequestsAPIError("connection refused") from down
+
+
+def test_an_email_service_that_never_answered_is_unknown_not_resent(webform_inbox, agent, settings):
+    conversation = submit_form(webform_inbox)
+    settings.EMAIL_BACKEND = f"{__name__}.ServiceThatTimesOut"
+    reply = actions.send_reply(conversation=conversation, author=agent, text="Hello")
+    assert reply.deliveries.get().state == DeliveryState.UNKNOWN
+
+    settings.EMAIL_BACKEND = f"{__name__}.ServiceThatIsDown"
+    other = actions.send_reply(conversation=conversation, author=agent, text="Hello again")
+    other.refresh_from_db()
+    assert other.deliveries.get().state == DeliveryState.QUEUED  # nothing left: retried
+    assert other.delivery_error.startswith("The e-mail service did not take the message")
