@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "rapport.accounts",
     "rapport.customers",
     "rapport.inboxes",
+    "rapport.outbox",
     "rapport.conversations",
     "rapport.replies",
     "rapport.inboxes.adapters.webform",

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class ConversationsConfig(AppConfig):
     name = "rapport.conversations"
     label = "conversations"
+
+    def ready(self) -> None:
+        from rapport.conversations.actions.deliveries import delivery_changed
+        from rapport.conversations.staff_mail import send_notification
+        from rapport.outbox.changes import listen
+        from rapport.outbox.senders import register_sender
+
+        listen(delivery_changed)  # a delivery's outcome shows on its message
+        register_sender("notification", send_notification)

@@ -1,4 +1,4 @@
-"""Conversations, their messages and attachments, and the outbox of deliveries."""
+"""Conversations, their messages and attachments (the outbox of deliveries: ``rapport.outbox``)."""
 
 from __future__ import annotations
 
@@ -147,7 +147,8 @@ class DeliveryStatus(models.TextChoices):
     NONE = "", "—"
     QUEUED = "queued", "Sending"
     SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    FAILED = "failed", "Not delivered"
+    UNKNOWN = "unknown", "May have been sent"  # the answer was lost after the hand-over
 
 
 class Message(models.Model):
@@ -172,6 +173,8 @@ class Message(models.Model):
     delivery_status = models.CharField(
         max_length=8, choices=DeliveryStatus.choices, blank=True, default=DeliveryStatus.NONE
     )
+    # The words shown under an outbound message about its delivery: why it is not
+    # delivered (yet), or how it was ("sent by e-mail: the visitor had left").
     delivery_error = models.TextField(blank=True)
     raw = models.JSONField(null=True, blank=True)  # the payload as it arrived, kept for audits
     created_at = models.DateTimeField()
@@ -229,57 +232,3 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
-
-
-class DeliveryState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-
-
-class DeliveryKind(models.TextChoices):
-    REPLY = "reply", "Reply"  # an agent's message, sent through the inbox's channel adapter
-    NOTIFICATION = "notification", "Notification"  # an e-mail to a staff member
-    WEBHOOK = "webhook", "Webhook"  # an event posted to a subscriber's URL
-
-
-class Delivery(models.Model):
-    """The outbox: one row per thing that must leave Rapport, written before it is sent.
-
-    A job sends it; a failure schedules the next attempt with exponential backoff; a
-    periodic sweep re-queues rows a crash left behind. A row ends ``sent`` or ``failed``.
-    """
-
-    kind = models.CharField(max_length=16, choices=DeliveryKind.choices)
-    message = models.ForeignKey(
-        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
-    )
-    inbox = models.ForeignKey(
-        Inbox, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    payload = models.JSONField(default=dict, blank=True)  # what non-reply kinds send
-    state = models.CharField(
-        max_length=8, choices=DeliveryState.choices, default=DeliveryState.QUEUED
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    # While a worker sends, the row is claimed until this time; after it, the sweep retries.
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    external_id = models.CharField(max_length=255, blank=True)  # the provider's id, once sent
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [
-            models.Index(
-                fields=["next_attempt_at"],
-                name="delivery_due",
-                condition=Q(state__in=["queued", "sending"]),
-            )
-        ]
-        verbose_name_plural = "deliveries"
-
-    def __str__(self) -> str:
-        return f"delivery {self.pk} ({self.state})"

@@ -7,9 +7,10 @@ from django.db import transaction
 
 from rapport.accounts.events import InvitationMailed
 from rapport.accounts.models import User
-from rapport.conversations import outbox
 from rapport.conversations.events import NoteAdded
-from rapport.conversations.models import DeliveryKind, Message
+from rapport.conversations.models import Message
+from rapport.outbox import actions as outbox
+from rapport.outbox.models import DeliveryKind
 
 
 def notify_mentions(event: NoteAdded) -> None:

@@ -100,8 +100,13 @@ class MessageOut(Schema):
     author: AgentRef | None
     text: str
     html: str
-    delivery_status: str = Field(description="'', queued, sent or failed (replies only)")
-    delivery_error: str
+    delivery_status: str = Field(
+        description="'', queued, sent, failed or unknown (replies only; unknown: the answer "
+        "was lost after the message was handed over, so it may have been sent)"
+    )
+    delivery_error: str = Field(
+        description="in words: why it is not delivered (yet), or how it was delivered"
+    )
     created_at: datetime
     attachments: list[AttachmentOut]
 

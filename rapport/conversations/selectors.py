@@ -19,14 +19,13 @@ from rapport.conversations.models import (
     Attachment,
     Conversation,
     ConversationCount,
-    Delivery,
-    DeliveryState,
     Mention,
     Message,
     Status,
 )
 from rapport.core.errors import NotFound, ValidationFailed
 from rapport.inboxes.selectors import visible_inbox_ids
+from rapport.outbox.models import Delivery, DeliveryState
 
 SORTS = {"newest", "waiting"}  # "waiting": waiting longest for a reply, first
 MAX_PAGE_SIZE = 100
@@ -233,8 +232,9 @@ def can_change(user: User, conversation: Conversation) -> bool:
 
 
 def failed_delivery(message: Message) -> Delivery | None:
-    """The failed delivery of an agent's reply, if it has one (what "Retry" retries)."""
-    return message.deliveries.filter(state=DeliveryState.FAILED).order_by("-id").first()
+    """The failed (or maybe-sent) delivery of an agent's reply: what "Retry" retries."""
+    settled = [DeliveryState.FAILED, DeliveryState.UNKNOWN]
+    return message.deliveries.filter(state__in=settled).order_by("-id").first()
 
 
 def mentions_of(user: User, *, before: int | None = None, limit: int = 30) -> list[Mention]:

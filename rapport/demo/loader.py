@@ -25,9 +25,6 @@ from rapport.conversations.models import (
     Attachment,
     Conversation,
     ConversationCount,
-    Delivery,
-    DeliveryKind,
-    DeliveryState,
     DeliveryStatus,
     Mention,
     Message,
@@ -42,6 +39,7 @@ from rapport.demo.plan import PlannedCustomer, assign_api_ids, plan_conversation
 from rapport.demo.threads import PlannedConversation, first_response, last_of, waiting_since
 from rapport.inboxes.actions import clean_config
 from rapport.inboxes.models import Inbox
+from rapport.outbox.models import Delivery, DeliveryKind, DeliveryState
 
 # Printed on the terminal and in the README: the demo is for trying Rapport, not for the internet.
 DEMO_PASSWORD = "rapport-demo"  # noqa: S105

@@ -7,15 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from rapport.conversations.models import (
-    Conversation,
-    Delivery,
-    DeliveryKind,
-    Direction,
-    Mention,
-    Status,
-)
+from rapport.conversations.models import Conversation, Direction, Mention, Status
 from rapport.core.models import AuditEntry
+from rapport.outbox.models import Delivery, DeliveryKind
 from tests.api.conftest import Api, error_of, iso
 from tests.factories import ConversationFactory, MessageFactory, TeamFactory
 

@@ -37,10 +37,6 @@ ALLOWED = {
     # The bulk loader of the demo data writes tens of thousands of rows directly, on
     # purpose (docs/architecture.md, Decisions); it runs on an empty database only.
     "rapport/demo/loader.py": "demo loader",
-    # The outbox's own state: claiming a delivery, recording its outcome (and the message's
-    # delivery status that mirrors it), publishing delivery.failed. It moves to the outbox
-    # app with its code.
-    "rapport/conversations/outbox.py": "the outbox's own state",
     # The tab counts are derived data, moved by the actions (move_count, counts.bump) and
     # rebuilt from scratch by `rapport recount`.
     "rapport/conversations/counts.py": "derived tab counts",

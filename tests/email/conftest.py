@@ -10,7 +10,7 @@ import pytest
 
 from rapport.inboxes.models import Inbox
 from tests.availability import could_not_run
-from tests.outbox.conftest import smtp_server  # noqa: F401 - the SMTP server fixture, reused
+from tests.outbox.conftest import smtp_server, stalling_smtp  # noqa: F401 - SMTP fixtures, reused
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "../shared/data"
 CORPORA = (

@@ -10,12 +10,14 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from rapport.conversations import actions, outbox
-from rapport.conversations.models import Delivery, DeliveryStatus, Message
+from rapport.conversations import actions
+from rapport.conversations.models import DeliveryStatus, Message
 from rapport.inboxes.adapters.email import imap, pool
 from rapport.inboxes.adapters.email import ingest as ingest_module
 from rapport.inboxes.adapters.email.ingest import process_pending
 from rapport.inboxes.adapters.email.models import MailboxCursor, RawEmail, RawState
+from rapport.outbox import actions as outbox
+from rapport.outbox.models import Delivery
 from tests.email.conftest import mail
 
 pytestmark = pytest.mark.django_db(transaction=True)

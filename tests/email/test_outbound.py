@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from rapport.conversations.models import DeliveryState, DeliveryStatus
+from rapport.conversations.models import DeliveryStatus
 from rapport.core.errors import ValidationFailed
 from rapport.inboxes.adapters.email.actions import send_email_reply
 from rapport.inboxes.adapters.email.ingest import ingest
 from rapport.inboxes.adapters.email.tokens import read_message_id, read_reply_address
+from rapport.outbox.models import DeliveryState
 from tests.email.conftest import mail
 
 pytestmark = pytest.mark.django_db(transaction=True)

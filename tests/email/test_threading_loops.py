@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from rapport.conversations import actions
-from rapport.conversations.models import Conversation, DeliveryState, DeliveryStatus, Message
+from rapport.conversations.models import Conversation, DeliveryStatus, Message
 from rapport.inboxes.adapters.email.ingest import ingest
 from rapport.inboxes.adapters.email.models import BouncingAddress, RawEmail, RawState
+from rapport.outbox.models import DeliveryState
 from tests.email.conftest import SUPPORT, mail
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import socket
+from dataclasses import replace
+
 import pytest
 from django.template import Context, Template
 
-from rapport.inboxes.adapters.email.config import ImapSettings, SmtpSettings
-from rapport.inboxes.adapters.email.connection import check_imap, check_smtp
+from rapport.inboxes.adapters.email.config import ImapSettings, load_config
+from rapport.inboxes.adapters.email.connection import check_imap, check_sending, check_smtp_server
 from rapport.inboxes.adapters.email.ingest import ingest
+from rapport.outbox.smtp import SmtpServer
 from tests.conftest import logged_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.email.urls")]
@@ -97,11 +101,48 @@ def test_connection_test_names_the_problem(dovecot, smtp_server):
     ok, message = check_imap(good.model_copy(update={"port": 9}))
     assert not ok
     assert "nothing accepts connections" in message
-    smtp = SmtpSettings(host="127.0.0.1", port=smtp_server.port, security="none")
-    assert check_smtp(smtp)[0]
-    ok, message = check_smtp(smtp.model_copy(update={"security": "starttls"}))
+    smtp = SmtpServer(host="127.0.0.1", port=smtp_server.port, security="none", timeout=2)
+    assert check_smtp_server(smtp, "support@shop.example", "this inbox's") == (
+        True,
+        f"this inbox's mail server 127.0.0.1:{smtp_server.port} answered, and accepts mail "
+        "from support@shop.example",
+    )
+    ok, message = check_smtp_server(replace(smtp, security="starttls"), "a@b.example", "")
     assert not ok
-    assert "does not support" in message
+    assert "does not offer what the settings ask for" in message
+
+
+def test_sending_test_fails_when_the_server_does_not_answer(email_inbox, settings):
+    """A server that takes the connection and says nothing: before, a green tick."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = silent.getsockname()
+        settings.EMAIL_TIMEOUT = 1
+
+        ok, message = check_sending(load_config(email_inbox))  # no SMTP of its own: the site's
+
+    assert (ok, message) == (
+        False,
+        f"The mail server at 127.0.0.1:{settings.EMAIL_PORT} did not answer within 1 s",
+    )
+
+
+def test_sending_test_uses_the_site_server_when_the_inbox_has_none(email_inbox, smtp_server):
+    ok, message = check_sending(load_config(email_inbox))
+    assert ok
+    assert message.startswith(f"the site's mail server 127.0.0.1:{smtp_server.port} answered")
+
+
+def test_sending_test_fails_when_the_sender_is_refused(email_inbox, stalling_smtp):
+    stalling_smtp.mailbox.refuse_sender = "553 5.7.1 sender not allowed"
+    ok, message = check_sending(load_config(email_inbox))
+    assert (ok, message) == (
+        False,
+        f"The mail server at 127.0.0.1:{stalling_smtp.port} refused the sender address "
+        "support@shop.example (553 5.7.1 sender not allowed)",
+    )
 
 
 def test_connection_test_page_for_admins(email_inbox, admin, email_agent):

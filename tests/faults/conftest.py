@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,8 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
+from django.conf import settings as django_settings
 
+from tests.email.conftest import dovecot  # noqa: F401 - the Dovecot fixture, reused
 from tests.faults.servers import PrivatePostgres, PrivateRedis
+from tests.faults.workers import WorkerStarter, database_url
+from tests.outbox.conftest import stalling_smtp  # noqa: F401 - the SMTP fixture, reused
 from tests.realtime.servers import ROOT, Uvicorn, server_env
 
 
@@ -165,3 +170,37 @@ def rapport_server(tmp_path: Path, **env: str) -> Rapport:
 
 def inbound_texts(stored: dict[str, Any]) -> list[str]:
     return sorted(text for _kind, text in stored["messages"])
+
+
+# --- a real worker killed mid-job (tests/faults/test_*_kill.py) ---------------------------
+
+
+@pytest.fixture
+def worker_env(settings: Any) -> dict[str, str]:
+    """What a worker process needs to share this test's database and job queue."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    env.pop("REDIS_URL", None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="rapport.config.settings",
+        RAPPORT_DATA_DIR=str(django_settings.DATA_DIR),
+        RAPPORT_TESTING="0",
+        RAPPORT_JOBS_IMMEDIATE="0",
+        DATABASE_URL=database_url(),
+        SECRET_KEY=django_settings.SECRET_KEY,
+        EMAIL_BACKEND=settings.EMAIL_BACKEND,
+        EMAIL_HOST=str(settings.EMAIL_HOST),
+        EMAIL_PORT=str(settings.EMAIL_PORT),
+        EMAIL_TIMEOUT=str(settings.EMAIL_TIMEOUT),
+        DEFAULT_FROM_EMAIL=settings.DEFAULT_FROM_EMAIL,
+        PYTHONPATH=str(ROOT),
+        LOG_LEVEL="INFO",
+    )
+    return env
+
+
+@pytest.fixture
+def start_worker(tmp_path: Path) -> Iterator[WorkerStarter]:
+    starter = WorkerStarter(tmp_path / "worker.log")
+    yield starter
+    starter.stop_all()
+    print((tmp_path / "worker.log").read_text(errors="replace")[-3000:])  # shown on failure

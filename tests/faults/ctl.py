@@ -65,7 +65,8 @@ def setup() -> dict[str, object]:
 
 
 def stored() -> dict[str, object]:
-    from rapport.conversations.models import Delivery, Direction, Message
+    from rapport.conversations.models import Direction, Message
+    from rapport.outbox.models import Delivery
 
     inbound = Message.objects.filter(direction=Direction.INBOUND)
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections.abc import Iterator
@@ -104,3 +105,51 @@ def webhook_receiver(settings: Any) -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver()
     yield receiver
     receiver.close()
+
+
+class StallingMailbox(Mailbox):
+    """A mailbox whose server can stall at RCPT, or after keeping a message's data."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stall_at_rcpt = 0.0
+        self.stall_after_data = 0.0
+        self.refuse_sender = ""  # e.g. "553 5.7.1 sender not allowed"
+        self.at_rcpt = threading.Event()
+        self.kept = threading.Event()
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        if self.refuse_sender:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        self.at_rcpt.set()
+        await asyncio.sleep(self.stall_at_rcpt)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        answer = await super().handle_DATA(server, session, envelope)
+        self.kept.set()  # the message is ours now, whatever the client hears
+        await asyncio.sleep(self.stall_after_data)
+        return answer
+
+
+@pytest.fixture
+def stalling_smtp(settings: Any) -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.mailbox = StallingMailbox()
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_TIMEOUT = 2
+    yield server
+    server.stop()

@@ -8,17 +8,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from rapport.conversations import actions, outbox
+from rapport.conversations import actions
 from rapport.conversations.events import DeliveryFailed, ReplyQueued
-from rapport.conversations.models import (
-    Delivery,
-    DeliveryKind,
-    DeliveryState,
-    DeliveryStatus,
-    Direction,
-)
+from rapport.conversations.models import DeliveryStatus, Direction
 from rapport.core import events
 from rapport.customers.actions import set_contact_details
+from rapport.outbox import actions as outbox
+from rapport.outbox.models import Delivery, DeliveryKind, DeliveryState
 from tests.factories import ConversationFactory, CustomerFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,15 +8,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from rapport.conversations import actions, outbox
-from rapport.conversations.models import (
-    Conversation,
-    Delivery,
-    DeliveryState,
-    DeliveryStatus,
-    Message,
-)
+from rapport.conversations import actions
+from rapport.conversations.models import Conversation, DeliveryStatus, Message
 from rapport.inboxes.adapters.email.tokens import message_id_for
+from rapport.outbox import actions as outbox
+from rapport.outbox.models import Delivery, DeliveryState
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,7 +77,9 @@ def test_smtp_down_is_retried_and_then_delivered(webform_inbox, agent, smtp_serv
     reply.refresh_from_db()
     assert (delivery.state, delivery.attempts) == (DeliveryState.QUEUED, 1)
     assert reply.delivery_status == DeliveryStatus.QUEUED
-    assert "unreachable" in reply.delivery_error
+    assert reply.delivery_error == (
+        f"The mail server at 127.0.0.1:{smtp_server.port} refused the connection — retrying in 30 s"
+    )
     assert delivery.next_attempt_at > timezone.now()
 
     outbox.sweep()  # not due yet: nothing happens
@@ -111,7 +109,10 @@ def test_final_failure_is_visible_on_the_message_and_can_be_retried(
     reply.refresh_from_db()
     assert (delivery.state, delivery.attempts) == (DeliveryState.FAILED, outbox.MAX_ATTEMPTS)
     assert reply.delivery_status == DeliveryStatus.FAILED
-    assert "mail server unreachable" in reply.delivery_error
+    assert (
+        reply.delivery_error
+        == f"The mail server at 127.0.0.1:{smtp_server.port} refused the connection"
+    )
 
     smtp_server.start()
     outbox.retry(delivery)

@@ -12,8 +12,10 @@ import pytest
 from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from rapport.conversations import actions, outbox
-from rapport.conversations.models import Delivery, DeliveryState, DeliveryStatus
+from rapport.conversations import actions
+from rapport.conversations.models import DeliveryStatus
+from rapport.outbox import actions as outbox
+from rapport.outbox.models import Delivery, DeliveryState
 from tests.outbox.test_webhooks import api_conversation
 
 pytestmark = pytest.mark.django_db(transaction=True)

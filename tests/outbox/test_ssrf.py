@@ -14,12 +14,12 @@ import pytest
 
 from rapport.conversations import actions
 from rapport.conversations.inbound import InboundMessage, Sender
-from rapport.conversations.models import DeliveryState
-from rapport.conversations.webhooks import post_json
 from rapport.core import safe_http
 from rapport.core.errors import ValidationFailed
 from rapport.inboxes.actions import clean_config
-from rapport.inboxes.adapters import DeliveryError
+from rapport.outbox.errors import DeliveryError
+from rapport.outbox.models import DeliveryState
+from rapport.outbox.webhooks import post_json
 
 INTERNAL_URLS = [
     "http://127.0.0.1:8000/hook",

@@ -8,10 +8,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from rapport.conversations import actions, outbox
+from rapport.conversations import actions
 from rapport.conversations.inbound import InboundMessage, Sender
-from rapport.conversations.models import Delivery, DeliveryState, DeliveryStatus
-from rapport.conversations.webhooks import signature, verify
+from rapport.conversations.models import DeliveryStatus
+from rapport.outbox import actions as outbox
+from rapport.outbox.models import Delivery, DeliveryState
+from rapport.outbox.webhooks import signature, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

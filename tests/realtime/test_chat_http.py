@@ -247,7 +247,25 @@ def test_reply_to_a_visitor_who_left_goes_by_email(chat_inbox, chat_agent, smtp_
     assert "Yes, we do!" in mails[0].get_content()
     second.refresh_from_db()
     assert second.delivery_status == DeliveryStatus.SENT
+    assert second.delivery_error == (  # the words under the reply say how it went
+        "Sent by e-mail to olly@mail.example: the visitor had left the chat"
+    )
     assert second.deliveries.get().external_id == signed_id(chat_inbox, conversation_id, second.pk)
+
+
+def test_reply_to_a_visitor_who_left_without_an_address_says_so(chat_inbox, chat_agent):
+    token = start_visitor(chat_inbox)
+    conversation_id = post_text(token, "Do you ship to Norway?", "o-1")["conversation_id"]
+    conversation = Conversation.objects.get(pk=conversation_id)
+
+    reply = actions.send_reply(conversation=conversation, author=chat_agent, text="Yes!")
+
+    reply.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.SENT  # not "Sending…" for ever
+    assert reply.delivery_error == (
+        "The visitor has left the chat and gave no e-mail address: they see it when they come back"
+    )
+    assert [m["text"] for m in history(token)][-1] == "Yes!"  # waiting in the widget
 
 
 def test_reply_to_a_visitor_with_the_widget_open_is_not_emailed(

@@ -11,17 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from rapport.conversations import actions
-from rapport.conversations.models import (
-    Delivery,
-    DeliveryState,
-    DeliveryStatus,
-    Mention,
-    Message,
-    Priority,
-    Status,
-)
+from rapport.conversations.models import DeliveryStatus, Mention, Message, Priority, Status
 from rapport.core.models import AuditEntry
 from rapport.customers.models import Company
+from rapport.outbox.models import Delivery, DeliveryState
 from tests.factories import ConversationFactory, TeamFactory
 from tests.web.conftest import receive
 
@@ -84,8 +77,35 @@ def test_a_failed_reply_shows_its_error_and_a_retry_button(agent_client, agent, 
 
     html = agent_client.get(url(conversation)).content.decode()
 
-    assert "Failed: mail server answered 550" in html
+    assert "Not delivered:</strong> mail server answered 550" in html
     assert f'action="/conversations/{conversation.pk}/messages/{reply.pk}/retry"' in html
+
+
+def test_a_reply_that_may_have_been_sent_says_so_and_offers_to_send_again(
+    agent_client, agent, conversation
+):
+    reply = actions.send_reply(conversation=conversation, author=agent, text="Hello")
+    Message.objects.filter(pk=reply.pk).update(
+        delivery_status=DeliveryStatus.UNKNOWN, delivery_error="The server went silent."
+    )
+
+    html = agent_client.get(url(conversation)).content.decode()
+
+    assert "May have been sent — check before retrying:</strong> The server went silent." in html
+    assert "Send again</button>" in html
+
+
+def test_a_reply_being_retried_says_why_in_words(agent_client, agent, conversation):
+    reply = actions.send_reply(conversation=conversation, author=agent, text="Hello")
+    words = "The mail server at smtp.example.com refused the connection — retrying in 5 min"
+    Message.objects.filter(pk=reply.pk).update(
+        delivery_status=DeliveryStatus.QUEUED, delivery_error=words
+    )
+
+    html = agent_client.get(url(conversation)).content.decode()
+
+    assert f'<span>Sending…</span><span class="muted">{words}</span>' in html
+    assert "last try" not in html
 
 
 def test_the_composer_offers_reply_and_note_and_lists_staff_to_mention(

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from rapport.accounts.actions import invitations
 from rapport.accounts.models import Invitation, Role, SignInPolicy, User
-from rapport.conversations.models import Delivery, DeliveryKind
 from rapport.core.models import AuditEntry
+from rapport.outbox.models import Delivery, DeliveryKind
 from tests.factories import TeamFactory
 
 # Committed for real: the invitation e-mail leaves through the outbox after commit.

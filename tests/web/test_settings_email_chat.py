@@ -199,7 +199,7 @@ def test_the_test_button_names_a_closed_port(admin_client):
     assert response.status_code == 200
     assert f"Nothing accepts connections on 127.0.0.1:{port}" in html
     assert 'class="check-result is-problem"' in html
-    assert "Replies use the site&#x27;s e-mail settings" in html
+    assert "Replies use the site&#x27;s e-mail service (locmem); nothing to connect to" in html
 
 
 def test_the_test_button_on_a_saved_inbox_uses_the_stored_password(admin_client, email_inbox):

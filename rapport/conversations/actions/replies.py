@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from rapport.accounts.models import User
-from rapport.conversations import outbox
 from rapport.conversations.actions.attachments import store_attachments
 from rapport.conversations.actions.changes import change_status
 from rapport.conversations.actions.common import check_may_change, check_text, preview_of
@@ -17,13 +16,14 @@ from rapport.conversations.events import NoteAdded, ReplyQueued
 from rapport.conversations.mentions import mentioned_users
 from rapport.conversations.models import (
     Conversation,
-    DeliveryKind,
     DeliveryStatus,
     Direction,
     Mention,
     Message,
 )
 from rapport.core.events import publish
+from rapport.outbox import actions as outbox
+from rapport.outbox.models import DeliveryKind
 
 
 def send_reply(

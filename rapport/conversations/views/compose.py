@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 
 from rapport.accounts.models import User
-from rapport.conversations import outbox
 from rapport.conversations.actions import add_note, send_reply
 from rapport.conversations.forms import parse_cc
 from rapport.conversations.models import Conversation, Message, Status
@@ -24,6 +23,7 @@ from rapport.conversations.views.context import composer_context
 from rapport.core.errors import PermissionDenied, ValidationFailed
 from rapport.inboxes.adapters.email.actions import send_email_reply
 from rapport.inboxes.models import InboxKind
+from rapport.outbox import actions as outbox
 
 # TODO(issue 10, channel registry): the composer should ask the inbox's channel for its
 # extras (CC for e-mail) instead of importing send_email_reply from the e-mail channel;

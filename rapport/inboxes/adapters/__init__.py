@@ -12,20 +12,18 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.utils.module_loading import import_string
 
+from rapport.outbox.errors import DeliveryError
+from rapport.outbox.senders import Handed, register_sender
+
 if TYPE_CHECKING:
-    from rapport.conversations.models import Delivery, Message
+    from rapport.conversations.models import Message
+    from rapport.outbox.models import Delivery
 
-
-class DeliveryError(Exception):
-    """Sending failed. ``permanent`` tells the outbox not to try again (e.g. a rejected address)."""
-
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
+__all__ = ["REGISTRY", "ChannelAdapter", "DeliveryError", "adapter_for", "register_channel_sender"]
 
 
 class ChannelAdapter(Protocol):
-    def send(self, delivery: Delivery, message: Message) -> str:
+    def send(self, delivery: Delivery, message: Message) -> str | Handed:
         """Send ``message`` to the customer; return the channel's id for it (may be empty).
 
         Raise ``DeliveryError`` on failure.
@@ -49,3 +47,18 @@ def adapter_for(kind: str) -> ChannelAdapter:
         raise DeliveryError(f"no adapter for inbox kind {kind!r}", permanent=True) from None
     adapter: ChannelAdapter = import_string(path)()
     return adapter
+
+
+def register_channel_sender(kind: str, *, repeat_safe: bool = False) -> None:
+    """Tell the outbox how replies of ``kind`` inboxes leave: through that channel's adapter.
+
+    Each channel's ``AppConfig.ready`` calls this once for its kind. ``repeat_safe``: the
+    receiving side recognises a repeated delivery by its key (see ``outbox.senders``).
+    """
+
+    def send(delivery: Delivery) -> str | Handed:
+        if delivery.message is None:
+            raise DeliveryError("a reply delivery needs its message", permanent=True)
+        return adapter_for(kind).send(delivery, delivery.message)
+
+    register_sender(kind, send, repeat_safe=repeat_safe)

@@ -10,7 +10,6 @@ Reply-To token address) and continues this conversation (``email.threads``).
 
 from __future__ import annotations
 
-import smtplib
 from email.headerregistry import Address
 
 from django.conf import settings
@@ -19,10 +18,12 @@ from django.db.models import Q
 
 from rapport.conversations.models import Direction, Message
 from rapport.core.errors import ValidationFailed
-from rapport.inboxes.adapters import DeliveryError
 from rapport.inboxes.adapters.email import tokens
 from rapport.inboxes.adapters.email.config import load_config
 from rapport.inboxes.models import Inbox, InboxKind
+from rapport.outbox import actions as outbox
+from rapport.outbox.models import Delivery
+from rapport.outbox.smtp import send_once, site_server
 
 MAX_REFERENCES = 20
 
@@ -122,11 +123,18 @@ def _takes_token_addresses(address: str) -> bool:
 
 
 def send_reply_email(
-    message: Message, *, to_email: str, to_name: str, default_subject: str, footer: str = ""
+    message: Message,
+    *,
+    delivery: Delivery,
+    to_email: str,
+    to_name: str,
+    default_subject: str,
+    footer: str = "",
 ) -> str:
-    """Send an agent's reply as a plain-text e-mail; return its Message-ID.
+    """Send an agent's reply as a plain-text e-mail, at most once; return its Message-ID.
 
-    Raises ``DeliveryError``: permanent when the address is refused (5xx), else transient.
+    Raises ``DeliveryError``: permanent when the address is refused (5xx), ambiguous when
+    the answer was lost after the hand-over, else transient (``outbox.smtp``).
     """
     conversation = message.conversation
     inbox = conversation.inbox
@@ -154,19 +162,7 @@ def send_reply_email(
     )
     for attachment in message.attachments.all():
         mail.attach(attachment.filename, attachment.file.read(), attachment.content_type)
-    _send(mail)
+    send_once(
+        mail, site_server(), handing_over=lambda: outbox.handing_over(delivery, key=message_id)
+    )
     return message_id
-
-
-def _send(mail: EmailMultiAlternatives) -> None:
-    try:
-        mail.send()
-    except smtplib.SMTPRecipientsRefused as error:
-        raise DeliveryError(f"recipient refused: {error.recipients}", permanent=True) from None
-    except smtplib.SMTPResponseException as error:
-        permanent = 500 <= error.smtp_code < 600
-        raise DeliveryError(
-            f"mail server answered {error.smtp_code}: {error.smtp_error!r}", permanent=permanent
-        ) from None
-    except (smtplib.SMTPException, OSError) as error:
-        raise DeliveryError(f"mail server unreachable: {error}") from None

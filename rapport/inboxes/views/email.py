@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from rapport.accounts.views.common import admin, admin_only, form_page
 from rapport.core.errors import RapportError, ValidationFailed
 from rapport.inboxes import actions
+from rapport.inboxes.adapters.email import health
 from rapport.inboxes.adapters.email.connection import CheckResult, check_inbox
 from rapport.inboxes.adapters.email.models import RawEmail, RawState
 from rapport.inboxes.adapters.email.webhooks import PROVIDERS
@@ -83,6 +84,7 @@ def settings_context(inbox: Inbox) -> dict[str, Any]:
         "test_url": reverse("settings_email_test", args=[inbox.pk]),
         "inbound_urls": inbound,
         "stuck": stuck_mail(inbox),
+        "status": health.statuses([inbox.pk]).get(inbox.pk),
     }
 
 

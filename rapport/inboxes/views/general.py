@@ -13,6 +13,7 @@ from django.urls import reverse
 from rapport.accounts.views.common import admin, admin_only, form_page
 from rapport.inboxes import actions
 from rapport.inboxes.actions import CONFIG_KEYS
+from rapport.inboxes.adapters.email import health
 from rapport.inboxes.forms import InboxForm, initial_for
 from rapport.inboxes.models import Inbox, InboxKind
 from rapport.inboxes.views.access import settings_inbox
@@ -24,8 +25,9 @@ def public_link(request: HttpRequest, inbox: Inbox) -> str:
 
 @admin_only
 def inbox_list(request: HttpRequest) -> HttpResponse:
-    inboxes = Inbox.objects.annotate(member_count=Count("members", distinct=True))
-    rows = [(inbox, public_link(request, inbox)) for inbox in inboxes]
+    inboxes = list(Inbox.objects.annotate(member_count=Count("members", distinct=True)))
+    failing = health.statuses([inbox.pk for inbox in inboxes if inbox.kind == InboxKind.EMAIL])
+    rows = [(inbox, public_link(request, inbox), failing.get(inbox.pk)) for inbox in inboxes]
     return render(request, "inboxes/settings/list.html", {"rows": rows, "section": "inboxes"})
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from rapport.conversations.models import Delivery, Message
-from rapport.conversations.webhooks import post_json
-from rapport.inboxes.adapters import DeliveryError
+from rapport.conversations.models import Message
+from rapport.outbox.errors import DeliveryError
+from rapport.outbox.models import Delivery
+from rapport.outbox.webhooks import post_json
 
 
 def reply_payload(message: Message) -> dict[str, object]:

@@ -8,16 +8,21 @@ reaches them — and their e-mail answer threads back into this conversation.
 
 from __future__ import annotations
 
-from rapport.conversations.models import Conversation, Delivery, Message
+from rapport.conversations.models import Conversation, Message
 from rapport.customers.lookups import identity_addresses
 from rapport.customers.models import IdentityKind
-from rapport.inboxes.adapters import DeliveryError
 from rapport.inboxes.adapters.chat.serializers import visitor_message
 from rapport.inboxes.adapters.chat.tokens import visitor_group
 from rapport.inboxes.adapters.replymail import send_reply_email
+from rapport.outbox.errors import DeliveryError
+from rapport.outbox.models import Delivery
+from rapport.outbox.senders import Handed
 from rapport.realtime import layer, presence
 
 WIDGET_KINDS = (IdentityKind.VISITOR, IdentityKind.EMAIL)
+LEFT_NO_EMAIL = (
+    "The visitor has left the chat and gave no e-mail address: they see it when they come back"
+)
 EMAIL_FOOTER = "You can answer this e-mail directly; your reply continues our chat."
 
 
@@ -28,7 +33,7 @@ def visitor_groups(conversation: Conversation) -> list[str]:
 
 
 class ChatAdapter:
-    def send(self, delivery: Delivery, message: Message) -> str:
+    def send(self, delivery: Delivery, message: Message) -> Handed | str:
         groups = visitor_groups(message.conversation)
         try:
             layer.send(groups, visitor_message(message))
@@ -37,12 +42,16 @@ class ChatAdapter:
         if any(presence.visitor_online(group) for group in groups):
             return f"chat:{message.pk}"
         customer = message.conversation.customer
-        if not customer.email:
-            return f"chat:{message.pk}"  # shown when they come back; no address to write to
-        return send_reply_email(
+        if not customer.email:  # no address to write to: it waits in the widget
+            return Handed(f"chat:{message.pk}", LEFT_NO_EMAIL)
+        message_id = send_reply_email(
             message,
+            delivery=delivery,
             to_email=customer.email,
             to_name=customer.name,
             default_subject=f"Your chat with {message.conversation.inbox.name}",
             footer=EMAIL_FOOTER,
+        )
+        return Handed(
+            message_id, f"Sent by e-mail to {customer.email}: the visitor had left the chat"
         )

@@ -1,40 +1,37 @@
 """Sending replies of e-mail conversations: through the inbox's SMTP server or the site's.
 
 Temporary SMTP trouble (4xx, connection refused, timeouts) raises a retryable
-DeliveryError; a 5xx answer, a bouncing address or a bad address a permanent one.
-"sent" is recorded by the outbox only after the server accepted the mail.
+DeliveryError; a 5xx answer, a bouncing address or a bad address a permanent one; a lost
+answer after the whole mail was handed over an ambiguous one (``outbox.smtp``). The
+Message-ID is signed from the message's ids, so every attempt carries the same one.
 """
 
 from __future__ import annotations
 
-import smtplib
-import ssl
-
-from django.core.mail import EmailMessage, get_connection
-from django.core.mail.backends.base import BaseEmailBackend
-
-from rapport.conversations.models import Delivery, Message
+from rapport.conversations.models import Message
 from rapport.core.errors import ValidationFailed
-from rapport.inboxes.adapters import DeliveryError
+from rapport.inboxes.adapters.email import health
 from rapport.inboxes.adapters.email.bounces import is_bouncing
 from rapport.inboxes.adapters.email.config import EmailInboxConfig, load_config
 from rapport.inboxes.adapters.email.models import EmailDetails
 from rapport.inboxes.adapters.email.outbound import Threading, build_mail, threading_for
+from rapport.outbox import actions as outbox
+from rapport.outbox.errors import DeliveryError
+from rapport.outbox.models import Delivery
+from rapport.outbox.smtp import SmtpServer, send_once, site_server
 
 
-def smtp_connection(config: EmailInboxConfig) -> BaseEmailBackend:
-    """The inbox's own SMTP server, or the site's e-mail backend (SMTP or anymail)."""
+def smtp_server(config: EmailInboxConfig) -> SmtpServer | None:
+    """The inbox's own SMTP server, else the site's (None: a non-SMTP backend, e.g. anymail)."""
     if config.smtp is None:
-        return get_connection()
+        return site_server()
     smtp = config.smtp
-    return get_connection(
-        "django.core.mail.backends.smtp.EmailBackend",
+    return SmtpServer(
         host=smtp.host,
         port=smtp.port,
-        username=smtp.username or None,
-        password=smtp.secret() or None,
-        use_tls=smtp.security == "starttls",
-        use_ssl=smtp.security == "tls",
+        security=smtp.security,
+        username=smtp.username,
+        password=smtp.secret(),
         timeout=smtp.timeout,
     )
 
@@ -65,8 +62,16 @@ class EmailAdapter:
             automatic=automatic,
         )
         self._remember(message, details, threading, str(mail.subject), recipient, cc)
-        _send(mail, smtp_connection(config))
-        return f"<{threading.message_id}>"
+        key = f"<{threading.message_id}>"  # the same on every attempt: stored before sending
+        handing_over = lambda: outbox.handing_over(delivery, key=key)  # noqa: E731
+        try:
+            send_once(mail, smtp_server(config), handing_over=handing_over)
+        except DeliveryError as error:
+            if not error.permanent:  # the server's trouble, not one address's
+                health.record_send(message.inbox_id, str(error))
+            raise
+        health.record_send(message.inbox_id)
+        return key
 
     @staticmethod
     def _remember(
@@ -91,22 +96,3 @@ class EmailAdapter:
             )
         else:
             EmailDetails.objects.filter(pk=details.pk).update(**fields)
-
-
-def _send(mail: EmailMessage, connection: BaseEmailBackend) -> None:
-    mail.connection = connection
-    try:
-        sent = mail.send()
-    except smtplib.SMTPRecipientsRefused as error:
-        codes = [code for code, _ in error.recipients.values()]
-        permanent = all(500 <= code < 600 for code in codes)
-        raise DeliveryError(f"recipient refused: {error.recipients}", permanent=permanent) from None
-    except smtplib.SMTPResponseException as error:
-        permanent = 500 <= error.smtp_code < 600
-        raise DeliveryError(
-            f"mail server answered {error.smtp_code}: {error.smtp_error!r}", permanent=permanent
-        ) from None
-    except (smtplib.SMTPException, ssl.SSLError, OSError) as error:
-        raise DeliveryError(f"mail server unreachable: {error}") from None
-    if not sent:
-        raise DeliveryError("the mail backend did not accept the message")

@@ -15,11 +15,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from rapport.conversations import outbox
 from rapport.inboxes.adapters.email import mime, tokens
 from rapport.inboxes.adapters.email.addresses import clean_address, is_machine_sender
 from rapport.inboxes.adapters.email.models import BouncingAddress, EmailDetails
 from rapport.inboxes.adapters.email.parse import ParsedEmail, message_ids
+from rapport.outbox import actions as outbox
 
 _STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
 _OUR_ID = re.compile(rb"rapport\.\d{1,18}\.\d{1,18}\.\d{1,18}\.[0-9a-f]{20}@[\w.-]+", re.I)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import smtplib
 import socket
 import ssl
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from django.conf import settings
 from imap_tools.errors import MailboxFolderSelectError, MailboxLoginError
 
 from rapport.core.errors import ValidationFailed
-from rapport.inboxes.adapters.email.config import ImapSettings, SmtpSettings, load_config
+from rapport.inboxes.adapters.email.adapter import smtp_server
+from rapport.inboxes.adapters.email.config import EmailInboxConfig, ImapSettings, load_config
 from rapport.inboxes.adapters.email.imap import connect
 from rapport.inboxes.models import Inbox
+from rapport.outbox.errors import DeliveryError
+from rapport.outbox.smtp import Session, SmtpServer
+
+CHECK_TIMEOUT = 10  # seconds: an admin is waiting for the answer
 
 
 @dataclass(frozen=True)
@@ -31,11 +36,21 @@ def check_inbox(inbox: Inbox) -> list[CheckResult]:
     results = []
     if config.imap is not None:
         results.append(CheckResult("IMAP", *check_imap(config.imap)))
-    if config.smtp is not None:
-        results.append(CheckResult("SMTP", *check_smtp(config.smtp)))
-    else:
-        results.append(CheckResult("SMTP", True, "replies use the site's e-mail settings"))
+    results.append(CheckResult("SMTP", *check_sending(config)))
     return results
+
+
+def check_sending(config: EmailInboxConfig) -> tuple[bool, str]:
+    """Test what replies will really go through: the inbox's server, else the site's."""
+    server = smtp_server(config)
+    if server is None:
+        backend = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
+        return True, f"replies use the site's e-mail service ({backend}); nothing to connect to"
+    sender = config.from_address or settings.DEFAULT_FROM_EMAIL
+    whose = "this inbox's" if config.smtp is not None else "the site's"
+    return check_smtp_server(
+        replace(server, timeout=min(server.timeout, CHECK_TIMEOUT)), sender, whose
+    )
 
 
 def _network_problem(error: BaseException, host: str, port: int, security: str) -> str | None:
@@ -74,22 +89,17 @@ def check_imap(imap: ImapSettings) -> tuple[bool, str]:
     return True, f"logged in to {imap.host} and opened {imap.folder!r}"
 
 
-def check_smtp(smtp: SmtpSettings) -> tuple[bool, str]:
-    client_class = smtplib.SMTP_SSL if smtp.security == "tls" else smtplib.SMTP
+def check_smtp_server(server: SmtpServer, sender: str, whose: str) -> tuple[bool, str]:
+    """Connect, EHLO, STARTTLS and log in as configured, then MAIL FROM and RSET: all a
+    reply needs short of a recipient. A server that does not answer fails."""
+    session = Session(server)
     try:
-        with client_class(smtp.host, smtp.port, timeout=smtp.timeout) as client:
-            if smtp.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
-            if smtp.username:
-                client.login(smtp.username, smtp.secret())
-            client.noop()
-    except smtplib.SMTPAuthenticationError:
-        return False, "the SMTP server refused the user name or password"
-    except smtplib.SMTPNotSupportedError as error:
-        return False, f"the SMTP server does not support this: {error} (check the security setting)"
-    except Exception as error:  # network, TLS or protocol trouble, named below
-        known = _network_problem(error, smtp.host, smtp.port, smtp.security)
-        return False, known or f"the SMTP server answered unexpectedly: {error}"
-    return True, f"connected to {smtp.host}:{smtp.port}" + (
-        " and logged in" if smtp.username else ""
+        session.check(sender)
+    except DeliveryError as error:
+        return False, str(error)
+    finally:
+        session.close()
+    login = " logged in," if server.username else ""
+    return True, (
+        f"{whose} mail server {server.name} answered,{login} and accepts mail from {sender}"
     )

@@ -175,3 +175,28 @@ class BouncingAddress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} ({self.status})"
+
+
+class ConnectionStatus(models.Model):
+    """Whether an e-mail inbox's fetching and sending work: shown red on its settings.
+
+    Written by the poll and by reply deliveries (``health.py``): the words of the last
+    failure and since when it has been failing; cleared by the next success.
+    """
+
+    inbox = models.OneToOneField(Inbox, on_delete=models.CASCADE, related_name="+")
+    fetch_error = models.TextField(blank=True)
+    fetch_failing_since = models.DateTimeField(null=True, blank=True)
+    send_error = models.TextField(blank=True)
+    send_failing_since = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "connection statuses"
+
+    def __str__(self) -> str:
+        return f"inbox {self.inbox_id}: {'failing' if self.is_failing else 'working'}"
+
+    @property
+    def is_failing(self) -> bool:
+        return bool(self.fetch_failing_since or self.send_failing_since)

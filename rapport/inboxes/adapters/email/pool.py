@@ -15,9 +15,13 @@ replaced; that batch's rest is parsed inline.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
+import select
+import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -26,6 +30,7 @@ from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 MIN_BATCH = 16  # fewer mails than this are parsed inline
 CHUNK = 8  # mails per hand-over to the worker
 
@@ -40,10 +45,35 @@ def enabled() -> bool:
     return os.environ.get("RAPPORT_EMAIL_PARSE_POOL", "1") != "0" and (os.cpu_count() or 1) > 1
 
 
-def _init_worker() -> None:
+def _init_worker(owner_pid: int) -> None:
+    die_with(owner_pid)
     import django
 
     django.setup()
+
+
+def die_with(owner_pid: int) -> None:
+    """End this worker as soon as the process that owns the pool is gone (even by kill -9).
+
+    The worker's parent is the forkserver, not the owner, and the forkserver stays up as
+    long as a worker holds its "alive" pipe: without this, a killed Rapport worker left
+    both running for good. A thread waits on a pidfd of the owner (Linux) and exits the
+    process when the owner ends; ``PR_SET_PDEATHSIG`` covers the forkserver dying.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    try:
+        owner = os.pidfd_open(owner_pid)
+    except ProcessLookupError:
+        os._exit(1)  # the owner died before we got here: nobody is waiting for us
+    threading.Thread(target=_exit_when_readable, args=(owner,), daemon=True).start()
+
+
+def _exit_when_readable(pidfd: int) -> None:
+    select.select([pidfd], [], [])  # a pidfd becomes readable when its process exits
+    os._exit(1)
 
 
 def _get() -> ProcessPoolExecutor:
@@ -54,6 +84,7 @@ def _get() -> ProcessPoolExecutor:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("forkserver"),
                 initializer=_init_worker,
+                initargs=(os.getpid(),),
             )
         return _executor
 

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from rapport.core import safe_http
-from rapport.inboxes.adapters import DeliveryError
+from rapport.outbox.errors import DeliveryError
 
 TIMEOUT_SECONDS = 10
 
