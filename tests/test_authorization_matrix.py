@@ -96,6 +96,7 @@ PUBLIC = {
     "settings": "only redirects to /settings/inboxes/, which checks",
     "webform": "the public contact form of an inbox (by its public key)",
     "email_inbound": "provider webhooks, authenticated by each provider's own secret",
+    "channel_inbound": "webhook channels' providers, checked by each channel's signature",
     "chat-widget": "the chat widget's script and settings (by the inbox's public key)",
     "chat-sessions": "a chat visitor starts a session (signed visitor token)",
     "chat-messages": "a chat visitor's messages (their signed visitor token)",

@@ -30,6 +30,16 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The channels customers can reach the business on, one line each: the channel's
+# description in its folder (``rapport/inboxes/adapters/<kind>/channel.py``). The folder
+# is installed as an app, its URLs mounted, and every page finds it by the inbox's kind.
+RAPPORT_CHANNELS = [
+    "rapport.inboxes.adapters.webform.channel.WebFormChannel",
+    "rapport.inboxes.adapters.api.channel.ApiChannel",
+    "rapport.inboxes.adapters.email.channel.EmailChannel",
+    "rapport.inboxes.adapters.chat.channel.ChatChannel",
+]
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -47,10 +57,8 @@ INSTALLED_APPS = [
     "rapport.outbox",
     "rapport.conversations",
     "rapport.replies",
-    "rapport.inboxes.adapters.webform",
-    "rapport.inboxes.adapters.api",
-    "rapport.inboxes.adapters.chat",
-    "rapport.inboxes.adapters.email",
+    # Each channel's folder (``<folder>.channel.<Class>``) is an app: templates, tables.
+    *[path.rsplit(".", 2)[0] for path in RAPPORT_CHANNELS],
     "rapport.realtime",
 ]
 

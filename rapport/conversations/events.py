@@ -12,20 +12,31 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class ConversationCreated(Event):
-    name = "conversation.created"
+class ConversationEvent(Event):
+    """What every event about one conversation carries: which, and in which inbox (the
+    push subscriber sends to that inbox's agents without reading the conversation)."""
+
     conversation_id: int
     inbox_id: int
+
+
+@dataclass(frozen=True)
+class MessageEvent(ConversationEvent):
+    """An event about one message of a conversation."""
+
+    message_id: int
+
+
+@dataclass(frozen=True)
+class ConversationCreated(ConversationEvent):
+    name = "conversation.created"
     # As the action holds it (with inbox and customer): see ``MessageReceived.message``.
     conversation: Conversation | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
-class MessageReceived(Event):
+class MessageReceived(MessageEvent):
     name = "message.received"
-    message_id: int
-    conversation_id: int
-    inbox_id: int
     # The stored message as the action holds it (with its conversation, inbox and
     # customer), so a subscriber in this process need not read it back: that read was
     # most of the cost of a message on the API channel with an agent watching.
@@ -33,56 +44,42 @@ class MessageReceived(Event):
 
 
 @dataclass(frozen=True)
-class ReplyQueued(Event):
+class ReplyQueued(MessageEvent):
     name = "message.reply_queued"
-    message_id: int
-    conversation_id: int
-    inbox_id: int
 
 
 @dataclass(frozen=True)
-class NoteAdded(Event):
+class NoteAdded(MessageEvent):
     name = "message.note_added"
-    message_id: int
-    conversation_id: int
-    inbox_id: int
     mentioned_user_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
-class ConversationAssigned(Event):
+class ConversationAssigned(ConversationEvent):
     name = "conversation.assigned"
-    conversation_id: int
-    inbox_id: int
     assignee_id: int | None
     team_id: int | None
     actor_id: int | None
 
 
 @dataclass(frozen=True)
-class ConversationStatusChanged(Event):
+class ConversationStatusChanged(ConversationEvent):
     name = "conversation.status_changed"
-    conversation_id: int
-    inbox_id: int
     old_status: str
     new_status: str
     actor_id: int | None
 
 
 @dataclass(frozen=True)
-class ConversationResolved(Event):
+class ConversationResolved(ConversationEvent):
     name = "conversation.resolved"
-    conversation_id: int
-    inbox_id: int
 
 
 @dataclass(frozen=True)
-class ConversationUpdated(Event):
+class ConversationUpdated(ConversationEvent):
     """Priority or tags changed."""
 
     name = "conversation.updated"
-    conversation_id: int
-    inbox_id: int
     fields: tuple[str, ...]
 
 

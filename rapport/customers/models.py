@@ -45,6 +45,9 @@ class Customer(models.Model):
 
 
 class IdentityKind(models.TextChoices):
+    """The address kinds every installation has; channels may add their own
+    (``customers.addresses``), so the field below takes any registered kind."""
+
     EMAIL = "email", "E-mail"
     PHONE = "phone", "Phone"
     API = "api", "External id"
@@ -59,7 +62,7 @@ class Identity(models.Model):
     """
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
-    kind = models.CharField(max_length=16, choices=IdentityKind.choices)
+    kind = models.CharField(max_length=16)
     address = models.CharField(max_length=320)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -71,3 +74,15 @@ class Identity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.address}"
+
+    @property
+    def kind_label(self) -> str:
+        from rapport.customers.addresses import label
+
+        return label(self.kind)
+
+    @property
+    def kind_icon(self) -> str:
+        from rapport.customers.addresses import icon
+
+        return icon(self.kind)

@@ -10,6 +10,12 @@ from django.db import models
 
 
 class InboxKind(models.TextChoices):
+    """The kinds of the channels Rapport ships, for code that names one.
+
+    Not the list of kinds an inbox may have: that is the channel registry
+    (``rapport.inboxes.channels``, from ``settings.RAPPORT_CHANNELS``).
+    """
+
     EMAIL = "email", "E-mail"
     CHAT = "chat", "Live chat"
     WEBFORM = "webform", "Web form"
@@ -23,13 +29,15 @@ def new_public_key() -> str:
 class Inbox(models.Model):
     """One switched-on channel. What differs per kind lives in ``config``.
 
-    ``config`` is validated by the kind's adapter (see ``inboxes.adapters``) so each channel
+    ``kind`` names its channel; any registered channel's kind is accepted (checked by the
+    actions against ``rapport.inboxes.channels``), so a new channel needs no migration.
+    ``config`` is validated by that channel (``Channel.clean_config``) so each channel
     keeps its own settings — webhook URLs and secrets for the API channel, colours and
     texts for the web form — without a table per kind.
     """
 
     name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=16, choices=InboxKind.choices)
+    kind = models.CharField(max_length=16)
     # Used in public URLs (/f/<public_key>) instead of the guessable numeric id.
     public_key = models.CharField(max_length=32, unique=True, default=new_public_key)
     greeting = models.TextField(blank=True)
@@ -44,6 +52,13 @@ class Inbox(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def kind_label(self) -> str:
+        """The channel's name on screen ("E-mail", "Live chat")."""
+        from rapport.inboxes.channels import label_of
+
+        return label_of(self.kind)
 
     def setting(self, key: str, default: Any = None) -> Any:
         return self.config.get(key, default)

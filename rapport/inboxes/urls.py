@@ -1,23 +1,33 @@
-"""Settings → Inboxes (included under /settings/inboxes by ``accounts.urls``)."""
+"""Settings → Inboxes (included under /settings/inboxes by ``accounts.urls``).
 
-from django.urls import path
+Each channel's pages are mounted beside these by the root URLs (``config/urls.py``): its
+settings tab and new-inbox page (``channel_pages``, named after the kind, as
+``settings_inbox_email``) and its own extra pages (``Channel.settings_urls``).
+"""
+
+from django.urls import URLPattern, path
 
 from rapport.inboxes import views
+from rapport.inboxes.channels import Channel
 
 urlpatterns = [
     path("", views.inbox_list, name="settings_inboxes"),
     path("new", views.inbox_new, name="settings_inbox_new"),
-    path("new/email", views.email_new, name="settings_inbox_new_email"),
-    path("new/email/test", views.email_test, name="settings_email_test_new"),
-    path("new/chat", views.chat_new, name="settings_inbox_new_chat"),
     path("<int:inbox_id>", views.inbox_edit, name="settings_inbox"),
-    path("<int:inbox_id>/email", views.email_settings, name="settings_inbox_email"),
-    path("<int:inbox_id>/email/test", views.email_test, name="settings_email_test"),
-    path(
-        "<int:inbox_id>/email/mail/<int:raw_id>/retry",
-        views.email_retry,
-        name="settings_email_retry",
-    ),
-    path("<int:inbox_id>/chat", views.chat_settings, name="settings_inbox_chat"),
-    path("<int:inbox_id>/chat/try", views.chat_try, name="settings_inbox_chat_try"),
 ]
+
+
+def channel_pages(channel: Channel) -> list[URLPattern]:
+    """A channel's settings tab and new-inbox page, for channels that have a tab."""
+    if channel.settings_tab is None:
+        return []
+    kind = {"kind": channel.kind}
+    return [
+        path(f"new/{channel.kind}", views.channel_new, kind, f"settings_inbox_new_{channel.kind}"),
+        path(
+            f"<int:inbox_id>/{channel.kind}",
+            views.channel_settings,
+            kind,
+            f"settings_inbox_{channel.kind}",
+        ),
+    ]

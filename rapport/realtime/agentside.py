@@ -12,11 +12,11 @@ from rapport.accounts.models import User
 from rapport.conversations.models import Conversation
 from rapport.conversations.selectors import access_conversation
 from rapport.core.errors import NotFound
+from rapport.inboxes import channels
 from rapport.inboxes.adapters.chat import actions as chat_actions
-from rapport.inboxes.adapters.chat.adapter import visitor_groups
 from rapport.inboxes.adapters.chat.models import ChatReceipt
 from rapport.inboxes.adapters.chat.selectors import availability, messages_after
-from rapport.inboxes.models import Inbox, InboxKind
+from rapport.inboxes.models import Inbox
 from rapport.inboxes.selectors import visible_inbox_ids
 from rapport.realtime import groups, presence
 from rapport.realtime.payloads import Payload, message_payload
@@ -54,7 +54,8 @@ def presence_payload(user: User, status: str) -> Payload:
 
 def widget_updates(user: User) -> list[tuple[str, Payload]]:
     """After an agent's presence changed: each of their chat inboxes' availability."""
-    inboxes = Inbox.objects.filter(pk__in=visible_inbox_ids(user), kind=InboxKind.CHAT)
+    live = [channel.kind for channel in channels.all_channels() if channel.live]
+    inboxes = Inbox.objects.filter(pk__in=visible_inbox_ids(user), kind__in=live)
     return [
         (groups.widgets(inbox.pk), {"type": "availability", **availability(inbox)})
         for inbox in inboxes
@@ -72,11 +73,12 @@ def watch(user: User, conversation_id: int, last_id: int) -> Watch | None:
     receipt = ChatReceipt.objects.filter(conversation=conversation).first()
     if receipt is not None:
         replay.append({"type": "receipt", **receipt.as_dict()})
-    is_chat = conversation.inbox.kind == InboxKind.CHAT
+    channel = channels.find(conversation.inbox.kind)
+    is_live = channel is not None and channel.live
     return Watch(
         conversation_id=conversation.pk,
-        is_chat=is_chat,
-        visitor_groups=visitor_groups(conversation) if is_chat else [],
+        is_chat=is_live,
+        visitor_groups=channel.live_groups(conversation) if channel and is_live else [],
         replay=replay,
     )
 

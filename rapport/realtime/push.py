@@ -20,13 +20,11 @@ from rapport.conversations.events import (
     ReplyQueued,
 )
 from rapport.conversations.models import Conversation, Message
-from rapport.inboxes.adapters.chat.adapter import visitor_groups
+from rapport.inboxes import channels
 from rapport.inboxes.adapters.chat.events import ReceiptChanged
 from rapport.inboxes.adapters.chat.models import ChatReceipt
-from rapport.inboxes.adapters.chat.serializers import visitor_message
-from rapport.inboxes.models import InboxKind
 from rapport.realtime import groups, layer
-from rapport.realtime.payloads import conversation_payload, message_payload
+from rapport.realtime.payloads import Payload, conversation_payload, message_payload
 
 
 def _message(message_id: int) -> Message:
@@ -39,8 +37,19 @@ def _conversation(conversation_id: int) -> Conversation:
     return Conversation.objects.select_related("customer", "inbox").get(pk=conversation_id)
 
 
-def _is_chat(conversation: Conversation) -> bool:
-    return conversation.inbox.kind == InboxKind.CHAT
+def _customer_groups(conversation: Conversation) -> list[str]:
+    """The customer's own open widgets, on channels that have them (chat); else none."""
+    channel = channels.find(conversation.inbox.kind)
+    return channel.live_groups(conversation) if channel is not None and channel.live else []
+
+
+def _customer_pushes(message: Message) -> list[tuple[list[str], Payload]]:
+    """The message for the customer's own open widgets."""
+    targets = _customer_groups(message.conversation)
+    if not targets:
+        return []
+    channel = channels.get(message.conversation.inbox.kind)
+    return [(targets, channel.live_message(message))]
 
 
 def message_received(event: MessageReceived) -> None:
@@ -49,9 +58,7 @@ def message_received(event: MessageReceived) -> None:
         return  # nobody connected: skip building a payload (the ingest hot path)
     message = event.message or _message(event.message_id)
     pushes = [([groups.inbox(event.inbox_id)], message_payload(message))]
-    if _is_chat(message.conversation):
-        pushes.append((visitor_groups(message.conversation), visitor_message(message)))
-    layer.send_each(pushes)
+    layer.send_each(pushes + _customer_pushes(message))
 
 
 def reply_queued(event: ReplyQueued) -> None:
@@ -88,9 +95,10 @@ def conversation_status_changed(event: ConversationStatusChanged) -> None:
     conversation = _conversation(event.conversation_id)
     payload = conversation_payload(conversation, "status", actor_id=event.actor_id)
     layer.send([groups.inbox(event.inbox_id)], payload)
-    if _is_chat(conversation):
+    targets = _customer_groups(conversation)
+    if targets:
         status = {"type": "status", "conversation_id": conversation.pk}
-        layer.send(visitor_groups(conversation), {**status, "status": event.new_status})
+        layer.send(targets, {**status, "status": event.new_status})
 
 
 def conversation_updated(event: ConversationUpdated) -> None:
@@ -115,4 +123,4 @@ def receipt_changed(event: ReceiptChanged) -> None:
         return
     payload = {"type": "receipt", **receipt.as_dict()}
     layer.send([groups.conversation(event.conversation_id)], payload)
-    layer.send(visitor_groups(_conversation(event.conversation_id)), payload)
+    layer.send(_customer_groups(_conversation(event.conversation_id)), payload)

@@ -16,12 +16,8 @@ from rapport.conversations.selectors import (
     other_conversations,
     timeline,
 )
-from rapport.inboxes.adapters.email.models import EmailDetails
-from rapport.inboxes.models import InboxKind
-
-# TODO(issue 10, channel registry): a channel's own message details should come from the
-# registry instead of this import of the e-mail channel's EmailDetails; pyproject.toml
-# lets this one upward import through until then.
+from rapport.inboxes import channels
+from rapport.inboxes.channels import Composer
 
 
 def panel_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
@@ -64,34 +60,13 @@ def page_context(request: HttpRequest, conversation: Conversation) -> dict[str, 
 def composer_context(
     conversation: Conversation, messages_list: list[Message] | None = None
 ) -> dict[str, Any]:
-    """What the composer needs: for e-mail inboxes the CC field, filled like "reply all".
+    """What the reply box shows for the inbox's channel: its extras (``Composer``: the CC
+    field, limits) and their values for this conversation (the CC, filled like "reply all").
 
-    The page passes its timeline (e-mail details already joined); a partial update after a
-    reply or note reads just the last e-mail's CC.
+    The page passes its timeline, so a channel reads what it needs from it; a partial
+    update after a reply or note passes none.
     """
-    if conversation.inbox.kind != InboxKind.EMAIL:
-        return {"is_email": False}
-    if messages_list is None:
-        details = (
-            EmailDetails.objects.filter(message__conversation=conversation)
-            .only("cc")
-            .order_by("-message_id")
-            .first()
-        )
-    else:
-        with_email = [m.email for m in messages_list if _has_email(m)]
-        details = with_email[-1] if with_email else None
-    return {"is_email": True, "reply_cc": _others(details, conversation)}
-
-
-def _has_email(message: Message) -> bool:
-    # select_related("email") caches None for messages without details: no query here.
-    return getattr(message, "email", None) is not None
-
-
-def _others(details: EmailDetails | None, conversation: Conversation) -> list[str]:
-    """The last mail's CC without our own addresses (they would copy us on our own reply)."""
-    if details is None:
-        return []
-    ours = {address.lower() for address in conversation.inbox.setting("addresses", [])}
-    return [address for address in details.cc if address.lower() not in ours]
+    channel = channels.find(conversation.inbox.kind)
+    if channel is None:  # an inbox whose channel was taken out: a plain reply box
+        return {"composer": Composer()}
+    return {"composer": channel.composer, **channel.composer_context(conversation, messages_list)}

@@ -1,8 +1,7 @@
-"""Every write to inboxes: creating one, changing its name, texts, members and settings,
-and retrying an e-mail inbox's mail that could not be processed.
+"""Every write to inboxes: creating one, changing its name, texts, members and settings.
 
-``clean_config`` (in ``actions.config``) is the one place that knows which settings each
-kind of inbox takes, so the settings pages, the API and the CLI all store the same shape.
+``clean_config`` (in ``actions.config``) asks the inbox's channel which settings it takes,
+so the settings pages, the API and the CLI all store the same shape.
 """
 
 from __future__ import annotations
@@ -14,17 +13,13 @@ from django.db import transaction
 
 from rapport.accounts.models import User
 from rapport.core import audit
-from rapport.core.errors import NotFound, ValidationFailed
-from rapport.inboxes.actions.config import CONFIG_KEYS, clean_config
-from rapport.inboxes.adapters.email.ingest import retry
-from rapport.inboxes.adapters.email.models import RawEmail
-from rapport.inboxes.models import Inbox, InboxKind
+from rapport.core.errors import ValidationFailed
+from rapport.inboxes.actions.config import clean_config
+from rapport.inboxes.models import Inbox
 
 __all__ = [
-    "CONFIG_KEYS",
     "clean_config",
     "create_inbox",
-    "retry_raw_email",
     "update_inbox",
     "update_inbox_settings",
 ]
@@ -63,8 +58,8 @@ def update_inbox(
 ) -> Inbox:
     """Change an inbox's name, greeting, on/off switch, settings and members.
 
-    ``config`` None keeps the inbox's settings as they are (e-mail and chat inboxes keep
-    theirs on their own settings tab, see ``update_inbox_settings``).
+    ``config`` None keeps the inbox's settings as they are (channels with a settings tab
+    of their own keep theirs there, see ``update_inbox_settings``).
     """
     chosen = list(members)
     with transaction.atomic():
@@ -90,7 +85,7 @@ def update_inbox(
 def update_inbox_settings(
     *, actor: User, inbox: Inbox, config: Mapping[str, Any], greeting: str | None = None
 ) -> Inbox:
-    """Change the channel settings of an e-mail or chat inbox (and the chat greeting).
+    """Change the settings of an inbox's channel (and the greeting, where its tab has it).
 
     An empty secret in ``config`` keeps the stored one: the settings pages never show them.
     """
@@ -104,22 +99,6 @@ def update_inbox_settings(
             actor=actor, verb="inbox.settings_changed", obj=inbox, config_keys=sorted(cleaned)
         )
     return inbox
-
-
-def retry_raw_email(*, actor: User, inbox: Inbox, raw_id: int) -> RawEmail:
-    """Process one of an e-mail inbox's stored but unprocessed mails again (after a fix)."""
-    if inbox.kind != InboxKind.EMAIL:
-        raise ValidationFailed(f"{inbox} is not an e-mail inbox")
-    raw = RawEmail.objects.select_related("inbox").filter(pk=raw_id, inbox=inbox).first()
-    if raw is None:
-        raise NotFound(f"mail {raw_id} not found in {inbox}")
-    if raw.is_done:
-        raise ValidationFailed("this mail was processed already")
-    if not raw.size:  # a row whose bytes never arrived cannot be parsed
-        raise ValidationFailed("this mail has no stored bytes to process")
-    retry(raw)
-    audit.record(actor=actor, verb="email.retried", obj=inbox, raw=raw.pk, state=raw.state)
-    return raw
 
 
 def _check_name(name: str) -> str:

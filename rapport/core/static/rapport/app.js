@@ -536,3 +536,20 @@
     timeline.lastElementChild.scrollIntoView({ block: "nearest" });
   }
 })();
+
+// Channels that split long text (SMS) say how many characters one message holds
+// (Composer.segment_length); the reply box counts the messages the reply becomes.
+// Past one message each part gives 7 characters to the header that joins them.
+(function () {
+  "use strict";
+  document.addEventListener("input", function (e) {
+    var box = e.target;
+    if (!box.matches || !box.matches("[data-segment-length]")) return;
+    var out = box.closest("[data-composer]").querySelector("[data-segments]");
+    if (!out) return;
+    var one = parseInt(box.getAttribute("data-segment-length"), 10);
+    var length = Array.from(box.value).length;
+    var parts = length <= one ? (length ? 1 : 0) : Math.ceil(length / (one - 7));
+    out.textContent = length ? length + " characters · " + parts + " message" + (parts === 1 ? "" : "s") : "";
+  });
+})();

@@ -38,9 +38,7 @@ def inbound_target(
     if latest is None:
         check_identity_visible(user, kind, address)
     if inbox.kind != InboxKind.API:
-        raise ValidationFailed(
-            f"inbox {inbox_id} is a {inbox.get_kind_display()} inbox, not an API inbox"
-        )
+        raise ValidationFailed(f"inbox {inbox_id} is a {inbox.kind_label} inbox, not an API inbox")
     if not user.can_reply:
         raise PermissionDenied("a light seat cannot post customer messages")
     return inbox, latest

@@ -6,8 +6,3 @@ class ChatChannelConfig(AppConfig):
 
     name = "rapport.inboxes.adapters.chat"
     label = "chat_channel"
-
-    def ready(self) -> None:
-        from rapport.inboxes.adapters import register_channel_sender
-
-        register_channel_sender("chat")

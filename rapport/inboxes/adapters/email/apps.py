@@ -7,8 +7,3 @@ class EmailChannelConfig(AppConfig):
     name = "rapport.inboxes.adapters.email"
     label = "email_channel"
     verbose_name = "E-mail channel"
-
-    def ready(self) -> None:
-        from rapport.inboxes.adapters import register_channel_sender
-
-        register_channel_sender("email")

@@ -17,17 +17,21 @@ import re
 
 from rapport.conversations.models import Conversation
 from rapport.customers.models import Identity, IdentityKind
+from rapport.inboxes import channels
 from rapport.inboxes.adapters.email import tokens
 from rapport.inboxes.adapters.email.addresses import clean_address
 from rapport.inboxes.adapters.email.config import load_config
 from rapport.inboxes.adapters.email.models import EmailDetails
 from rapport.inboxes.adapters.email.parse import ParsedEmail
 from rapport.inboxes.adapters.replymail import reply_address
-from rapport.inboxes.models import Inbox, InboxKind
+from rapport.inboxes.models import Inbox
 
 _NUMBER = re.compile(r"\[#(\d{1,18})\]")
-# The channels whose replies leave by e-mail (``adapters.replymail``) and are answered by mail.
-REPLIED_BY_EMAIL = (InboxKind.CHAT, InboxKind.WEBFORM)
+
+
+def replied_by_email() -> list[str]:
+    """The kinds whose replies leave by e-mail (``adapters.replymail``), answered by mail."""
+    return [channel.kind for channel in channels.all_channels() if channel.replies_by_email]
 
 
 def find_conversation(inbox: Inbox, parsed: ParsedEmail) -> tuple[Conversation | None, str]:
@@ -71,7 +75,7 @@ def _answer_by_email(inbox: Inbox, token: tokens.Token, sender: str) -> Conversa
     """
     conversation = (
         Conversation.objects.filter(
-            pk=token.conversation_id, inbox_id=token.inbox_id, inbox__kind__in=REPLIED_BY_EMAIL
+            pk=token.conversation_id, inbox_id=token.inbox_id, inbox__kind__in=replied_by_email()
         )
         .select_related("inbox", "customer")
         .first()

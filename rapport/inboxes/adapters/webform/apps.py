@@ -6,8 +6,3 @@ class WebformChannelConfig(AppConfig):
 
     name = "rapport.inboxes.adapters.webform"
     label = "webform_channel"
-
-    def ready(self) -> None:
-        from rapport.inboxes.adapters import register_channel_sender
-
-        register_channel_sender("webform")

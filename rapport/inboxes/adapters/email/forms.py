@@ -1,7 +1,7 @@
 """The e-mail inbox's settings form: flat fields in, the nested config the channel reads out.
 
-The shape and the final checks belong to ``adapters.email.config.EmailInboxConfig`` (via
-``inboxes.actions.clean_config``); this form only turns typed text into values, so a bad
+The shape and the final checks belong to ``config.EmailInboxConfig`` (via
+``config.clean_email``); this form only turns typed text into values, so a bad
 port or address is named next to its field. Passwords are write-only: the page never shows
 them, and a blank one keeps what is stored.
 """
@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 
 from rapport.inboxes.adapters.email.config import EmailInboxConfig
-from rapport.inboxes.forms import ChannelBasicsForm
+from rapport.inboxes.channels import ChannelSettingsForm, number_field, secret_field
 
 SECURITY = [("tls", "TLS (993 / 465)"), ("starttls", "STARTTLS (143 / 587)"), ("none", "None")]
 AFTER_FETCH = [
@@ -23,11 +23,6 @@ AFTER_FETCH = [
 ]
 MB = 1024 * 1024
 DEFAULTS = EmailInboxConfig()
-
-
-def _password() -> forms.CharField:
-    widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
-    return forms.CharField(required=False, max_length=500, label="Password", widget=widget)
 
 
 def _env() -> forms.CharField:
@@ -43,7 +38,7 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.replace(",", "\n").splitlines() if part.strip()]
 
 
-class EmailSettingsForm(forms.Form):
+class EmailSettingsForm(ChannelSettingsForm):
     addresses = forms.CharField(
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -53,14 +48,12 @@ class EmailSettingsForm(forms.Form):
     # IMAP: where mail is fetched from
     imap_enabled = forms.BooleanField(required=False, label="Fetch mail from an IMAP mailbox")
     imap_host = forms.CharField(required=False, max_length=255, label="IMAP server")
-    imap_port = forms.IntegerField(
-        required=False, min_value=1, max_value=65535, initial=993, label="Port"
-    )
+    imap_port = number_field("Port", initial=993, high=65535)
     imap_security = forms.ChoiceField(
         required=False, choices=SECURITY, initial="tls", label="Security"
     )
     imap_username = forms.CharField(required=False, max_length=255, label="User name")
-    imap_password = _password()
+    imap_password = secret_field("Password", max_length=500)
     imap_password_env = _env()
     imap_folder = forms.CharField(required=False, max_length=255, initial="INBOX", label="Folder")
     imap_after_fetch = forms.ChoiceField(
@@ -77,14 +70,12 @@ class EmailSettingsForm(forms.Form):
         required=False, label="Send replies through this mailbox's SMTP server"
     )
     smtp_host = forms.CharField(required=False, max_length=255, label="SMTP server")
-    smtp_port = forms.IntegerField(
-        required=False, min_value=1, max_value=65535, initial=587, label="Port"
-    )
+    smtp_port = number_field("Port", initial=587, high=65535)
     smtp_security = forms.ChoiceField(
         required=False, choices=SECURITY, initial="starttls", label="Security"
     )
     smtp_username = forms.CharField(required=False, max_length=255, label="User name")
-    smtp_password = _password()
+    smtp_password = secret_field("Password", max_length=500)
     smtp_password_env = _env()
     # Automatic mail and trust
     auto_acknowledge = forms.BooleanField(required=False, label="Acknowledge new conversations")
@@ -100,13 +91,7 @@ class EmailSettingsForm(forms.Form):
             " below) or listed under Always acknowledge."
         ),
     )
-    automatic_cap = forms.IntegerField(
-        required=False,
-        min_value=0,
-        max_value=100,
-        initial=3,
-        label="Automatic mails per day at most",
-    )
+    automatic_cap = number_field("Automatic mails per day at most", initial=3, low=0, high=100)
     reply_to_token = forms.BooleanField(
         required=False,
         label="Sign replies' Reply-To with a plus address (support+r-…@)",
@@ -124,12 +109,10 @@ class EmailSettingsForm(forms.Form):
         label="Always acknowledge",
         help_text="Addresses or domains (comma separated) acknowledged without DMARC proof.",
     )
-    max_message_mb = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=1024,
+    max_message_mb = number_field(
+        "Largest mail taken (MB)",
         initial=40,
-        label="Largest mail taken (MB)",
+        high=1024,
         help_text=(
             "A larger mail still reaches the inbox without its largest attachments, named in "
             "a note; the sender is told. From an IMAP mailbox, mail over twice this size is "
@@ -137,25 +120,15 @@ class EmailSettingsForm(forms.Form):
         ),
     )
     # Provider webhooks
-    webhook_basic_auth = forms.CharField(
-        required=False,
-        max_length=200,
-        label="Basic auth (user:password)",
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-    )
-    webhook_signing_key = forms.CharField(
-        required=False,
-        max_length=200,
-        label="Mailgun signing key",
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-    )
+    webhook_basic_auth = secret_field("Basic auth (user:password)")
+    webhook_signing_key = secret_field("Mailgun signing key")
     forget_webhook_secrets = forms.BooleanField(
         required=False, label="Turn provider webhooks off (forget their secrets)"
     )
 
-    def __init__(self, *args: Any, stored: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.stored_secrets = stored_secrets(stored or {})
+        self.stored_secrets = stored_secrets(self.stored)
         for name in self.stored_secrets:
             self.fields[name].widget.attrs["placeholder"] = "stored · blank keeps it"
 
@@ -236,7 +209,3 @@ def email_initial(config: dict[str, Any]) -> dict[str, Any]:
             if key != "password":
                 initial[f"{section}_{key}"] = value
     return initial
-
-
-class NewEmailInboxForm(ChannelBasicsForm, EmailSettingsForm):
-    """A new e-mail inbox: its name and members, then its mail settings."""

@@ -1,7 +1,7 @@
 """The chat inbox's settings form: the widget's looks, hours, identity secret and limits.
 
-Turns typed text into the values ``inboxes.actions.clean_config`` checks and the chat
-channel reads (``adapters.chat.config.chat_settings``); the keys are that module's.
+Turns typed text into the values ``clean.clean_chat`` checks and the chat channel reads
+(``config.chat_settings``); the keys are that module's.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 
 from rapport.inboxes.adapters.chat.config import DAYS, DEFAULT_COLOUR
-from rapport.inboxes.forms import ChannelBasicsForm
+from rapport.inboxes.channels import ChannelSettingsForm, number_field, secret_field
 
 DAY_NAMES = dict(
     zip(
@@ -33,7 +33,7 @@ def _hours_field(day: str) -> forms.CharField:
     )
 
 
-class ChatSettingsForm(forms.Form):
+class ChatSettingsForm(ChannelSettingsForm):
     greeting = forms.CharField(
         required=False,
         max_length=500,
@@ -77,29 +77,18 @@ class ChatSettingsForm(forms.Form):
         label="Reply-To of e-mailed replies",
         help_text="A visitor who left gets agents' replies by e-mail; their answers go here.",
     )
-    identity_secret = forms.CharField(
-        required=False,
-        max_length=200,
-        label="Set the identity secret",
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    identity_secret = secret_field(
+        "Set the identity secret",
         help_text="Blank keeps the current secret (a new inbox gets a generated one).",
     )
     new_identity_secret = forms.BooleanField(
         required=False, label="Generate a new identity secret (signed-in visitors must re-sign)"
     )
-    messages_per_ip_minute = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=100_000,
-        initial=120,
-        label="Messages per minute per address",
+    messages_per_ip_minute = number_field(
+        "Messages per minute per address", initial=120, high=100_000
     )
-    conversations_per_ip_hour = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=100_000,
-        initial=20,
-        label="New chats per hour per address",
+    conversations_per_ip_hour = number_field(
+        "New chats per hour per address", initial=20, high=100_000
     )
 
     def clean(self) -> dict[str, Any]:
@@ -111,7 +100,7 @@ class ChatSettingsForm(forms.Form):
         return data
 
     def config(self) -> dict[str, Any]:
-        """The settings ``clean_config("chat", ...)`` takes."""
+        """The settings ``clean_chat`` takes (the greeting is the inbox's, not here)."""
         data = self.cleaned_data
         keys = (
             "color",
@@ -155,7 +144,3 @@ def chat_initial(inbox_greeting: str, config: dict[str, Any]) -> dict[str, Any]:
     for day, spans in (config.get("hours") or {}).items():
         initial[f"hours_{day}"] = ", ".join(f"{start}-{end}" for start, end in spans)
     return initial
-
-
-class NewChatInboxForm(ChannelBasicsForm, ChatSettingsForm):
-    """A new chat inbox: its name and members, then the widget's settings."""
