@@ -67,6 +67,7 @@ def test_an_invitation_is_mailed_through_the_outbox(admin_client, admin, webform
     assert AuditEntry.objects.get(verb="invitation.created").actor == admin
     page = admin_client.get("/settings/agents/").content.decode()
     assert "<title>Agents · Settings · Rapport</title>" in page  # no table in the title
+    assert "nina@shop.example" in page
     assert "Resend" in page
 
 
