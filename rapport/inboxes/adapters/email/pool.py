@@ -2,7 +2,7 @@
 
 Parsing, quote splitting and reading the headers (trust, machine flags, bounces) are pure
 CPU and about a third of the ingest's work; the database writes must stay in the
-process that owns the transaction. ``prepare_all`` hands the parsing of a batch to one
+process that owns the transaction. ``map_ordered`` hands the parsing of a batch to one
 worker process (started once, from a clean ``forkserver``, so it inherits no database
 connection or thread) and yields the results in order. The caller starts the next
 batch's parsing before it writes the current one (``ingest.start_preparing``, used by
