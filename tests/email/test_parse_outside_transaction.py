@@ -148,12 +148,21 @@ def hostile_html(nodes: int = 100_000) -> str:
     return "".join(f'<b class="c{i}"><p>x' for i in range(nodes // 2))
 
 
-def fifty_posts(api_inbox: Any, token: str) -> list[tuple[int, float]]:
-    """50 concurrent API-channel posts: (status, when answered) each."""
-    start = threading.Barrier(50)
-    answers: list[tuple[int, float]] = []
+class FiftyPosts:
+    """50 API-channel posts, each in its own thread with its own database connection,
+    ready before ``go`` is set and then sent at once: (status, when answered) each."""
 
-    def send(n: int) -> None:
+    def __init__(self, api_inbox: Any, token: str, go: threading.Event) -> None:
+        self.answers: list[tuple[int, float]] = []
+        self.ready = threading.Barrier(51)  # the 50 senders and the test
+        self.threads = [
+            threading.Thread(target=self.send, args=(api_inbox.pk, token, go, n)) for n in range(50)
+        ]
+        for thread in self.threads:
+            thread.start()
+        self.ready.wait()  # every sender is connected and waiting for ``go``
+
+    def send(self, inbox_id: int, token: str, go: threading.Event, n: int) -> None:
         client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
         body = {
             "identity": {"kind": "email", "address": f"kim{n % 10}@mail.example"},
@@ -161,22 +170,22 @@ def fifty_posts(api_inbox: Any, token: str) -> list[tuple[int, float]]:
             "external_id": f"load-{n}",
         }
         try:
-            start.wait()
+            connection.ensure_connection()
+            self.ready.wait()
+            go.wait(30)
             response = client.post(
-                f"/api/v1/inboxes/{api_inbox.pk}/messages",
+                f"/api/v1/inboxes/{inbox_id}/messages",
                 json.dumps(body),
                 content_type="application/json",
             )
-            answers.append((response.status_code, time.monotonic()))
+            self.answers.append((response.status_code, time.monotonic()))
         finally:
             connection.close()  # each thread has its own database connection
 
-    threads = [threading.Thread(target=send, args=(n,)) for n in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    def join(self) -> list[tuple[int, float]]:
+        for thread in self.threads:
+            thread.join()
+        return self.answers
 
 
 def test_fifty_api_posts_while_a_hostile_mail_is_parsed_all_stored_once(
@@ -198,19 +207,19 @@ def test_fifty_api_posts_while_a_hostile_mail_is_parsed_all_stored_once(
         finally:
             connection.close()
 
+    posts = FiftyPosts(api_inbox, token, go=watch.started)  # sent once the parse begins
     sender = threading.Thread(target=hostile_webhook)
     sender.start()
-    assert watch.started.wait(30)  # the hostile mail is being parsed: now the posts
-    answers = fifty_posts(api_inbox, token)
+    answers = posts.join()
     sender.join()
 
     began, ended = watch.window
     assert ended - began >= 0.5  # hostile enough to have stalled everyone before
-    assert sorted(status for status, _ in answers) == [201] * 50  # 0 errors
+    assert sorted(status for status, _ in answers) == [201] * 50, answers  # 0 errors
     stored = list(Message.objects.filter(inbox=api_inbox).values_list("external_id", flat=True))
     assert sorted(stored) == sorted(f"load-{n}" for n in range(50))  # 0 lost, each once
     # Posts were answered while the mail was still being parsed: its parse held no lock.
-    assert any(answered < ended for _, answered in answers)
+    assert any(answered < ended for _, answered in answers), (ended, sorted(answers))
     assert webhook["status"] == 200
     hostile = RawEmail.objects.get(inbox=email_inbox)
     assert hostile.state == RawState.PROCESSED
