@@ -24,7 +24,12 @@ from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.mailbox import BaseMailBox
 
 from rapport.inboxes.adapters.email.config import ImapSettings, load_config
-from rapport.inboxes.adapters.email.ingest import process_batch, store_batch
+from rapport.inboxes.adapters.email.ingest import (
+    Preparing,
+    start_preparing,
+    store_batch,
+    write_batch,
+)
 from rapport.inboxes.adapters.email.models import (
     MailboxCursor,
     RawEmail,
@@ -95,12 +100,20 @@ def poll_folder(inbox: Inbox, box: BaseMailBox, imap: ImapSettings) -> PollResul
             box, imap, _uids(client, f"1:{cursor.last_uid}") if cursor.last_uid else []
         )
     new = [uid for uid in _uids(client, f"{cursor.last_uid + 1}:*") if uid > cursor.last_uid]
-    for chunk in _chunks(new, BATCH):
-        stored = _fetch_and_store(inbox, client, imap, cursor, chunk)
-        result.fetched += len(chunk)
-        _process(stored, result)
-        if imap.after_fetch != "keep":
-            _finish_on_server(box, imap, chunk)
+    previous: tuple[list[int], Preparing] | None = None
+    try:
+        for chunk in _chunks(new, BATCH):
+            stored = _fetch_and_store(inbox, client, imap, cursor, chunk)
+            result.fetched += len(chunk)
+            # This batch is parsed (in the worker) while the previous one is written.
+            preparing = start_preparing(stored)
+            if previous is not None:
+                done, previous = previous, None
+                _write(box, imap, *done, result)
+            previous = (chunk, preparing)
+    finally:  # also when fetching the next batch failed: what is stored gets written
+        if previous is not None:
+            _write(box, imap, *previous, result)
     MailboxCursor.objects.filter(pk=cursor.pk).update(last_polled_at=timezone.now(), last_error="")
     return result
 
@@ -230,12 +243,22 @@ def _record_unfetchable(inbox: Inbox, ref: str, reason: str) -> None:
     )
 
 
-def _process(stored: list[RawEmail], result: PollResult) -> None:
-    """Process a fetched batch: one transaction, a savepoint per mail (``process_batch``)."""
+def _write(
+    box: BaseMailBox, imap: ImapSettings, uids: list[int], preparing: Preparing, result: PollResult
+) -> None:
+    """Write a fetched batch, then move or delete it on the server as configured."""
+    _process(preparing, result)
+    if imap.after_fetch != "keep":
+        _finish_on_server(box, imap, uids)
+
+
+def _process(preparing: Preparing, result: PollResult) -> None:
+    """Write a prepared batch: one transaction, a savepoint per mail (``write_batch``)."""
+    stored = preparing.raws
     if not stored:
         return
     try:
-        process_batch(stored)
+        write_batch(preparing)
     except DatabaseError as error:
         # Stored but not processed (the batch rolled back): ``process_pending`` picks it up.
         result.errors.append(f"database unavailable: {error}")

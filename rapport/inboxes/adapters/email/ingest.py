@@ -2,10 +2,15 @@
 
 1. ``store_raw`` (one mail) or ``store_batch`` (an IMAP fetch): the bytes are committed
    (deduplicated by SHA-256) before anything else.
-2. ``process_raw`` (one mail) or ``process_batch``: parse, classify (our own mail back,
-   bounce, duplicate), then ``deliver.deliver_parsed`` writes the conversation message.
-   A batch is one transaction with a savepoint per mail, so one bad mail rolls back alone
-   and the commit (the expensive part on SQLite) is paid once per batch, not per mail.
+2. ``process_raw`` (one mail) or ``process_batch``: first every mail is prepared with no
+   transaction open (``start_preparing``: parse, sanitise, quote split, bounce, trust,
+   dedupe key — in the parse worker for a large batch); then ``write_batch`` classifies
+   (our own mail back, bounce, duplicate) and ``deliver.deliver_parsed`` writes the
+   conversation message. The write transaction only writes, so a mail that takes
+   seconds to parse never holds the database's write lock (on SQLite, one for everyone:
+   the API, the widget and agents' replies would wait behind it). A batch is one
+   transaction with a savepoint per mail, so one bad mail rolls back alone and the
+   commit (the expensive part on SQLite) is paid once per batch, not per mail.
 A parse or processing failure leaves the raw mail ``unprocessable`` with the reason,
 visible and retryable; a database outage leaves it ``pending`` for the next run (a batch
 then rolls back whole: its mails stay pending, none is half written).
@@ -147,21 +152,66 @@ def process_raw(raw: RawEmail) -> RawEmail:
 
 
 def process_batch(raws: Sequence[RawEmail]) -> list[RawEmail]:
-    """Process stored messages in one transaction with a savepoint per mail.
+    """Prepare every mail, then write them all in one transaction (``write_batch``)."""
+    return write_batch(start_preparing(raws))
 
-    A mail whose processing fails rolls back alone (its savepoint) and is recorded
-    unprocessable; the others commit together with all outcomes (one bulk UPDATE). A
-    database error rolls the whole batch back and is raised: every mail stays pending
-    for ``process_pending``, none is half written or written twice. Events reach their
-    subscribers when the batch commits.
+
+@dataclass
+class Preparing:
+    """A batch whose mails are being prepared (``start_preparing``), for ``write_batch``."""
+
+    raws: list[RawEmail]
+    configs: dict[int, EmailInboxConfig]
+    results: Iterator[Prepared | Failed]
+
+    def ready(self) -> list[Prepared | Failed]:
+        """Every mail prepared, in order (waits for the parse worker)."""
+        return list(self.results)
+
+
+def start_preparing(raws: Sequence[RawEmail]) -> Preparing:
+    """Start preparing stored mails: everything that needs no database write — provider
+    post, parse, sanitise, quote split, bounce, trust, dedupe key (``prepare``).
+
+    Call it outside any transaction. A small batch is prepared here and now; a large one
+    in the parse worker, so the caller may write the previous batch meanwhile (the IMAP
+    poll does). Only reads touch the database (each inbox's settings).
     """
     raws = list(raws)
     configs: dict[int, EmailInboxConfig] = {}
+    jobs: list[tuple[Extracted, tuple[str, ...], int | None]] = []
+    early: dict[int, Failed] = {}  # a post that holds no mail
+    for index, raw in enumerate(raws):
+        config = configs.get(raw.inbox_id)
+        if config is None:
+            config = configs[raw.inbox_id] = load_config(raw.inbox)
+        try:
+            jobs.append((extract(raw), tuple(config.authserv_ids), config.max_message_bytes))
+        except Malformed as error:
+            early[index] = Failed(error.reason)
+    prepared = pool.map_ordered(prepare_safely, jobs)
+    results = (early[index] if index in early else next(prepared) for index in range(len(raws)))
+    return Preparing(raws, configs, results)
+
+
+def write_batch(preparing: Preparing) -> list[RawEmail]:
+    """Write prepared mails in one transaction with a savepoint per mail.
+
+    The transaction only writes: every mail is prepared before it begins, so a hostile
+    mail's parsing never holds the database's write lock (on SQLite, the only one).
+    A mail whose preparing or writing failed is recorded unprocessable with the reason,
+    its savepoint rolled back; the others commit together with all outcomes (one bulk
+    UPDATE). A database error rolls the whole batch back and is raised: every mail stays
+    pending for ``process_pending``, none is half written or written twice. Events reach
+    their subscribers when the batch commits.
+    """
+    raws, configs = preparing.raws, preparing.configs
+    ready = preparing.ready()
     attempts = [raw.attempts for raw in raws]
     ours = our_addresses()
     with transaction.atomic():
-        for raw, ready in zip(raws, _prepare_batch(raws, configs), strict=True):
-            _apply(raw, _outcome(raw, configs[raw.inbox_id], ready, ours))
+        for raw, prepared in zip(raws, ready, strict=True):
+            _apply(raw, _outcome(raw, configs[raw.inbox_id], prepared, ours))
         for raw in raws:
             raw.attempts = F("attempts") + 1
         try:
@@ -182,11 +232,13 @@ class Failed:
 
 
 def prepare_safely(job: tuple[Extracted, tuple[str, ...], int | None]) -> Prepared | Failed:
-    """``prepare`` for the parse worker: an error comes back as a note, not a raise."""
+    """``prepare`` outside the transaction: an error (a parser bug, a mail too deep for
+    it) comes back as the note for that mail's unprocessable row, not as a raise."""
     extracted, authserv_ids, max_bytes = job
     try:
         return prepare(extracted.mail, authserv_ids, extracted, max_bytes)
-    except Exception as error:  # shown on the raw mail, as an inline failure would be
+    except Exception as error:  # shown on the raw mail; the batch goes on
+        logger.warning("preparing an e-mail failed", exc_info=True)
         return Failed(f"{type(error).__name__}: {error}"[:2000])
 
 
@@ -219,46 +271,10 @@ def prepare(
     )
 
 
-def _prepare_batch(
-    raws: list[RawEmail], configs: dict[int, EmailInboxConfig]
-) -> Iterator[Prepared | Failed | _Lazy]:
-    """The prepared mails of a batch in order."""
-    jobs: list[tuple[Extracted, tuple[str, ...], int | None]] = []
-    early: dict[int, Failed] = {}  # a post that holds no mail
-    for index, raw in enumerate(raws):
-        config = configs.get(raw.inbox_id)
-        if config is None:
-            config = configs[raw.inbox_id] = load_config(raw.inbox)
-        try:
-            jobs.append((extract(raw), tuple(config.authserv_ids), config.max_message_bytes))
-        except Malformed as error:
-            early[index] = Failed(error.reason)
-    if len(jobs) < pool.MIN_BATCH:  # inline: a parser error raises in the mail's savepoint
-        inline = iter(jobs)
-        for index in range(len(raws)):
-            yield early[index] if index in early else _Lazy(*next(inline))
-        return
-    prepared = pool.map_ordered(prepare_safely, jobs)
-    for index in range(len(raws)):
-        yield early[index] if index in early else next(prepared)
-
-
-@dataclass
-class _Lazy:
-    """A mail prepared inline, inside its savepoint, when ``_route`` asks for it."""
-
-    extracted: Extracted
-    authserv_ids: tuple[str, ...]
-    max_bytes: int | None
-
-    def get(self) -> Prepared:
-        return prepare(self.extracted.mail, self.authserv_ids, self.extracted, self.max_bytes)
-
-
 def _outcome(
     raw: RawEmail,
     config: EmailInboxConfig,
-    ready: Prepared | Failed | _Lazy,
+    ready: Prepared | Failed,
     ours: OurAddresses,
 ) -> Outcome:
     """Route one mail in its own savepoint: whatever it wrote is undone if it fails."""
@@ -266,13 +282,12 @@ def _outcome(
         with transaction.atomic():
             if isinstance(ready, Failed):
                 raise ParseFailed(ready.note)
-            prepared = ready if isinstance(ready, Prepared) else ready.get()
-            return _route(raw, config, prepared, ours)
+            return _route(raw, config, ready, ours)
     except DatabaseError:
         # The database is down or locked: leave the row pending for the next run.
         logger.warning("raw e-mail %s left pending: database unavailable", raw.pk, exc_info=True)
         raise
-    except ParseFailed as error:  # in the parse worker
+    except ParseFailed as error:  # while preparing (here or in the parse worker)
         logger.error("raw e-mail %s is unprocessable: %s", raw.pk, error.note)
         return Outcome(RawState.UNPROCESSABLE, error.note)
     except OSError as error:

@@ -2,10 +2,12 @@
 
 Parsing, quote splitting and reading the headers (trust, machine flags, bounces) are pure
 CPU and about a third of the ingest's work; the database writes must stay in the
-process that owns the transaction. ``prepare_all`` hands the parsing of a batch to one
+process that owns the transaction. ``map_ordered`` hands the parsing of a batch to one
 worker process (started once, from a clean ``forkserver``, so it inherits no database
-connection or thread) and yields the results in order as they come, so the writes of
-mail *n* overlap the parsing of mail *n + 1*.
+connection or thread) and yields the results in order. The caller starts the next
+batch's parsing before it writes the current one (``ingest.start_preparing``, used by
+the IMAP poll), so writing batch *n* overlaps parsing batch *n + 1*, and no parsing
+ever runs while a write transaction is open.
 
 Small batches (a mail from the SMTP listener, a webhook, a retry) and one-core machines
 parse inline: a worker is not worth its start-up there. ``RAPPORT_EMAIL_PARSE_POOL=0``
@@ -105,15 +107,26 @@ def shutdown() -> None:
 def map_ordered(function: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
     """``function`` over ``items`` in order: in the worker for a large batch, else inline.
 
-    ``function`` must be importable by name and must not touch the database.
+    The work starts at the call, not at the first ``next``: in the worker the caller may
+    do other work (write the previous batch) while it runs; inline it is done before this
+    returns. ``function`` must be importable by name and must not touch the database.
     """
     if len(items) < MIN_BATCH or not enabled():
-        yield from map(function, items)
-        return
+        return iter([function(item) for item in items])
+    try:
+        submitted: Iterator[Any] = _get().map(function, items, chunksize=CHUNK)
+    except BrokenProcessPool:
+        _reset()
+        return iter([function(item) for item in items])
+    return _collect(function, items, submitted)
+
+
+def _collect(
+    function: Callable[[T], R], items: Sequence[T], submitted: Iterator[Any]
+) -> Iterator[R]:
     done = 0
     try:
-        results: Iterator[Any] = _get().map(function, items, chunksize=CHUNK)
-        for result in results:
+        for result in submitted:
             yield result
             done += 1
     except BrokenProcessPool:
