@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -188,6 +189,12 @@ class FiftyPosts:
         return self.answers
 
 
+# SQLite's one write lock is what a parse inside the transaction held against everyone;
+# PostgreSQL's row locks never stalled these posts, and 50 more connections there only
+# test the server's connection limit.
+@pytest.mark.skipif(
+    "sqlite" not in settings.DATABASES["default"]["ENGINE"], reason="the SQLite write lock"
+)
 def test_fifty_api_posts_while_a_hostile_mail_is_parsed_all_stored_once(
     email_inbox, api_inbox, agent, watch
 ):
@@ -214,7 +221,9 @@ def test_fifty_api_posts_while_a_hostile_mail_is_parsed_all_stored_once(
     sender.join()
 
     began, ended = watch.window
-    assert ended - began >= 0.5  # hostile enough to have stalled everyone before
+    # Hostile enough to have stalled everyone before (1.1-1.4 s on the shared dev machine;
+    # kept low so a faster machine still runs the check).
+    assert ended - began >= 0.2
     assert sorted(status for status, _ in answers) == [201] * 50, answers  # 0 errors
     stored = list(Message.objects.filter(inbox=api_inbox).values_list("external_id", flat=True))
     assert sorted(stored) == sorted(f"load-{n}" for n in range(50))  # 0 lost, each once
