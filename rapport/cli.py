@@ -479,6 +479,16 @@ def recount(options: argparse.Namespace) -> int:
     return 0
 
 
+def reindex(options: argparse.Namespace) -> int:
+    """Rebuild the search index from every stored message and customer."""
+    setup_django()
+    from rapport.search.reindex import progress_bar, rebuild
+
+    messages, customers = rebuild(progress_bar(sys.stderr))
+    print(f"Indexed {messages:,} messages and {customers:,} customers for search.")
+    return 0
+
+
 def add_smtp_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on")  # noqa: S104
     parser.add_argument("--port", type=int, default=2525, help="port (default 2525)")
@@ -518,6 +528,7 @@ COMMANDS: dict[str, tuple[Handler, str, Callable[[argparse.ArgumentParser], None
         no_arguments,
     ),
     "recount": (recount, "rebuild the conversation counts behind the tab badges", no_arguments),
+    "reindex": (reindex, "rebuild the search index (messages and customers)", no_arguments),
     "smtp": (smtp, "receive e-mail over SMTP into the e-mail inboxes", add_smtp_arguments),
 }
 

@@ -201,6 +201,8 @@ API: dict[tuple[str, str], Rule] = {
     ("put", "/conversations/{conversation_id}/tags"): Rule("write", body={"tags": ["vip"]}),
     ("post", "/conversations/{conversation_id}/priority"): Rule("write", body={"priority": 2}),
     ("get", "/canned-replies"): Rule("staff"),
+    # Everyone may search; what each finds is held to what they may see in tests/search.
+    ("get", "/search"): Rule("staff"),
     ("post", "/canned-replies"): Rule(
         "managers", body={"shortcut": "new", "title": "New", "text": "Hello"}
     ),

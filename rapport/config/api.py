@@ -27,6 +27,7 @@ from rapport.customers.api import router as customers_router
 from rapport.inboxes.adapters.api.inbound import router as api_channel_router
 from rapport.inboxes.api import router as inboxes_router
 from rapport.replies.api import router as replies_router
+from rapport.search.api import router as search_router
 
 
 def token_user(request: HttpRequest, raw: str) -> Any:
@@ -196,3 +197,4 @@ api.add_router("/v1/", inboxes_router)
 api.add_router("/v1/", api_channel_router)
 api.add_router("/v1/", conversations_router)
 api.add_router("/v1/", replies_router)
+api.add_router("/v1/", search_router)

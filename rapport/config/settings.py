@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rapport.outbox",
     "rapport.conversations",
     "rapport.replies",
+    "rapport.search",
     # Each channel's folder (``<folder>.channel.<Class>``) is an app: templates, tables.
     *[path.rsplit(".", 2)[0] for path in RAPPORT_CHANNELS],
     "rapport.realtime",

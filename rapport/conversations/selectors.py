@@ -162,6 +162,19 @@ def can_see(user: User, conversation: Conversation) -> bool:
     return Mention.objects.filter(user=user, message__conversation=conversation).exists()
 
 
+def seen_by(user: User, *, through: str = "") -> Q:
+    """``can_see`` as a condition on many rows at once (search): the conversations of the
+    user's inboxes and those they were mentioned in. ``through`` is the path from the rows
+    queried to something with ``inbox_id`` and ``conversation_id`` (a message, or
+    ``"message__"`` from a search row)."""
+    if user.sees_all_inboxes:
+        return Q()
+    mentioned = Mention.objects.filter(user=user).values("message__conversation_id")
+    return Q(**{f"{through}inbox_id__in": visible_inbox_ids(user)}) | Q(
+        **{f"{through}conversation_id__in": mentioned}
+    )
+
+
 def access_conversation(user: User, conversation_id: int) -> Conversation:
     """The conversation if ``user`` may see it; otherwise NotFound, whether or not it exists."""
     conversation = (

@@ -9,11 +9,29 @@ from django.db import IntegrityError, transaction
 from rapport.accounts.models import User
 from rapport.core import audit, rows
 from rapport.core.errors import Conflict, PermissionDenied
-from rapport.customers.identities import normalize_email, normalize_phone
+from rapport.customers.identities import normalize_email, normalize_phone, phone_search_forms
 from rapport.customers.lookups import identity_owner
 from rapport.customers.models import Company, Customer, Identity, IdentityKind
+from rapport.search import index
 
 Attributes = dict[str, Any]
+
+
+def search_words(customer: Customer, identities: list[tuple[str, str]]) -> list[str]:
+    """What a customer is found by besides their name: every address, a phone also by its
+    national number (``rapport reindex`` builds the same from the stored rows)."""
+    addresses = [customer.email, customer.phone]
+    for kind, address in identities:
+        addresses += phone_search_forms(address) if kind == IdentityKind.PHONE else [address]
+    return [address for address in addresses if address]
+
+
+def reindex_customer(customer: Customer) -> None:
+    """Write the customer's search entry from what is stored now (after any change)."""
+    identities = list(customer.identities.values_list("kind", "address"))
+    index.put_customer(
+        customer.pk, name=customer.name, addresses=search_words(customer, identities)
+    )
 
 
 def address_in_use(kind: str, address: str) -> Conflict:
@@ -46,6 +64,8 @@ def find_or_create_customer(*, kind: str, address: str, name: str = "") -> Custo
                 )
             )
             rows.insert(Identity(customer=customer, kind=kind, address=address))
+            words = search_words(customer, [(kind, address)])
+            index.put_customer(customer.pk, name=customer.name, addresses=words)
             return customer
     except IntegrityError:  # created concurrently by another request
         return Identity.objects.select_related("customer").get(kind=kind, address=address).customer
@@ -68,6 +88,7 @@ def set_contact_details(
         Customer.objects.filter(pk=customer.pk).update(**changes)
         for field, value in changes.items():
             setattr(customer, field, value)
+        reindex_customer(customer)
     return customer
 
 
@@ -125,6 +146,7 @@ def create_customer(
             for kind, address in ((IdentityKind.EMAIL, email), (IdentityKind.PHONE, phone)):
                 if address:
                     _claim_address(customer, kind, address)
+            reindex_customer(customer)
             audit.record(actor=actor, verb="customer.created", obj=customer, name=customer.name)
     except IntegrityError:  # another request took the address between our check and insert
         raise address_in_use(
@@ -163,6 +185,7 @@ def update_customer(
     try:
         with transaction.atomic():
             _apply_customer_changes(customer, changes, company)
+            reindex_customer(customer)
             audit.record(actor=actor, verb="customer.updated", obj=customer, **_audited(changes))
     except IntegrityError:  # taken concurrently
         kind = IdentityKind.EMAIL if changes.get("email") else IdentityKind.PHONE
@@ -203,6 +226,7 @@ def add_identity(*, actor: User, customer: Customer, kind: str, address: str) ->
     try:
         with transaction.atomic():
             identity = Identity.objects.create(customer=customer, kind=kind, address=address)
+            reindex_customer(customer)
             audit.record(
                 actor=actor, verb="identity.added", obj=customer, kind=kind, address=address
             )
@@ -223,3 +247,4 @@ def remove_identity(*, actor: User, identity: Identity) -> None:
             address=identity.address,
         )
         identity.delete()
+        reindex_customer(identity.customer)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import phonenumbers
+
 from rapport.customers.addresses import (  # re-exported: callers import them from here
     normalize,
     normalize_email,
@@ -16,7 +18,18 @@ __all__ = [
     "normalize_email",
     "normalize_external_id",
     "normalize_phone",
+    "phone_search_forms",
 ]
+
+
+def phone_search_forms(e164: str) -> list[str]:
+    """What a phone number is found by: its E.164 form and its national number without
+    the trunk prefix (+49 151 12345678 → 15112345678, which ``0151 12345678`` finds)."""
+    try:
+        national = str(phonenumbers.parse(e164, None).national_number)
+    except phonenumbers.NumberParseException:
+        return [e164]
+    return [e164, national]
 
 
 def normalize_address(kind: str, address: str) -> str:

@@ -14,7 +14,7 @@ import grimp
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 # Packages whose children sit in different layers; their own __init__ holds no code.
-SPLIT_PACKAGES = {"rapport", "rapport.inboxes", "rapport.realtime"}
+SPLIT_PACKAGES = {"rapport", "rapport.inboxes", "rapport.realtime", "rapport.search"}
 
 
 def layer_modules() -> list[str]:

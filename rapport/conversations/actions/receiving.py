@@ -33,6 +33,7 @@ from rapport.core.events import publish
 from rapport.customers.actions import find_or_create_customer
 from rapport.customers.models import Customer
 from rapport.inboxes.models import Inbox
+from rapport.search import index
 
 
 @dataclass(frozen=True)
@@ -97,21 +98,27 @@ def _store_inbound(inbox: Inbox, message: InboundMessage, text: str) -> Message:
         return _add_inbound_message(thread.conversation, now, message, text)
     if isinstance(thread, OpenConversation):
         opened = _open_for(inbox, message.sender, message.subject, preview, now)
-        return _add_inbound_message(opened, now, message, text)
+        return _add_inbound_message(opened, now, message, text, opened=True)
     seen = thread.seen
     if seen is not None and _touch_if_still_open(seen, inbox, preview, now):
         return _add_inbound_message(seen, now, message, text)
     sender = message.sender
     conversation = latest_unresolved(inbox.pk, sender.kind, sender.address)
+    is_new = conversation is None
     if conversation is None:
         conversation = _open_for(inbox, sender, message.subject, preview, now)
     else:
         _note_customer_activity(conversation, preview, now)
-    return _add_inbound_message(conversation, now, message, text)
+    return _add_inbound_message(conversation, now, message, text, opened=is_new)
 
 
 def _add_inbound_message(
-    conversation: Conversation, now: datetime, inbound: InboundMessage, text: str
+    conversation: Conversation,
+    now: datetime,
+    inbound: InboundMessage,
+    text: str,
+    *,
+    opened: bool = False,
 ) -> Message:
     message = rows.insert(
         Message(
@@ -125,6 +132,8 @@ def _add_inbound_message(
             raw=inbound.raw,
         )
     )
+    # The message that opened the conversation is found by its subject too.
+    index.put_message(message.pk, text, conversation.subject if opened else "")
     remember_attachments(message, store_attachments(message, inbound.attachments))
     publish(
         MessageReceived(

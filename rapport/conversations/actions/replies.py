@@ -24,6 +24,7 @@ from rapport.conversations.models import (
 from rapport.core.events import publish
 from rapport.outbox import actions as outbox
 from rapport.outbox.models import DeliveryKind
+from rapport.search import index
 
 
 def send_reply(
@@ -48,6 +49,7 @@ def send_reply(
             delivery_status=DeliveryStatus.QUEUED,
             created_at=now,
         )
+        index.put_message(message.pk, text)
         store_attachments(message, attachments)
         outbox.queue(kind=DeliveryKind.REPLY, message=message, inbox_id=conversation.inbox_id)
         conversation.last_activity_at = now
@@ -81,6 +83,7 @@ def send_automatic_reply(*, conversation: Conversation, text: str) -> Message:
             delivery_status=DeliveryStatus.QUEUED,
             created_at=timezone.now(),
         )
+        index.put_message(message.pk, message.text)
         outbox.queue(kind=DeliveryKind.REPLY, message=message, inbox_id=conversation.inbox_id)
         publish(
             ReplyQueued(
@@ -104,6 +107,7 @@ def add_note(*, conversation: Conversation, author: User, text: str) -> Message:
             text=text,
             created_at=timezone.now(),
         )
+        index.put_message(message.pk, text)
         mentioned = [user for user in mentioned_users(text) if user.pk != author.pk]
         Mention.objects.bulk_create(Mention(message=message, user=user) for user in mentioned)
         publish(

@@ -1,0 +1,167 @@
+"""Searching: messages (each in its conversation, with a snippet) and customers.
+
+Every search starts from what the user may see — ``conversations.selectors.seen_by`` for
+messages, ``customers.selectors.visible_customers`` for customers, the same rules as the
+rest of the app — so results, snippets and whether there is a next page only ever come
+from conversations the user could open.
+
+Newest first walks the index by message id downwards and stops after one page, so a word
+in a million messages costs what a rare one does; pages continue below the last id seen
+(keyset). Best match orders by each database's relevance (bm25 / ts_rank) and pages by
+position, within the first ``MAX_RANKED`` hits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.safestring import SafeString
+
+from rapport.accounts.models import User
+from rapport.conversations.models import Direction, Message
+from rapport.conversations.selectors import seen_by
+from rapport.core.errors import ValidationFailed
+from rapport.customers.identities import normalize_phone
+from rapport.customers.models import Customer
+from rapport.customers.selectors import visible_customers, with_profile
+from rapport.search.filters import apply_filters
+from rapport.search.models import CustomerDoc, MessageDoc
+from rapport.search.query import Query, parse
+from rapport.search.snippets import snippet
+from rapport.search.syntax import all_prefixes, any_of, full_text
+from rapport.search.terms import terms
+
+SORTS = ("newest", "best")
+MAX_PAGE_SIZE = 50
+MAX_RANKED = 1000
+_PHONE_CHARACTERS = set("0123456789+-(). /")
+
+
+@dataclass
+class Hit:
+    """One matching message, with its conversation and the marked part of its text."""
+
+    message: Message
+    snippet: SafeString
+
+
+@dataclass
+class MessagePage:
+    hits: list[Hit]
+    next_cursor: str | None
+
+
+def search_messages(
+    user: User,
+    query: Query,
+    *,
+    sort: str = "newest",
+    cursor: str | None = None,
+    limit: int = 20,
+    include_notes: bool = True,
+) -> MessagePage:
+    """One page of the messages ``user`` may see that match ``query``.
+
+    ``include_notes`` False leaves internal notes out (anything a customer could read).
+    """
+    if sort not in SORTS:
+        raise ValidationFailed(f"sort is one of {', '.join(SORTS)}, not {sort[:20]!r}")
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    rows = _matching(user, query, include_notes)
+    if sort == "best" and query.has_text:
+        offset = _decode(cursor, "r") or 0
+        ids = list(_ranked(rows, query)[offset : offset + limit + 1])
+        following = (
+            f"r{offset + limit}" if len(ids) > limit and offset + limit < MAX_RANKED else None
+        )
+    else:
+        before = _decode(cursor, "m")
+        if before:
+            rows = rows.filter(message_id__lt=before)
+        ids = list(rows.order_by("-message_id").values_list("message_id", flat=True)[: limit + 1])
+        following = f"m{ids[limit - 1]}" if len(ids) > limit else None
+    return MessagePage(hits=_hits(ids[:limit], query), next_cursor=following)
+
+
+def _matching(user: User, query: Query, include_notes: bool) -> QuerySet[MessageDoc]:
+    if query.is_empty:
+        raise ValidationFailed("nothing to search for: type a word, a phrase or a filter")
+    vendor = connection.vendor
+    rows = MessageDoc.objects.filter(seen_by(user, through="message__"))
+    if query.has_text:
+        rows = rows.filter(body__matches=full_text(query, vendor))
+    elif query.excluded:
+        left_out = MessageDoc.objects.filter(
+            body__matches=any_of(query.excluded, vendor, prefix=False)
+        )
+        rows = rows.exclude(message_id__in=left_out.values("message_id"))
+    if not include_notes:
+        rows = rows.exclude(message__direction=Direction.NOTE)
+    return apply_filters(rows, user, query)
+
+
+def _ranked(rows: QuerySet[MessageDoc], query: Query) -> QuerySet[MessageDoc, int]:
+    """Best match first (FTS5's bm25 ``rank``: lower is better; PostgreSQL's ts_rank:
+    higher is better), newest first among equals."""
+    if connection.vendor == "postgresql":
+        words = full_text(query, "postgresql")
+        score = RawSQL("-ts_rank(search_message.body, to_tsquery('simple', %s))", [words])
+    else:
+        score = RawSQL("search_message.rank", [])
+    ordered = rows.annotate(score=score).order_by("score", "-message_id")
+    return ordered.values_list("message_id", flat=True)
+
+
+def _decode(cursor: str | None, kind: str) -> int | None:
+    if not cursor:
+        return None
+    number = cursor[1:]
+    if cursor[:1] != kind or not number.isdigit() or len(number) > 18:
+        raise ValidationFailed("the page cursor is not valid; start from the first page")
+    return int(number)
+
+
+def _hits(ids: list[int], query: Query) -> list[Hit]:
+    messages = Message.objects.select_related(
+        "conversation__customer", "conversation__inbox", "conversation__assignee", "author"
+    ).in_bulk(ids)
+    prefixes, exact = query.highlighted()
+    return [
+        Hit(message=messages[pk], snippet=snippet(messages[pk].text, prefixes, exact))
+        for pk in ids
+        if pk in messages
+    ]
+
+
+def search_customers(user: User, text: str, *, limit: int = 5) -> list[Customer]:
+    """Customers ``user`` may see whose name or any address matches ``text``, newest first.
+
+    A phone number in any format is matched in E.164 (``0151 1234 5678``, ``+49 151…``).
+    """
+    words = _phone_words(text) or [t for part in parse(text).words for t in part]
+    if not words:
+        return []
+    rows = CustomerDoc.objects.filter(body__matches=all_prefixes(words, connection.vendor))
+    if not user.sees_all_inboxes:
+        rows = rows.filter(Exists(visible_customers(user).filter(pk=OuterRef("customer_id"))))
+    ids = list(rows.order_by("-customer_id").values_list("customer_id", flat=True)[:limit])
+    found = with_profile(Customer.objects.filter(pk__in=ids)).in_bulk()
+    return [found[pk] for pk in ids if pk in found]
+
+
+def _phone_words(text: str) -> list[str]:
+    """A phone number typed any way, as the index holds it (E.164 digits, or the digits
+    typed as one prefix when it is not a whole number yet)."""
+    text = text.strip()
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) < 4 or not set(text) <= _PHONE_CHARACTERS:
+        return []
+    if text.startswith("00"):  # the international call prefix most of the world dials
+        text = "+" + text[2:]
+    try:
+        return terms(normalize_phone(text))
+    except ValidationFailed:  # not whole, or national: its digits without the trunk 0
+        return [digits.lstrip("0") or digits]

@@ -1,0 +1,184 @@
+"""Search through the actions: words, accents, partial words, operators, phones, notes,
+and the index following edits."""
+
+from __future__ import annotations
+
+import pytest
+
+from rapport.accounts.models import User
+from rapport.conversations.actions import set_tags
+from rapport.core.errors import ValidationFailed
+from rapport.customers import actions as customer_actions
+from rapport.inboxes.models import Inbox
+from rapport.search.query import parse
+from rapport.search.selectors import search_messages
+from tests.search.helpers import customers_found, found, note, receive, reply
+
+pytestmark = pytest.mark.django_db
+
+
+def test_accents_fold_both_ways(admin: User, webform_inbox: Inbox):
+    receive(webform_inbox, "La crème brûlée était froide")
+    receive(webform_inbox, "Die Straße ist gesperrt", email="hans@example.com")
+
+    assert found(admin, "creme brulee") == ["La crème brûlée était froide"]
+    assert found(admin, "CRÈME") == ["La crème brûlée était froide"]
+    assert found(admin, "strasse") == ["Die Straße ist gesperrt"]
+
+
+def test_a_word_finds_longer_words_it_starts(admin: User, webform_inbox: Inbox):
+    receive(webform_inbox, "I want a refund for the blender")
+    receive(webform_inbox, "Was it refunded yet?", email="bob@example.com")
+    receive(webform_inbox, "Nothing about money here", email="cy@example.com")
+
+    assert found(admin, "refun") == ["Was it refunded yet?", "I want a refund for the blender"]
+
+
+def test_exact_phrase_and_excluded_words(admin: User, webform_inbox: Inbox):
+    receive(webform_inbox, "I was charged twice, a double charge", email="a@example.com")
+    receive(webform_inbox, "double the order, charge me later", email="b@example.com")
+    receive(webform_inbox, "double charge again, invoice attached", email="c@example.com")
+
+    assert found(admin, '"double charge"') == [
+        "double charge again, invoice attached",
+        "I was charged twice, a double charge",
+    ]
+    assert found(admin, '"double charge" -invoice') == ["I was charged twice, a double charge"]
+    assert found(admin, "double -invoice") == [
+        "double the order, charge me later",
+        "I was charged twice, a double charge",
+    ]
+
+
+def test_from_and_to(admin: User, webform_inbox: Inbox):
+    first = receive(webform_inbox, "Where is my parcel?", email="jane@example.com")
+    receive(webform_inbox, "My parcel is late", email="max@example.com", name="Max Power")
+    reply(first, admin, "Your parcel left today")
+
+    assert found(admin, "parcel from:jane@example.com") == ["Where is my parcel?"]
+    assert found(admin, "parcel from:max") == ["My parcel is late"]
+    assert found(admin, "parcel to:jane") == ["Your parcel left today"]
+    assert found(admin, "parcel from:ada") == ["Your parcel left today"]  # the agent's name
+
+
+def test_tag_status_channel_inbox_and_dates(admin: User, webform_inbox: Inbox, api_inbox: Inbox):
+    tagged = receive(webform_inbox, "Invoice question one", email="a@example.com")
+    receive(webform_inbox, "Invoice question two", email="b@example.com")
+    set_tags(conversation=tagged.conversation, actor=admin, names=["billing"])
+
+    assert found(admin, "invoice tag:billing") == ["Invoice question one"]
+    assert found(admin, "invoice -tag:billing") == ["Invoice question two"]
+    assert found(admin, "tag:billing") == ["Invoice question one"]  # a filter alone
+    assert found(admin, "invoice status:resolved") == []
+    assert found(admin, "invoice channel:api") == []
+    assert found(admin, "invoice inbox:support channel:webform") == [
+        "Invoice question two",
+        "Invoice question one",
+    ]
+    assert found(admin, "invoice after:2000-01-01 before:2000-01-02") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("status:asleep", "status: is one of"),
+        ("inbox:Nowhere", "no inbox you can see is called 'Nowhere'"),
+        ("after:yesterday", "YYYY-MM-DD"),
+        ("x" * 10_000, "10,000 characters long"),
+        ("!!! 😀", "nothing to search for"),
+        ('from:""', "from: needs a value"),
+    ],
+)
+def test_what_cannot_be_searched_says_why(admin: User, webform_inbox: Inbox, text, message):
+    with pytest.raises(ValidationFailed, match=message):
+        found(admin, text)
+
+
+def test_search_syntax_of_either_database_is_just_text(admin: User, webform_inbox: Inbox):
+    receive(webform_inbox, "NEAR(a b) OR NOT c* AND d:* & !e <-> f")
+
+    for text in ["NEAR(a b)", '"OR" NOT', "c* AND", "d:* & !e", "<-> f", '"', "'", "\\", "a\x00b"]:
+        try:
+            found(admin, text)  # results, or a message; never a database error
+        except ValidationFailed as refused:
+            refusal = str(refused)
+        else:
+            refusal = "nothing to search for"
+        assert refusal.startswith("nothing to search for")
+    assert found(admin, "NEAR OR NOT") == ["NEAR(a b) OR NOT c* AND d:* & !e <-> f"]
+
+
+def test_newest_first_pages_by_keyset(admin: User, webform_inbox: Inbox):
+    for n in range(5):
+        receive(webform_inbox, f"lamp number {n}", email=f"c{n}@example.com")
+
+    first = search_messages(admin, parse("lamp"), limit=2)
+    second = search_messages(admin, parse("lamp"), limit=2, cursor=first.next_cursor)
+    third = search_messages(admin, parse("lamp"), limit=2, cursor=second.next_cursor)
+
+    pages = [[h.message.text[-1] for h in p.hits] for p in (first, second, third)]
+    assert pages == [["4", "3"], ["2", "1"], ["0"]]
+    assert third.next_cursor is None
+
+
+def test_best_match_puts_the_most_relevant_first(admin: User, webform_inbox: Inbox):
+    receive(webform_inbox, "lamp lamp lamp, the lamp is broken", email="a@example.com")
+    receive(
+        webform_inbox,
+        "a long message that mentions a lamp once among many other words",
+        email="b@example.com",
+    )
+
+    assert found(admin, "lamp", sort="best")[0] == "lamp lamp lamp, the lamp is broken"
+    assert found(admin, "lamp")[0].startswith("a long message")
+
+
+def test_snippet_marks_the_matching_words_and_escapes(admin: User, webform_inbox: Inbox):
+    receive(webform_inbox, "<b>Hello</b> my Crème order #12 never came")
+
+    (hit,) = search_messages(admin, parse("creme")).hits
+    assert hit.snippet == "&lt;b&gt;Hello&lt;/b&gt; my <mark>Crème</mark> order #12 never came"
+
+
+def test_notes_are_found_by_staff_but_left_out_for_customers(admin: User, webform_inbox: Inbox):
+    message = receive(webform_inbox, "Broken kettle")
+    note(message, admin, "kettle supplier is slow, escalate")
+
+    assert found(admin, "kettle") == ["kettle supplier is slow, escalate", "Broken kettle"]
+    assert found(admin, "kettle", include_notes=False) == ["Broken kettle"]
+
+
+def test_customers_by_name_email_and_phone_in_any_format(admin: User, webform_inbox: Inbox):
+    customer = customer_actions.create_customer(
+        actor=admin, name="Jürgen Weiß", email="juergen@example.de", phone="+49 151 12345678"
+    )
+
+    for text in [
+        "jurgen",
+        "weiss",
+        "juergen@example.de",
+        "example.de",
+        "+49 151 12345678",
+        "+4915112345678",
+        "0049 151 1234 5678",
+        "0151 12345678",
+        "(0151) 123-456",
+        "15112345678",
+    ]:
+        assert customers_found(admin, text) == [customer.name], text
+    assert customers_found(admin, "+44 20 7946 0958") == []
+
+
+def test_customer_edits_and_identity_changes_move_the_index(admin: User, webform_inbox: Inbox):
+    customer = customer_actions.create_customer(actor=admin, name="Old Name", email="o@example.com")
+
+    customer_actions.update_customer(actor=admin, customer=customer, name="Nina New")
+    identity = customer_actions.add_identity(
+        actor=admin, customer=customer, kind="email", address="nina@work.example"
+    )
+    assert customers_found(admin, "old") == []
+    assert customers_found(admin, "nina new") == ["Nina New"]
+    assert customers_found(admin, "work.example") == ["Nina New"]
+
+    customer_actions.remove_identity(actor=admin, identity=identity)
+    assert customers_found(admin, "work.example") == []
