@@ -118,6 +118,9 @@ PUBLIC = {
 PAGES: dict[str, Rule] = {
     "inbox": Rule("staff"),
     "mentions": Rule("staff"),
+    # Every staff member searches; results are held to what each may see in tests/search.
+    "search": Rule("staff"),
+    "search_suggestions": Rule("staff"),
     "password_change": Rule("staff"),
     "password_change_done": Rule("staff"),
     "conversation": Rule("read"),

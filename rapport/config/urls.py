@@ -43,4 +43,5 @@ def __getattr__(name: str) -> list[URLPattern | URLResolver]:
         path("", include("rapport.accounts.urls")),
         path("", include("rapport.conversations.urls")),
         path("", include("rapport.replies.urls")),
+        path("", include("rapport.search.urls")),
     ]

@@ -3,7 +3,8 @@
 Demo rows are written directly rather than through the actions: replaying 10,000
 messages through ``receive_message`` would take minutes and send e-mails. The loader
 instead writes exactly the state the actions would have left (see ``threads``), and
-finishes with ``counts.recount()`` so tab badges match the rows.
+finishes with ``counts.recount()`` so tab badges match the rows, and builds the search
+index (``search.reindex.rebuild``), so search works on the first start.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from rapport.demo.threads import PlannedConversation, first_response, last_of, w
 from rapport.inboxes.actions import clean_config
 from rapport.inboxes.models import Inbox
 from rapport.outbox.models import Delivery, DeliveryKind, DeliveryState
+from rapport.search import index as search_index
+from rapport.search.reindex import rebuild as rebuild_search_index
 
 # Printed on the terminal and in the README: the demo is for trying Rapport, not for the internet.
 DEMO_PASSWORD = "rapport-demo"  # noqa: S105
@@ -82,6 +85,7 @@ def load_demo(*, now: datetime | None = None, seed: int = SEED) -> DemoSummary:
         create_tags(plans, conversations)
         create_quarantined_mail(inboxes[people.SHOP_MAIL])
         counts.recount()
+        rebuild_search_index()
     return DemoSummary(
         inboxes=len(inboxes),
         agents=len(staff),
@@ -370,6 +374,7 @@ def reset_data() -> dict[str, int]:
             # Count only the model's own rows, not the link rows that went with them.
             rows = model._default_manager.all().delete()[1].get(model._meta.label, 0)
             deleted[str(model._meta.verbose_name_plural)] = rows
+        search_index.clear()  # the rows it described are gone
         emails = [member.email for member in people.STAFF]
         rows = User.objects.filter(email__in=emails).delete()[1].get(User._meta.label, 0)
         deleted["demo staff"] = rows

@@ -137,6 +137,59 @@
     if (text) { text.focus(); text.scrollIntoView({ block: "nearest" }); }
     return true;
   }
+  /* ---------- search: the box on every page ---------- */
+  function searchBox() {
+    return $("#search-q") || $("[data-search-box]");
+  }
+  function focusSearch() {
+    var box = searchBox();
+    if (!box) return false;
+    box.focus();
+    box.select();
+    return true;
+  }
+  function closeSuggestions() {
+    var holder = $("#search-suggestions");
+    if (holder) holder.innerHTML = "";
+  }
+  function moveInResults(e) {
+    // Arrow keys walk from the box through the results under it, and back.
+    var scope = e.target.closest(".sidebar-search, .search-page-form") ? e.target.closest("form") : null;
+    var list = $all("[data-search-result]", scope && scope.id === "search-form" ? $("#search-results") : scope);
+    if (!list.length) return;
+    var index = list.indexOf(document.activeElement);
+    var step = e.key === "ArrowDown" ? 1 : -1;
+    var next = index + step;
+    e.preventDefault();
+    if (next < 0) { searchBox().focus(); return; }
+    list[Math.min(next, list.length - 1)].focus();
+  }
+  document.addEventListener("keydown", function (e) {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") {  // also while typing a reply
+      if (focusSearch()) e.preventDefault();
+      return;
+    }
+    if ((e.key === "ArrowDown" || e.key === "ArrowUp") && e.target.closest &&
+        e.target.closest(".sidebar-search, #search-form, #search-results")) {
+      if (e.target.closest("#search-results")) {
+        var list = $all("[data-search-result]", $("#search-results"));
+        var index = list.indexOf(document.activeElement) + (e.key === "ArrowDown" ? 1 : -1);
+        e.preventDefault();
+        if (index < 0) searchBox().focus(); else if (list[index]) list[index].focus();
+        return;
+      }
+      if (e.target.closest("#search-form")) {
+        var first = $("[data-search-result]", $("#search-results"));
+        if (e.key === "ArrowDown" && first) { e.preventDefault(); first.focus(); }
+        return;
+      }
+      moveInResults(e);
+    }
+  });
+  document.addEventListener("click", function (e) {
+    if (!e.target.closest(".sidebar-search")) closeSuggestions();
+  });
+
   function focusFilters() {
     var target = $("[data-shortcut-focus]");
     if (!target) return false;
@@ -157,12 +210,14 @@
     "a": function () { return press("assign-me"); },
     "e": function () { return press("resolve"); },
     "/": focusFilters,
+    "s": focusSearch,
     "g": function () { waitingForG = true; setTimeout(function () { waitingForG = false; }, 1200); return true; }
   };
   function onEscape() {
     var overlay = shortcutsOverlay();
     if (overlay && !overlay.hidden) { toggleShortcuts(false); return; }
     if (mentionMenu.isOpen()) { mentionMenu.close(); return; }
+    if ($("#search-suggestions .search-pop")) { closeSuggestions(); if (isTyping(document.activeElement)) document.activeElement.blur(); return; }
     if (isTyping(document.activeElement)) { document.activeElement.blur(); return; }
     $all("details[open]").forEach(function (d) { d.open = false; });
     document.getElementById("nav-toggle").checked = false;
