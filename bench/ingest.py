@@ -97,10 +97,16 @@ APPS = {
 
 
 def start_server(
-    target: Target, server: str, port: int, workers: int, app: str = "rapport"
+    target: Target,
+    server: str,
+    port: int,
+    workers: int,
+    app: str = "rapport",
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        **(extra_env or {}),
         "DJANGO_SETTINGS_MODULE": SETTINGS,
         "DATABASE_URL": target.database_url,
         "RAPPORT_DATA_DIR": str(target.data_dir),
@@ -284,17 +290,20 @@ def interleaved(
     concurrency: int,
     pid: int,
     rss_peak: list[float],
+    ports: list[int] | None = None,
 ) -> list[Run]:
     """Each run's requests in ``rounds`` slices, taking turns: A1 B1 A2 B2 …
+    (``ports``: each run to its own server; else all to ``port``).
 
     On a shared, noisy machine the load of other work changes by the minute; taking turns
     puts the same noise on both sides of the ratio.
     """
     totals = [Run(label, 0, 0.0, []) for label, _ in runs]
+    targets = ports or [port] * len(runs)
     for index in range(rounds):
-        for total, (label, requests) in zip(totals, runs, strict=True):
+        for total, (label, requests), to in zip(totals, runs, targets, strict=True):
             part = requests[index::rounds]
-            run = run_load(label, port, part, concurrency, pid, rss_peak)
+            run = run_load(label, to, part, concurrency, pid, rss_peak)
             total.requests += run.requests
             total.seconds += run.seconds
             total.latencies += run.latencies
@@ -395,6 +404,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="print the SQL of each pass")
     parser.add_argument("--append-docs", action="store_true", help="append to docs/benchmarks.md")
+    parser.add_argument(
+        "--search-index-cost",
+        action="store_true",
+        help="instead of the baseline: the API channel with the search index on and off",
+    )
     args = parser.parse_args(argv)
     count = args.messages or (2_000 if args.quick else 20_000)
     customers = args.customers or max(1, count // 10)
@@ -410,6 +424,8 @@ def main(argv: list[str] | None = None) -> int:
         for label, sql in statements.items():
             print(f"-- {label}: {len(sql)} statements\n" + "\n".join(f"   {s[:200]}" for s in sql))
     connection.close()
+    if args.search_index_cost:
+        return search_index_cost(args, target, inbox_id, token, count, customers)
 
     port = free_port()
     server = start_server(target, args.server, port, args.workers, args.app)
@@ -501,6 +517,66 @@ def main(argv: list[str] | None = None) -> int:
     if args.append_docs:
         append_to_docs(f"Ingest, {target.engine}", command_line(), body)
     return 0 if not inbound.errors and not base.errors else 1
+
+
+def search_index_cost(
+    args: argparse.Namespace, target: Target, inbox_id: int, token: str, count: int, customers: int
+) -> int:
+    """Two servers on one database, one writing the search index and one not
+    (``RAPPORT_BENCH_NO_SEARCH_INDEX``, read by bench_settings), taking turns."""
+    ports = [free_port(), free_port()]
+    servers = [
+        start_server(target, args.server, ports[0], args.workers, args.app),
+        start_server(
+            target,
+            args.server,
+            ports[1],
+            args.workers,
+            args.app,
+            extra_env={"RAPPORT_BENCH_NO_SEARCH_INDEX": "1"},
+        ),
+    ]
+    path = f"/api/v1/inboxes/{inbox_id}/messages"
+    try:
+        time.sleep(2)
+        for port, tag in zip(ports, ("warm-on", "warm-off"), strict=True):
+            warm = [post(path, b, token) for b in message_bodies(400, 40, tag)]
+            run_load("warm-up", port, warm, args.concurrency, servers[0].pid, [])
+        runs = [
+            (label, [post(path, b, token) for b in message_bodies(count, customers, tag)])
+            for label, tag in (("search index on", "on"), ("search index off", "off"))
+        ]
+        on, off = interleaved(
+            runs, args.rounds, ports[0], args.concurrency, servers[0].pid, [], ports=ports
+        )
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+    rows = [
+        [
+            run.label,
+            f"{run.requests:,}",
+            sum(run.errors.values()),
+            f"**{run.rate:,.0f}**",
+            ms(Timing(run.latencies).p50),
+            ms(Timing(run.latencies).p99),
+        ]
+        for run in (on, off)
+    ]
+    body = (
+        f"{target.engine}; two servers (uvicorn, {args.workers} worker each) on one database,"
+        f" one with the search index written by the actions and one without, {args.concurrency}"
+        f" concurrent clients, {count:,} messages each from {customers:,} customers, taking"
+        f" turns in {args.rounds} rounds.\n\n"
+        + markdown_table(["server", "messages", "errors", "messages/s", "p50 ms", "p99 ms"], rows)
+        + f"\n\n- With the index / without: **{on.rate / off.rate:.0%}** of the throughput"
+        f" (indexing costs {1 - on.rate / off.rate:.1%}; target ≤ 10 %)\n"
+    )
+    print("\n" + body)
+    if args.append_docs:
+        append_to_docs(f"Search index cost on ingest, {target.engine}", command_line(), body)
+    return 0 if not on.errors and not off.errors else 1
 
 
 if __name__ == "__main__":

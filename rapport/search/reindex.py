@@ -83,8 +83,13 @@ def _index_customers(report: Progress) -> int:
 def progress_bar(stream: TextIO, width: int = 30) -> Progress:
     """A one-line bar per kind of row, redrawn in place: ``messages [#####.....] 52%``."""
 
+    shown: dict[str, int] = {}
+
     def draw(what: str, done: int, total: int) -> None:
         share = done / total if total else 1.0
+        if shown.get(what) == int(share * 100) and done < total:
+            return  # redrawn once per percent: a log file gets 100 lines, not 1,000
+        shown[what] = int(share * 100)
         filled = round(share * width)
         bar = "#" * filled + "." * (width - filled)
         end = "\n" if done >= total else ""
