@@ -30,6 +30,7 @@ def rebuild(progress: Progress | None = None) -> tuple[int, int]:
         index.clear()
         messages = _index_messages(report)
         customers = _index_customers(report)
+    index.analyze()
     return messages, customers
 
 
