@@ -88,16 +88,17 @@ def index_size() -> str:
 
 
 def sample_values(agent: object) -> dict[str, str]:
-    """A rare word (an order number, which occurs a handful of times in the generated
-    texts) and the e-mail address of a customer the agent may see."""
+    """A rare word (an invoice number: the generator draws texts from a pool of 750, so
+    one number is in about 1 message of 2,000) and the e-mail address of a customer the
+    agent may see."""
     import re
 
     from rapport.conversations.models import Message
     from rapport.customers.selectors import visible_customers
 
-    texts = Message.objects.filter(text__contains=" order ").order_by("-pk")
+    texts = Message.objects.filter(text__contains="for invoice ").order_by("-pk")
     text = texts.values_list("text", flat=True)[:1].get()
-    rare = re.findall(r"\b\d{5}\b", text)
+    rare = re.findall(r"invoice (\d+)", text)
     customers = visible_customers(agent).exclude(email="").order_by("-pk")  # type: ignore[arg-type]
     email = customers.values_list("email", flat=True)[:1].get()
     return {"rare": rare[0] if rare else "48213", "email": email}

@@ -27,6 +27,7 @@ from rapport.core.errors import ValidationFailed
 from rapport.customers.identities import normalize_phone
 from rapport.customers.models import Customer
 from rapport.customers.selectors import visible_customers, with_profile
+from rapport.search import index
 from rapport.search.filters import apply_filters
 from rapport.search.models import CustomerDoc, MessageDoc
 from rapport.search.query import Query, parse
@@ -92,7 +93,7 @@ def _matching(user: User, query: Query, include_notes: bool) -> QuerySet[Message
     vendor = connection.vendor
     rows = MessageDoc.objects.filter(seen_by(user, through="message__"))
     if query.has_text:
-        rows = rows.filter(body__matches=full_text(query, vendor))
+        rows = rows.filter(body__matches=full_text(query, vendor, index.words_starting))
     elif query.excluded:
         left_out = MessageDoc.objects.filter(
             body__matches=any_of(query.excluded, vendor, prefix=False)

@@ -6,12 +6,18 @@ quoted for FTS5, so nothing typed can be read as syntax by either database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rapport.search.query import Query
 
+Expand = Callable[[str], "list[str] | None"]  # a prefix → the words it starts, if few
 
-def _fts5_group(words: Sequence[str], *, prefix: bool) -> str:
+
+def _fts5_group(words: Sequence[str], *, prefix: bool, expand: Expand | None = None) -> str:
+    if prefix and expand and (options := expand(words[-1])):
+        # The same rows as the prefix query, found lazily (see index.MAX_EXPANSION).
+        phrases = [" ".join([*words[:-1], option]) for option in options]
+        return "(" + " OR ".join(f'"{phrase}"' for phrase in phrases) + ")"
     return f'"{" ".join(words)}"' + (" *" if prefix else "")
 
 
@@ -27,13 +33,14 @@ def _groups(query: Query) -> list[tuple[list[str], bool]]:
     return [(g, True) for g in query.words] + [(g, False) for g in query.phrases]
 
 
-def full_text(query: Query, vendor: str) -> str:
-    """All words and phrases, none of the excluded (the query needs ``has_text``)."""
+def full_text(query: Query, vendor: str, expand: Expand | None = None) -> str:
+    """All words and phrases, none of the excluded (the query needs ``has_text``).
+    ``expand`` (SQLite) lists the words a prefix starts, to query them instead."""
     if vendor == "postgresql":
         positive = " & ".join(_pg_group(g, prefix=p) for g, p in _groups(query))
         excluded = "".join(f" & !{_pg_group(g, prefix=False)}" for g in query.excluded)
         return positive + excluded
-    positive = " AND ".join(_fts5_group(g, prefix=p) for g, p in _groups(query))
+    positive = " AND ".join(_fts5_group(g, prefix=p, expand=expand) for g, p in _groups(query))
     excluded = "".join(f" NOT {_fts5_group(g, prefix=False)}" for g in query.excluded)
     return positive + excluded
 

@@ -15,6 +15,8 @@ SQLITE = (
     "CREATE VIRTUAL TABLE {table} USING fts5("
     "body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
 )
+# Every word search_message holds, for prefix searches on SQLite (see ``index.words``).
+SQLITE_WORDS = "CREATE TABLE search_word (word TEXT PRIMARY KEY) WITHOUT ROWID"
 POSTGRES = (
     "CREATE TABLE {table} (rowid bigint PRIMARY KEY, body tsvector NOT NULL)",
     "CREATE INDEX {table}_body ON {table} USING gin (body)",
@@ -28,11 +30,15 @@ def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
                 schema_editor.execute(statement.format(table=table))
         else:
             schema_editor.execute(SQLITE.format(table=table))
+    if schema_editor.connection.vendor != "postgresql":
+        schema_editor.execute(SQLITE_WORDS)
 
 
 def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     for table in TABLES:
         schema_editor.execute(f"DROP TABLE {table}")
+    if schema_editor.connection.vendor != "postgresql":
+        schema_editor.execute("DROP TABLE search_word")
 
 
 class Migration(migrations.Migration):
