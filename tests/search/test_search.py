@@ -182,3 +182,18 @@ def test_customer_edits_and_identity_changes_move_the_index(admin: User, webform
 
     customer_actions.remove_identity(actor=admin, identity=identity)
     assert customers_found(admin, "work.example") == []
+
+
+def test_a_prefix_finds_the_same_however_many_words_it_starts(admin: User, webform_inbox: Inbox):
+    # On SQLite up to 64 words are searched one by one, more by FTS5's prefix query.
+    few = " ".join(f"widget{n}" for n in range(3))
+    many = " ".join(f"gadget{n}" for n in range(70))
+    receive(webform_inbox, few, email="few@example.com")
+    receive(webform_inbox, many, email="many@example.com")
+
+    assert found(admin, "widg") == [few]
+    assert found(admin, "widget") == [few]
+    assert found(admin, "widget1") == [few]
+    assert found(admin, "gadget") == [many]
+    assert found(admin, "gadget69") == [many]
+    assert found(admin, "gadgets") == []
