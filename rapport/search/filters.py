@@ -19,24 +19,24 @@ from rapport.conversations.models import Direction, Status
 from rapport.core.errors import ValidationFailed
 from rapport.inboxes.models import InboxKind
 from rapport.inboxes.selectors import visible_inboxes
-from rapport.search.models import CustomerDoc, MessageDoc
+from rapport.search.models import CustomerDoc
 from rapport.search.query import Query
 from rapport.search.syntax import all_prefixes
 from rapport.search.terms import terms
 
-M = "message__"  # from an index row to its message
 
-
-def apply_filters(rows: QuerySet[MessageDoc], user: User, query: Query) -> QuerySet[MessageDoc]:
+def apply_filters(rows: QuerySet[Any], user: User, query: Query, m: str) -> QuerySet[Any]:
+    """``rows`` narrowed by the query's operators; ``m`` is the path from a row to its
+    message (``"message__"`` from an index row, ``""`` from a message)."""
     for name, values in query.filters.items():
         for value in values:
-            rows = rows.filter(_FILTERS[name](user, value))
+            rows = rows.filter(_FILTERS[name](user, value, m))
     for tag in query.excluded_tags:
-        rows = rows.exclude(**{f"{M}conversation__tags__name": tag})
+        rows = rows.exclude(**{f"{m}conversation__tags__name": tag})
     if query.after:
-        rows = rows.filter(**{f"{M}created_at__gte": _start_of(query.after)})
+        rows = rows.filter(**{f"{m}created_at__gte": _start_of(query.after)})
     if query.before:
-        rows = rows.filter(**{f"{M}created_at__lt": _start_of(query.before)})
+        rows = rows.filter(**{f"{m}created_at__lt": _start_of(query.before)})
     return rows
 
 
@@ -44,35 +44,35 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _status(user: User, value: str) -> Q:
+def _status(user: User, value: str, m: str) -> Q:
     if value.lower() not in Status.values:
         raise ValidationFailed(f"status: is one of {', '.join(Status.values)}, not {value[:40]!r}")
-    return Q(**{f"{M}conversation__status": value.lower()})
+    return Q(**{f"{m}conversation__status": value.lower()})
 
 
-def _channel(user: User, value: str) -> Q:
+def _channel(user: User, value: str, m: str) -> Q:
     if value.lower() not in InboxKind.values:
         raise ValidationFailed(
             f"channel: is one of {', '.join(InboxKind.values)}, not {value[:40]!r}"
         )
-    return Q(**{f"{M}inbox__kind": value.lower()})
+    return Q(**{f"{m}inbox__kind": value.lower()})
 
 
-def _inbox(user: User, value: str) -> Q:
+def _inbox(user: User, value: str, m: str) -> Q:
     inboxes = visible_inboxes(user)
     by_id = inboxes.filter(pk=int(value)) if value.isdigit() and len(value) < 18 else None
     ids = list((by_id or inboxes.filter(name__iexact=value)).values_list("pk", flat=True))
     if not ids:
         raise ValidationFailed(f"inbox: no inbox you can see is called {value[:60]!r}")
-    return Q(**{f"{M}inbox_id__in": ids})
+    return Q(**{f"{m}inbox_id__in": ids})
 
 
-def _team(user: User, value: str) -> Q:
+def _team(user: User, value: str, m: str) -> Q:
     by_id = Q(pk=int(value)) if value.isdigit() and len(value) < 18 else Q(pk=None)
     ids = list(Team.objects.filter(by_id | Q(name__iexact=value)).values_list("pk", flat=True))
     if not ids:
         raise ValidationFailed(f"team: there is no team called {value[:60]!r}")
-    return Q(**{f"{M}conversation__team_id__in": ids})
+    return Q(**{f"{m}conversation__team_id__in": ids})
 
 
 def _agents(user: User, value: str) -> list[int]:
@@ -82,17 +82,17 @@ def _agents(user: User, value: str) -> list[int]:
     return list(User.objects.filter(named).values_list("pk", flat=True)[:50])
 
 
-def _assignee(user: User, value: str) -> Q:
+def _assignee(user: User, value: str, m: str) -> Q:
     if value.lower() == "none":
-        return Q(**{f"{M}conversation__assignee__isnull": True})
+        return Q(**{f"{m}conversation__assignee__isnull": True})
     ids = _agents(user, value)
     if not ids:
         raise ValidationFailed(f"assignee: no agent is called {value[:60]!r} (or use me, none)")
-    return Q(**{f"{M}conversation__assignee_id__in": ids})
+    return Q(**{f"{m}conversation__assignee_id__in": ids})
 
 
-def _tag(user: User, value: str) -> Q:
-    return Q(**{f"{M}conversation__tags__name": value.lower()})
+def _tag(user: User, value: str, m: str) -> Q:
+    return Q(**{f"{m}conversation__tags__name": value.lower()})
 
 
 def _customers_called(value: str) -> QuerySet[CustomerDoc, Any]:
@@ -103,16 +103,16 @@ def _customers_called(value: str) -> QuerySet[CustomerDoc, Any]:
     return matching.values("customer_id")
 
 
-def _from(user: User, value: str) -> Q:
-    by_customer = Q(**{f"{M}direction": Direction.INBOUND}) & Q(
-        **{f"{M}conversation__customer_id__in": _customers_called(value)}
+def _from(user: User, value: str, m: str) -> Q:
+    by_customer = Q(**{f"{m}direction": Direction.INBOUND}) & Q(
+        **{f"{m}conversation__customer_id__in": _customers_called(value)}
     )
-    return by_customer | Q(**{f"{M}author_id__in": _agents(user, value)})
+    return by_customer | Q(**{f"{m}author_id__in": _agents(user, value)})
 
 
-def _to(user: User, value: str) -> Q:
-    return Q(**{f"{M}direction": Direction.OUTBOUND}) & Q(
-        **{f"{M}conversation__customer_id__in": _customers_called(value)}
+def _to(user: User, value: str, m: str) -> Q:
+    return Q(**{f"{m}direction": Direction.OUTBOUND}) & Q(
+        **{f"{m}conversation__customer_id__in": _customers_called(value)}
     )
 
 

@@ -197,3 +197,21 @@ def test_a_prefix_finds_the_same_however_many_words_it_starts(admin: User, webfo
     assert found(admin, "gadget") == [many]
     assert found(admin, "gadget69") == [many]
     assert found(admin, "gadgets") == []
+
+
+def test_narrow_filters_lead_when_the_words_are_common(
+    admin: User, webform_inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+):
+    # Only the 2 newest messages with the words are filtered; then the filters lead.
+    monkeypatch.setattr("rapport.search.selectors.CANDIDATES", 2)
+    receive(webform_inbox, "lamp one from jane", email="jane@example.com")
+    for n in range(4):
+        receive(webform_inbox, f"lamp other {n}", email=f"o{n}@example.com", name=f"Other {n}")
+    receive(webform_inbox, "lamp two from jane", email="jane@example.com")
+    receive(webform_inbox, "lamp last", email="z@example.com", name="Zed")
+
+    assert found(admin, "lamp from:jane") == ["lamp two from jane", "lamp one from jane"]
+    page = search_messages(admin, parse("lamp from:jane"), limit=1)
+    rest = search_messages(admin, parse("lamp from:jane"), limit=1, cursor=page.next_cursor)
+    assert [h.message.text for h in rest.hits] == ["lamp one from jane"]
+    assert found(admin, "lamp -jane from:jane") == []
