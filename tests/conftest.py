@@ -7,6 +7,7 @@ from rapport.accounts.models import Role, User
 from rapport.accounts.tokens import forget_verified_tokens
 from rapport.inboxes.models import Inbox, InboxKind
 from rapport.realtime.consumers.visitor import forget_recent_inboxes
+from rapport.search.index import forget_known_words
 from tests.factories import InboxFactory, UserFactory
 
 
@@ -16,6 +17,7 @@ def nothing_remembered() -> None:
     database (ids repeat once a test's transaction rolls back)."""
     forget_verified_tokens()
     forget_recent_inboxes()
+    forget_known_words()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from django.db import connection
+from django.db import connection, transaction
 
 from rapport.search.terms import document
 
@@ -90,7 +90,8 @@ def remove_customers(customer_ids: Iterable[int]) -> None:
 
 
 def clear() -> None:
-    """Empty both tables (before a rebuild)."""
+    """Empty the tables (before a rebuild)."""
+    forget_known_words()
     with connection.cursor() as cursor:
         for table in (MESSAGES, CUSTOMERS) if _is_postgres() else (MESSAGES, CUSTOMERS, WORDS):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608
@@ -105,8 +106,25 @@ def analyze() -> None:
             cursor.execute(f"ANALYZE {MESSAGES}, {CUSTOMERS}")
 
 
+# Words this process has seen committed to search_word: most messages bring no new word,
+# and then cost no statement. Filled only after commit, so a rolled-back insert is retried.
+_known_words: set[str] = set()
+MAX_KNOWN_WORDS = 500_000
+
+
+def forget_known_words() -> None:
+    """After the tables were emptied (a rebuild; tests between databases)."""
+    _known_words.clear()
+
+
 def _remember_words(words: set[str]) -> None:
-    ordered = sorted(words)
+    new = words - _known_words
+    if not new:
+        return
+    if len(_known_words) > MAX_KNOWN_WORDS:
+        _known_words.clear()
+    transaction.on_commit(lambda: _known_words.update(new))
+    ordered = sorted(new)
     with connection.cursor() as cursor:
         for start in range(0, len(ordered), _WORDS_PER_STATEMENT):
             chunk = ordered[start : start + _WORDS_PER_STATEMENT]
