@@ -128,13 +128,17 @@ def _newest(
     words = MessageDoc.objects.filter(body__matches=_full_text(query))
     if before:
         words = words.filter(message_id__lt=before)
-    window = words.order_by("-message_id").values("message_id")[:CANDIDATES]
+    # Read first, as ids: inside a subquery PostgreSQL may walk every row the filters pass
+    # and test each against it (a word in no message took seconds).
+    window = list(words.order_by("-message_id").values_list("message_id", flat=True)[:CANDIDATES])
+    if not window:
+        return []
     ids = list(
         rows.filter(message_id__in=window)
         .order_by("-message_id")
         .values_list("message_id", flat=True)[:count]
     )
-    if len(ids) >= count or window.count() < CANDIDATES:
+    if len(ids) >= count or len(window) < CANDIDATES:
         return ids
     return _newest_by_filters(user, query, include_notes, before, count)
 
