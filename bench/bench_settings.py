@@ -14,4 +14,4 @@ ROOT_URLCONF = "bench.urls"
 if os.environ.get("RAPPORT_BENCH_NO_SEARCH_INDEX"):
     from rapport.search import index as _search_index
 
-    _search_index._put = lambda table, rows: None  # type: ignore[assignment]
+    _search_index._put = lambda table, rows, **options: None  # type: ignore[assignment]

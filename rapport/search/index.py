@@ -33,17 +33,20 @@ _PG_UPSERT = (
     " ON CONFLICT (rowid) DO UPDATE SET body = EXCLUDED.body"
 )
 _SQLITE_UPSERT = "INSERT OR REPLACE INTO {table} (rowid, body) VALUES (%s, %s)"
+_SQLITE_INSERT = "INSERT INTO {table} (rowid, body) VALUES (%s, %s)"
 
 
 def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _put(table: str, rows: Sequence[tuple[int, str]]) -> None:
+def _put(table: str, rows: Sequence[tuple[int, str]], *, new: bool = False) -> None:
     if not rows:
         return
-    # FTS5 has no upsert: INSERT OR REPLACE replaces a rowid already there.
-    statement = (_PG_UPSERT if _is_postgres() else _SQLITE_UPSERT).format(table=table)
+    # FTS5 has no upsert: INSERT OR REPLACE replaces a rowid already there, at the cost of
+    # a look-up first, which a new message does not need.
+    sqlite = _SQLITE_INSERT if new else _SQLITE_UPSERT
+    statement = (_PG_UPSERT if _is_postgres() else sqlite).format(table=table)
     if table == MESSAGES and not _is_postgres():
         _remember_words({word for _, body in rows for word in body.split()})
     with connection.cursor() as cursor:
@@ -61,15 +64,16 @@ def _remove(table: str, ids: Iterable[int]) -> None:
             cursor.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", ids)  # noqa: S608
 
 
-def put_message(message_id: int, text: str, subject: str = "") -> None:
-    """Index (or re-index, after an edit) one message's text, and the conversation's
-    subject for the message that opened it."""
-    _put(MESSAGES, [(message_id, document(subject, text))])
+def put_message(message_id: int, text: str, subject: str = "", *, new: bool = True) -> None:
+    """Index one message's text, and the conversation's subject for the message that
+    opened it; ``new`` False re-indexes one already there (after an edit)."""
+    _put(MESSAGES, [(message_id, document(subject, text))], new=new)
 
 
 def put_messages(rows: Iterable[tuple[int, str, str]]) -> None:
-    """Index many messages at once: ``(id, text, subject)`` each (``rapport reindex``)."""
-    _put(MESSAGES, [(pk, document(subject, text)) for pk, text, subject in rows])
+    """Index many messages at once: ``(id, text, subject)`` each, into an emptied table
+    (``rapport reindex``)."""
+    _put(MESSAGES, [(pk, document(subject, text)) for pk, text, subject in rows], new=True)
 
 
 def remove_messages(message_ids: Iterable[int]) -> None:
