@@ -60,7 +60,11 @@ def _channel(user: User, value: str, m: str) -> Q:
 
 def _inbox(user: User, value: str, m: str) -> Q:
     inboxes = visible_inboxes(user)
-    by_id = inboxes.filter(pk=int(value)) if value.isdigit() and len(value) < 18 else None
+    by_id = (
+        inboxes.filter(pk=int(value))
+        if value.isascii() and value.isdigit() and len(value) < 18
+        else None
+    )
     ids = list((by_id or inboxes.filter(name__iexact=value)).values_list("pk", flat=True))
     if not ids:
         raise ValidationFailed(f"inbox: no inbox you can see is called {value[:60]!r}")
@@ -68,7 +72,9 @@ def _inbox(user: User, value: str, m: str) -> Q:
 
 
 def _team(user: User, value: str, m: str) -> Q:
-    by_id = Q(pk=int(value)) if value.isdigit() and len(value) < 18 else Q(pk=None)
+    by_id = (
+        Q(pk=int(value)) if value.isascii() and value.isdigit() and len(value) < 18 else Q(pk=None)
+    )
     ids = list(Team.objects.filter(by_id | Q(name__iexact=value)).values_list("pk", flat=True))
     if not ids:
         raise ValidationFailed(f"team: there is no team called {value[:60]!r}")

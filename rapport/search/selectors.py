@@ -174,7 +174,7 @@ def _decode(cursor: str | None, kind: str) -> int | None:
     if not cursor:
         return None
     number = cursor[1:]
-    if cursor[:1] != kind or not number.isdigit() or len(number) > 18:
+    if cursor[:1] != kind or not (number.isascii() and number.isdigit()) or len(number) > 18:
         raise ValidationFailed("the page cursor is not valid; start from the first page")
     return int(number)
 

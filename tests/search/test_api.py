@@ -56,6 +56,8 @@ def test_parameters_filter_like_the_operators(admin: User, webform_inbox: Inbox)
         ({"q": "!!!"}, "nothing to search for"),
         ({"q": "x", "status": "asleep"}, "status"),
         ({"q": "x", "cursor": "zzz"}, "cursor is not valid"),
+        ({"q": "x", "cursor": "m1²"}, "cursor is not valid"),  # a digit, but not 0-9
+        ({"q": "x inbox:1²"}, "no inbox you can see"),
         ({"q": "x", "sort": "oldest"}, "sort"),
         ({"q": "x", "after": "soon"}, "after"),
         ({"q": "x", "colour": "red"}, "unknown query parameter 'colour'"),
