@@ -39,6 +39,7 @@ RAPPORT_CHANNELS = [
     "rapport.inboxes.adapters.email.channel.EmailChannel",
     "rapport.inboxes.adapters.chat.channel.ChatChannel",
     "rapport.inboxes.adapters.sms.channel.SmsChannel",
+    "rapport.inboxes.adapters.whatsapp_twilio.channel.WhatsAppTwilioChannel",
 ]
 
 INSTALLED_APPS = [

@@ -43,6 +43,8 @@ def twilio_vectors() -> list[dict[str, Any]]:
 
 class TestTwilioSms(WebhookConformance):
     kind = "sms"
+    prefix = ""  # before both numbers: "whatsapp:" for WhatsApp through Twilio
+    sample_file = "twilio_inbound_sms.json"
 
     @property
     def vectors(self) -> list[dict[str, Any]]:  # type: ignore[override]
@@ -50,7 +52,7 @@ class TestTwilioSms(WebhookConformance):
 
     def make_inbox(self, admin: User, agent: User) -> Inbox:
         page = logged_in(admin).post(
-            "/settings/inboxes/new/sms",
+            f"/settings/inboxes/new/{self.kind}",
             {
                 "name": "Texts",
                 "account_sid": ACCOUNT,
@@ -60,7 +62,7 @@ class TestTwilioSms(WebhookConformance):
             },
         )
         assert page.status_code == 302, page.content
-        return Inbox.objects.get(kind="sms")
+        return Inbox.objects.get(kind=self.kind)
 
     def vector_accepts(self, vector: dict[str, Any], given: str) -> bool:
         url = vector.get("url_received") or vector["url"]
@@ -68,7 +70,7 @@ class TestTwilioSms(WebhookConformance):
         return signature.matches(vector_token(), url, [tuple(p) for p in params], given)
 
     def sample(self, inbox: Inbox) -> tuple[Body, dict[str, str]]:
-        fixture = json.loads((FIXTURES / "twilio_inbound_sms.json").read_text())
+        fixture = json.loads((FIXTURES / self.sample_file).read_text())
         return (urlencode(fixture["fields"]).encode(), FORM), fixture["expected"]
 
     def message(self, inbox: Inbox, sender: str, text: str, message_id: str) -> Body:
@@ -77,8 +79,8 @@ class TestTwilioSms(WebhookConformance):
             "SmsMessageSid": message_id,
             "AccountSid": ACCOUNT,
             "MessagingServiceSid": "MG00000000000000000000000000000042",
-            "From": sender,
-            "To": "+14155550177",  # any number of the service's pool
+            "From": self.prefix + sender,
+            "To": self.prefix + "+14155550177",  # any number of the service's pool
             "Body": text,
             "NumMedia": "0",
             "SmsStatus": "received",
@@ -91,8 +93,8 @@ class TestTwilioSms(WebhookConformance):
             "MessageStatus": status,
             "SmsStatus": status,
             "AccountSid": ACCOUNT,
-            "From": "+14155550177",
-            "To": "+14155550123",
+            "From": self.prefix + "+14155550177",
+            "To": self.prefix + "+14155550123",
         }
         if status in ("failed", "undelivered"):
             fields["ErrorCode"] = "30003"
@@ -103,7 +105,7 @@ class TestTwilioSms(WebhookConformance):
 
     def signed_headers(self, inbox: Inbox, body: Body, forged: bool = False) -> dict[str, str]:
         params = parse_qsl(body[0].decode(), keep_blank_values=True)
-        url = f"http://127.0.0.1:8000/channels/sms/{inbox.public_key}"  # SITE_URL's, not Host
+        url = f"http://127.0.0.1:8000/channels/{self.kind}/{inbox.public_key}"  # not Host's
         token = "not-the-token" if forged else TOKEN
         return {"HTTP_X_TWILIO_SIGNATURE": signature.compute(token, url, params)}
 
@@ -122,10 +124,10 @@ class TestTwilioSms(WebhookConformance):
         expected_auth = base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
         assert request.headers["Authorization"] == f"Basic {expected_auth}"
         assert dict(parse_qsl(request.body.decode())) == {
-            "To": "+14155550123",
+            "To": self.prefix + "+14155550123",
             "Body": reply.text,
             "MessagingServiceSid": "MG00000000000000000000000000000042",
-            "StatusCallback": f"http://127.0.0.1:8000/channels/sms/{inbox.public_key}",
+            "StatusCallback": f"http://127.0.0.1:8000/channels/{self.kind}/{inbox.public_key}",
         }
 
 
@@ -134,7 +136,18 @@ def vector_token() -> str:
     return str(json.loads(path.read_text())["twilio"]["auth_token"])
 
 
-SUITES = {TestTwilioSms.kind}
+class TestWhatsAppThroughTwilio(TestTwilioSms):
+    kind = "whatsapp_twilio"
+    prefix = "whatsapp:"
+    sample_file = "twilio_inbound_whatsapp.json"
+
+    def test_the_profile_name_names_the_customer(self, inbox, client):
+        body, _ = self.sample(inbox)
+        self.post(client, inbox, body)
+        assert Message.objects.get().conversation.customer.name == "Ana Ruiz"
+
+
+SUITES = {TestTwilioSms.kind, TestWhatsAppThroughTwilio.kind}
 
 
 def test_every_webhook_channel_runs_the_suite():

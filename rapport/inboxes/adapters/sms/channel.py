@@ -157,7 +157,8 @@ class SmsChannel(Channel):
             raise DeliveryError("the inbox has no Twilio auth token", permanent=True)
         return outbound.send(
             inbox.config,
-            to=self.prefix + to,
+            to=to,
             text=message.text,
             status_callback=self.webhook_url(inbox),
+            prefix=self.prefix,
         )

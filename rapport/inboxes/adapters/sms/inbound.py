@@ -73,7 +73,12 @@ def message(fields: dict[str, str], address_kind: str, prefix: str = "") -> Inbo
     if links:
         text = "\n".join([text, *links]) if text else "\n".join(links)
     return InboundMessage(
-        sender=Sender(address_kind, normalize_address(address_kind, sender)),
+        # WhatsApp sends the customer's profile name; SMS has none.
+        sender=Sender(
+            address_kind,
+            normalize_address(address_kind, sender),
+            fields.get("ProfileName", "")[:200],
+        ),
         text=text,
         external_id=message_sid(fields),
         raw=fields,

@@ -25,13 +25,16 @@ def messages_url(account_sid: str) -> str:
     return f"{base}/2010-04-01/Accounts/{account_sid}/Messages.json"
 
 
-def send(config: dict[str, Any], *, to: str, text: str, status_callback: str) -> str:
-    """Hand one message to Twilio; its id (``SM…``), or ``DeliveryError``."""
-    fields = {"To": to, "Body": text, "StatusCallback": status_callback}
+def send(
+    config: dict[str, Any], *, to: str, text: str, status_callback: str, prefix: str = ""
+) -> str:
+    """Hand one message to Twilio; its id (``SM…``), or ``DeliveryError``. ``prefix`` is
+    put before both numbers ("whatsapp:" for WhatsApp through Twilio)."""
+    fields = {"To": prefix + to, "Body": text, "StatusCallback": status_callback}
     if config.get("messaging_service_sid"):
         fields["MessagingServiceSid"] = config["messaging_service_sid"]
     else:
-        fields["From"] = config["phone_number"]
+        fields["From"] = prefix + config["phone_number"]
     auth = (config["account_sid"], config["auth_token"])
     try:
         answer = requests.post(
