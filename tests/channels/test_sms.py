@@ -155,3 +155,23 @@ def test_the_reply_box_counts_sms(inbox, client, agent):
     assert 'data-segment-length="160"' in page
     assert "Sent as SMS: plain text only" in page
     assert SmsChannel.composer.segment_length == 160
+
+
+def test_a_request_whose_job_was_lost_is_processed_by_the_minutes_sweep(inbox):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rapport.inboxes.tasks import process_pending_webhooks_task
+
+    body, content_type = SMS.message(inbox, "+14155550123", "Left behind", "SMlost")
+    raw = RawWebhook.objects.create(
+        inbox=inbox, key="SMlost", body=body, content_type=content_type, size=len(body)
+    )
+    RawWebhook.objects.filter(pk=raw.pk).update(received_at=timezone.now() - timedelta(minutes=5))
+
+    process_pending_webhooks_task.call_local()
+
+    raw.refresh_from_db()
+    assert raw.state == WebhookState.PROCESSED
+    assert Message.objects.get().text == "Left behind"
