@@ -42,6 +42,8 @@ from rapport.inboxes.models import InboxKind
 from rapport.replies.actions import create_canned_reply
 from tests.factories import InboxFactory, TeamFactory, UserFactory
 
+SMS_CONFIG = {"account_sid": "AC" + "0" * 32, "auth_token": "t0ken", "phone_number": "+14155550100"}
+
 SUBJECTS = (
     "anonymous",
     "admin",
@@ -149,6 +151,10 @@ PAGES: dict[str, Rule] = {
     "settings_email_test": Rule("admin", "post", params={"inbox_id": "email_inbox"}),
     "settings_email_retry": Rule("admin", "post", params={"inbox_id": "email_inbox"}),
     "settings_inbox_chat": Rule("admin", params={"inbox_id": "chat_inbox"}),
+    "settings_inbox_new_sms": Rule("admin"),
+    "settings_inbox_sms": Rule("admin", params={"inbox_id": "sms_inbox"}),
+    "settings_inbox_new_whatsapp_twilio": Rule("admin"),
+    "settings_inbox_whatsapp_twilio": Rule("admin", params={"inbox_id": "whatsapp_inbox"}),
     "settings_inbox_chat_try": Rule("admin", params={"inbox_id": "chat_inbox"}),
     "settings_agents": Rule("admin"),
     "settings_agent_new": Rule("admin"),
@@ -320,6 +326,8 @@ def world(db: None) -> dict[str, Any]:
         "api_inbox": api_inbox.pk,
         "email_inbox": email_inbox.pk,
         "chat_inbox": chat_inbox.pk,
+        "sms_inbox": InboxFactory(name="Texts", kind="sms", config=SMS_CONFIG).pk,
+        "whatsapp_inbox": InboxFactory(name="WA", kind="whatsapp_twilio", config=SMS_CONFIG).pk,
         "email_message": email_message.pk,
         "reply_id": reply.pk,
         "raw_id": raw.pk,

@@ -5,4 +5,5 @@ store, by name. A later channel with a raw store adds its source here (see
 
 SOURCES: dict[str, str] = {
     "email": "rapport.inboxes.adapters.email.quarantine.EmailQuarantine",
+    "webhook": "rapport.inboxes.quarantine.WebhookQuarantine",
 }

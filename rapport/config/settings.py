@@ -38,6 +38,8 @@ RAPPORT_CHANNELS = [
     "rapport.inboxes.adapters.api.channel.ApiChannel",
     "rapport.inboxes.adapters.email.channel.EmailChannel",
     "rapport.inboxes.adapters.chat.channel.ChatChannel",
+    "rapport.inboxes.adapters.sms.channel.SmsChannel",
+    "rapport.inboxes.adapters.whatsapp_twilio.channel.WhatsAppTwilioChannel",
 ]
 
 INSTALLED_APPS = [
@@ -227,6 +229,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 RAPPORT_MAX_ATTACHMENT_BYTES = env_int("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 RAPPORT_MAX_MESSAGE_CHARS = env_int("MAX_MESSAGE_CHARS", 50_000)
+# Where the Twilio channel (SMS) sends; a setting so tests run against a local server.
+TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com")
 RAPPORT_WEBFORM_RATE = env_int("WEBFORM_SUBMISSIONS_PER_HOUR", 20)
 # Hosts (as written in a URL) that webhooks may reach although they are internal: the
 # tests' local receivers, or a service on the installation's own network (core/safe_http.py).

@@ -147,6 +147,8 @@ class DeliveryStatus(models.TextChoices):
     NONE = "", "—"
     QUEUED = "queued", "Sending"
     SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"  # the provider says so (a status callback)
+    READ = "read", "Read"
     FAILED = "failed", "Not delivered"
     UNKNOWN = "unknown", "May have been sent"  # the answer was lost after the hand-over
 
@@ -171,7 +173,7 @@ class Message(models.Model):
     html = models.TextField(blank=True)  # already sanitised when stored
     external_id = models.CharField(max_length=255, blank=True)
     delivery_status = models.CharField(
-        max_length=8, choices=DeliveryStatus.choices, blank=True, default=DeliveryStatus.NONE
+        max_length=10, choices=DeliveryStatus.choices, blank=True, default=DeliveryStatus.NONE
     )
     # The words shown under an outbound message about its delivery: why it is not
     # delivered (yet), or how it was ("sent by e-mail: the visitor had left").

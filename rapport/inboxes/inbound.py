@@ -1,25 +1,36 @@
 """The one inbound endpoint of webhook channels: ``/channels/<kind>/<public key>``.
 
-A provider (an SMS gateway, a messenger) posts here. The channel checks the request came
-from the provider (its signature over the raw body), reads the customer messages out of
-it, and each becomes a message through ``receive_message``; a retried webhook carries the
-same provider ids, so it stores nothing twice. Every refusal is a clear 4xx in JSON, and
-text that could not be stored (NUL, a lone surrogate, too long) is one too, never a 500.
+A provider (an SMS gateway, a messenger) posts here. Store first, like e-mail's
+webhooks: the channel checks the request came from the provider (its signature over the
+raw body) and names what it carries (``request_key``: the provider's message id); the
+body, its content type and the headers the parser needs are stored as one ``RawWebhook``
+row, unique on (inbox, key), so a retried or doubled request is stored once. The body is
+then read (``parse``: no writes) and the provider answered at once; what it holds becomes
+messages and delivery statuses in a job after the commit (here, in the request, when the
+job queue is away), through ``receive_message`` and ``record_provider_status``.
+
+A body that cannot be read is quarantined (Settings → Quarantine, ``inboxes.quarantine``)
+and answered 400 with the reason; one over ``max_inbound_bytes`` is refused before it is
+read (413); a forged one is refused (403) and nothing is stored. Never a 500.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
+import logging
+
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from rapport.conversations.actions import receive_message
-from rapport.conversations.inbound import InboundMessage
 from rapport.core.errors import NotFound, RapportError, ValidationFailed
-from rapport.core.inbound import body_too_large, clean_text, problem_in
+from rapport.core.inbound import body_too_large, clean_text
 from rapport.inboxes import channels
 from rapport.inboxes.channels import Channel
-from rapport.inboxes.models import Inbox
+from rapport.inboxes.models import Inbox, RawWebhook
+from rapport.inboxes.tasks import enqueue_processing
+from rapport.inboxes.webhooks import checked, quarantine
+
+logger = logging.getLogger(__name__)
 
 
 @csrf_exempt  # providers sign their requests; they hold no session or CSRF token
@@ -41,8 +52,16 @@ def _inbound(request: HttpRequest, kind: str, public_key: str) -> HttpResponse:
         return JsonResponse({"error": "use POST"}, status=405, headers={"Allow": "GET, POST"})
     body = _body(request, channel)
     channel.verify(request, inbox, body)
-    received = [_store(inbox, message) for message in channel.parse(request, inbox, body)]
-    return channel.answer(request, inbox, sum(received))
+    key = clean_text(channel.request_key(request, inbox, body), field="message id", limit=255)
+    raw, created = _store(inbox, channel, request, body, key)
+    if created:
+        try:
+            checked(channel.parse(request, inbox, body))
+        except RapportError as error:
+            quarantine(raw, error.message)
+            raise ValidationFailed(f"{error.message} (kept as quarantined item {raw.pk})") from None
+        enqueue_processing(raw.pk)
+    return channel.answer(request, inbox, int(created))
 
 
 def _body(request: HttpRequest, channel: Channel) -> bytes:
@@ -59,26 +78,24 @@ def _body(request: HttpRequest, channel: Channel) -> bytes:
     return body
 
 
-def _store(inbox: Inbox, message: InboundMessage) -> int:
-    """1 when the message is new, 0 when the provider sent it before."""
-    limit = settings.RAPPORT_MAX_MESSAGE_CHARS
-    clean_text(message.text, field="text", limit=limit)
-    clean_text(message.html, field="html", limit=limit)
-    clean_text(message.subject, field="subject", limit=255)
-    clean_text(message.sender.name, field="name", limit=200)
-    clean_text(message.external_id, field="message id", limit=255)
-    _check_raw(message.raw)
-    return int(receive_message(inbox=inbox, message=message).created)
-
-
-def _check_raw(value: object) -> None:
-    """The payload is stored as JSON: no text in it may be unstorable (core/inbound.py)."""
-    if isinstance(value, str) and problem_in(value):
-        raise ValidationFailed(f"the payload {problem_in(value)}")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _check_raw(key)
-            _check_raw(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _check_raw(item)
+def _store(
+    inbox: Inbox, channel: Channel, request: HttpRequest, body: bytes, key: str
+) -> tuple[RawWebhook, bool]:
+    """The request as one row; (row, False) when its key was stored before."""
+    headers = {
+        name: request.headers[name] for name in channel.kept_headers if name in request.headers
+    }
+    content_type = request.META.get("CONTENT_TYPE", "")[:255]
+    try:
+        with transaction.atomic():
+            raw = RawWebhook.objects.create(
+                inbox=inbox,
+                key=key,
+                body=body,
+                content_type=content_type,
+                headers=headers,
+                size=len(body),
+            )
+    except IntegrityError:  # a retry, or a parallel duplicate that won the insert
+        return RawWebhook.objects.only("pk").get(inbox=inbox, key=key), False
+    return raw, True

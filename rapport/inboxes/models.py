@@ -62,3 +62,48 @@ class Inbox(models.Model):
 
     def setting(self, key: str, default: Any = None) -> Any:
         return self.config.get(key, default)
+
+
+class WebhookState(models.TextChoices):
+    PENDING = "pending", "Waiting to be processed"
+    PROCESSED = "processed", "Processed"
+    # Shown as "Quarantined": kept, listed under Settings → Quarantine, retryable.
+    UNPROCESSABLE = "unprocessable", "Quarantined"
+
+
+class RawWebhook(models.Model):
+    """A webhook channel's verified request, stored as it came before anything parses it.
+
+    ``key`` is the provider's id for what the request carries (Twilio's MessageSid, with
+    the status for a status callback), so a retried or doubled request is one row:
+    (inbox, key) is unique. ``headers`` keeps only the headers the channel's parser reads.
+    """
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    body = models.BinaryField()
+    content_type = models.CharField(max_length=255, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    size = models.PositiveIntegerField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(
+        max_length=16, choices=WebhookState.choices, default=WebhookState.PENDING
+    )
+    error = models.TextField(blank=True)  # why it is quarantined
+    attempts = models.PositiveSmallIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["inbox", "key"], name="rawwebhook_unique_key")
+        ]
+        indexes = [
+            models.Index(
+                fields=["state", "id"],
+                name="rawwebhook_todo",
+                condition=models.Q(state__in=["pending", "unprocessable"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"raw webhook {self.pk} ({self.state})"

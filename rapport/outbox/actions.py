@@ -145,7 +145,10 @@ def record_failure(delivery: Delivery, error: DeliveryError) -> None:
         state = DeliveryState.FAILED
     else:
         state = DeliveryState.QUEUED
-    next_at = timezone.now() + backoff(delivery.attempts)
+    wait = backoff(delivery.attempts)
+    if error.retry_after is not None:
+        wait = max(wait, error.retry_after)
+    next_at = timezone.now() + wait
     words = str(error)[:2000]
     with transaction.atomic():
         updated = Delivery.objects.filter(_ours(delivery, DeliveryState.SENDING)).update(

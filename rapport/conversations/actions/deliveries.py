@@ -8,14 +8,21 @@ when a person has to act (not delivered, or it may have been sent).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.utils import timezone
 
 from rapport.conversations.events import DeliveryFailed
 from rapport.conversations.models import DeliveryStatus, Message
 from rapport.core.events import publish
+from rapport.outbox.actions import fail_after_bounce
 from rapport.outbox.changes import DeliveryChange
-from rapport.outbox.models import DeliveryState
+from rapport.outbox.models import Delivery, DeliveryState
+
+if TYPE_CHECKING:
+    from rapport.inboxes.channels import StatusUpdate
+    from rapport.inboxes.models import Inbox
 
 STATUS_OF = {
     DeliveryState.QUEUED: DeliveryStatus.QUEUED,
@@ -31,9 +38,11 @@ def delivery_changed(change: DeliveryChange) -> None:
     if change.message_id is None:
         return
     status = STATUS_OF[DeliveryState(change.state)]
-    Message.objects.filter(pk=change.message_id).update(
-        delivery_status=status, delivery_error=_words(change)
-    )
+    rows = Message.objects.filter(pk=change.message_id)
+    if status in (DeliveryStatus.QUEUED, DeliveryStatus.SENT):
+        # A provider's "delivered" may arrive before the hand-over is recorded: keep it.
+        rows = rows.exclude(delivery_status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.READ])
+    rows.update(delivery_status=status, delivery_error=_words(change))
     if status in (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN):
         publish(DeliveryFailed(delivery_id=change.delivery_id, message_id=change.message_id))
 
@@ -55,3 +64,41 @@ def retry_in(when: datetime) -> str:
     if seconds < 90 * 60:
         return f"in {round(seconds / 60)} min"
     return f"in {round(seconds / 3600)} h"
+
+
+# How far along a reply is; a provider's status only ever moves it forward, so callbacks
+# arriving out of order (delivered before sent, sent after read) end in the right state.
+# Failed ranks with delivered: a late "failed" does not undo "delivered", nor the reverse.
+RANK = {
+    DeliveryStatus.NONE: 0,
+    DeliveryStatus.QUEUED: 1,
+    DeliveryStatus.UNKNOWN: 1,
+    DeliveryStatus.SENT: 2,
+    DeliveryStatus.DELIVERED: 3,
+    DeliveryStatus.FAILED: 3,
+    DeliveryStatus.READ: 4,
+}
+
+
+def record_provider_status(*, inbox: Inbox, update: StatusUpdate) -> bool:
+    """A provider's status callback for a reply it was given (found by the id its ``send``
+    returned). False when no reply of the inbox has that id (yet: the callback may beat
+    the recording of the hand-over)."""
+    status = DeliveryStatus(update.status)
+    message_id = (
+        Delivery.objects.filter(inbox=inbox, kind="reply", external_id=update.external_id)
+        .values_list("message_id", flat=True)
+        .first()
+    )
+    if message_id is None:
+        return False
+    behind = [s for s, rank in RANK.items() if rank < RANK[status]]
+    with transaction.atomic():
+        rows = Message.objects.filter(pk=message_id, delivery_status__in=behind)
+        if status == DeliveryStatus.FAILED:
+            reason = update.error or "the provider could not deliver it"
+            if rows.update(delivery_status=status, delivery_error=reason):
+                fail_after_bounce(message_id=message_id, reason=reason)
+        else:
+            rows.update(delivery_status=status, delivery_error="")
+    return True

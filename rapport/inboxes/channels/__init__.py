@@ -27,6 +27,7 @@ from rapport.inboxes.channels.base import (
     PublicLink,
     Reply,
     SettingsTab,
+    StatusUpdate,
     number_field,
     secret_field,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "PublicLink",
     "Reply",
     "SettingsTab",
+    "StatusUpdate",
     "all_channels",
     "find",
     "get",

@@ -38,6 +38,16 @@ class InboundRefused(RapportError):
     status_code = 403
 
 
+@dataclass(frozen=True)
+class StatusUpdate:
+    """A provider's word on a reply it was given: ``external_id`` is the id its ``send``
+    returned, ``status`` one of queued, sent, delivered, read, failed (``error`` says why)."""
+
+    external_id: str
+    status: str
+    error: str = ""
+
+
 class ChannelSettingsForm(forms.Form):
     """The shape of every channel's settings form: typed text in, ``config()`` out.
 
@@ -166,6 +176,8 @@ class Channel:
     # tab shows that URL to paste into the provider's console.
     takes_webhooks: ClassVar[bool] = False
     max_inbound_bytes: ClassVar[int] = 1024 * 1024  # a larger webhook body is refused (413)
+    # The request headers ``parse`` reads, stored with the raw body (store first).
+    kept_headers: ClassVar[tuple[str, ...]] = ()
 
     # Settings -----------------------------------------------------------------------
 
@@ -214,10 +226,22 @@ class Channel:
         """
         raise InboundRefused(f"the {self.label} channel takes no webhooks")
 
-    def parse(self, request: HttpRequest, inbox: Inbox, body: bytes) -> list[InboundMessage]:
-        """The customer messages in a verified request (``conversations.inbound``, the
-        sender's address normalised for ``address_kind``); ``ValidationFailed`` when
-        unreadable."""
+    def request_key(self, request: HttpRequest, inbox: Inbox, body: bytes) -> str:
+        """The provider's id for what a verified request carries (a message id; a status
+        callback's message id and status), read cheaply before anything is stored: a retry
+        or a parallel duplicate has the same key and is stored once. The default is the
+        body's SHA-256. ``ValidationFailed`` when the body is unreadable (400, not stored)."""
+        import hashlib
+
+        return hashlib.sha256(body).hexdigest()
+
+    def parse(
+        self, request: HttpRequest, inbox: Inbox, body: bytes
+    ) -> Sequence[InboundMessage | StatusUpdate]:
+        """The customer messages (``conversations.inbound``, the sender's address
+        normalised for ``address_kind``) and delivery-status updates in a verified
+        request; ``ValidationFailed`` when unreadable. Runs again when the stored request
+        is processed, with a request rebuilt from the kept headers."""
         raise ValidationFailed(f"the {self.label} channel takes no webhooks")
 
     def handshake(self, request: HttpRequest, inbox: Inbox) -> HttpResponse:
@@ -228,7 +252,8 @@ class Channel:
         return JsonResponse({"error": "use POST"}, status=405, headers={"Allow": "POST"})
 
     def answer(self, request: HttpRequest, inbox: Inbox, stored: int) -> HttpResponse:
-        """The provider's expected answer once ``stored`` messages are stored."""
+        """The provider's expected answer once the request is stored (``stored`` is 1 for
+        a new request, 0 for one stored before)."""
         from django.http import JsonResponse
 
         return JsonResponse({"stored": stored})

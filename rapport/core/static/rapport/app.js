@@ -594,17 +594,44 @@
 
 // Channels that split long text (SMS) say how many characters one message holds
 // (Composer.segment_length); the reply box counts the messages the reply becomes.
-// Past one message each part gives 7 characters to the header that joins them.
+// Past one message each part gives 7 characters to the header that joins them. For SMS
+// (160) the count is the network's, as adapters/sms/segments.py counts it: GSM-7 when
+// every character is in the GSM alphabet (the extension characters take two), else
+// UCS-2 — 70 UTF-16 units in one message, 67 per part.
 (function () {
   "use strict";
+  var GSM = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  var GSM_EXTENDED = "^{}\\[~]|€\f";
+  function smsUnits(text) {
+    var units = 0;
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charAt(i);
+      if (GSM.indexOf(c) >= 0) units += 1;
+      else if (GSM_EXTENDED.indexOf(c) >= 0) units += 2;
+      else return null;
+    }
+    return units;
+  }
+  function count(text, one) {
+    var length = Array.from(text).length;
+    if (!length) return [0, 0];
+    var units = one === 160 ? smsUnits(text) : length;
+    if (one === 160 && units === null) {
+      units = text.length; // UTF-16 code units: UCS-2
+      one = 70;
+    }
+    return [length, units <= one ? 1 : Math.ceil(units / (one - (one === 70 ? 3 : 7)))];
+  }
   document.addEventListener("input", function (e) {
     var box = e.target;
     if (!box.matches || !box.matches("[data-segment-length]")) return;
     var out = box.closest("[data-composer]").querySelector("[data-segments]");
     if (!out) return;
     var one = parseInt(box.getAttribute("data-segment-length"), 10);
-    var length = Array.from(box.value).length;
-    var parts = length <= one ? (length ? 1 : 0) : Math.ceil(length / (one - 7));
+    var counted = count(box.value, one);
+    var length = counted[0];
+    var parts = counted[1];
     out.textContent = length ? length + " characters · " + parts + " message" + (parts === 1 ? "" : "s") : "";
   });
 })();

@@ -1,0 +1,164 @@
+"""SMS through Twilio: a phone number (or a Messaging Service's pool of numbers) that
+customers text; agents' replies leave through Twilio's Messages API.
+
+Twilio posts incoming texts and the replies' status callbacks to the inbox's webhook URL
+(``/channels/sms/<public key>``, stored first: ``inboxes/inbound.py``), signed with the
+account's auth token over that public URL (``signature.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from rapport.conversations.inbound import InboundMessage
+from rapport.conversations.models import Message
+from rapport.core.errors import ValidationFailed
+from rapport.customers.addresses import normalize_phone
+from rapport.inboxes.adapters.sms import inbound, outbound, signature
+from rapport.inboxes.channels import (
+    Channel,
+    ChannelSettingsForm,
+    Composer,
+    InboundRefused,
+    SettingsTab,
+    StatusUpdate,
+    secret_field,
+)
+from rapport.inboxes.models import Inbox
+from rapport.outbox.errors import DeliveryError
+from rapport.outbox.models import Delivery
+
+ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+class SmsSettingsForm(ChannelSettingsForm):
+    account_sid = forms.CharField(
+        max_length=34, label="Account SID", help_text="On the Twilio console's front page: AC…"
+    )
+    auth_token = secret_field(
+        "Auth token",
+        max_length=64,
+        help_text="Checks that webhooks come from Twilio and sends replies. Left empty, the"
+        " stored one is kept.",
+    )
+    sender = forms.CharField(
+        max_length=40,
+        label="Phone number or Messaging Service SID",
+        help_text="Your Twilio number (+14155550100), or a Messaging Service (MG…) to reply"
+        " from its pool of numbers.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stored = self.stored
+        self.fields["sender"].initial = stored.get("messaging_service_sid") or stored.get(
+            "phone_number", ""
+        )
+
+
+class SmsChannel(Channel):
+    kind = "sms"
+    label = "SMS"
+    icon, tint = "phone", ("#e8f1fd", "#1f5fbf")
+    pick = ("An SMS number", "Texts through Twilio")
+    address_kind = "phone"
+    settings_form = SmsSettingsForm
+    settings_tab = SettingsTab(
+        label="SMS settings",
+        template="inboxes/settings/channel.html",
+        noun="SMS",
+        pointer="The Twilio number and keys",
+    )
+    # Twilio takes up to 1600 characters; the box counts the SMS they become (GSM-7 or
+    # UCS-2: segments.py, and app.js for the box).
+    composer = Composer(max_length=1600, segment_length=160, hint="Sent as SMS: plain text only")
+    takes_webhooks = True
+    max_inbound_bytes = 64 * 1024  # a Twilio form is a few kilobytes
+    prefix = ""  # WhatsApp through Twilio: "whatsapp:"
+
+    def clean_config(
+        self, values: Mapping[str, Any], previous: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        account_sid = str(values.get("account_sid") or "").strip()
+        if not ACCOUNT_SID.fullmatch(account_sid):
+            raise ValidationFailed(
+                "the account SID is AC followed by 32 letters and digits (on Twilio's console)"
+            )
+        token = str(values.get("auth_token") or "").strip() or previous.get("auth_token", "")
+        if not token:
+            raise ValidationFailed("the auth token is needed (on Twilio's console, beside the SID)")
+        config = {"account_sid": account_sid, "auth_token": token}
+        sender = str(values.get("sender") or "").strip()
+        if SERVICE_SID.fullmatch(sender):
+            config["messaging_service_sid"] = sender
+        else:
+            try:
+                config["phone_number"] = normalize_phone(sender)
+            except ValidationFailed:
+                raise ValidationFailed(
+                    "the sender is your Twilio number with + and the country code"
+                    " (+14155550100), or a Messaging Service SID (MG…)"
+                ) from None
+        return config
+
+    def initial(self, inbox: Inbox) -> dict[str, Any]:
+        config = {k: v for k, v in inbox.config.items() if k != "auth_token"}
+        config["sender"] = config.get("messaging_service_sid") or config.get("phone_number", "")
+        return config
+
+    # Inbound ------------------------------------------------------------------------
+
+    def webhook_url(self, inbox: Inbox) -> str:
+        """The public URL Twilio posts to and signs: from SITE_URL, never the Host header."""
+        return settings.SITE_URL + reverse("channel_inbound", args=[self.kind, inbox.public_key])
+
+    def verify(self, request: HttpRequest, inbox: Inbox, body: bytes) -> None:
+        fields = inbound.form(request.META.get("CONTENT_TYPE", ""), body)
+        given = request.headers.get("X-Twilio-Signature", "")
+        token = str(inbox.setting("auth_token", ""))
+        if not signature.matches(token, self.webhook_url(inbox), fields, given):
+            raise InboundRefused("the X-Twilio-Signature does not match this inbox's auth token")
+        # The pool's numbers all post here: To is not checked, the account is.
+        if dict(fields).get("AccountSid", "") != inbox.setting("account_sid"):
+            raise InboundRefused("the request is for another Twilio account")
+
+    def request_key(self, request: HttpRequest, inbox: Inbox, body: bytes) -> str:
+        return inbound.key(dict(inbound.form(request.META.get("CONTENT_TYPE", ""), body)))
+
+    def parse(
+        self, request: HttpRequest, inbox: Inbox, body: bytes
+    ) -> Sequence[InboundMessage | StatusUpdate]:
+        fields = dict(inbound.form(request.META.get("CONTENT_TYPE", ""), body))
+        if inbound.is_status(fields):
+            return [inbound.status_update(fields)]
+        return [inbound.message(fields, self.address_kind, self.prefix)]
+
+    def answer(self, request: HttpRequest, inbox: Inbox, stored: int) -> HttpResponse:
+        """Empty TwiML: the message is taken, and nothing is sent back automatically."""
+        return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+    # Outbound -----------------------------------------------------------------------
+
+    def send(self, delivery: Delivery, message: Message) -> str:
+        inbox = message.conversation.inbox
+        to = message.conversation.customer.phone
+        if not to:
+            raise DeliveryError("the customer has no phone number", permanent=True)
+        if not inbox.setting("auth_token"):
+            raise DeliveryError("the inbox has no Twilio auth token", permanent=True)
+        return outbound.send(
+            inbox.config,
+            to=to,
+            text=message.text,
+            status_callback=self.webhook_url(inbox),
+            prefix=self.prefix,
+        )
