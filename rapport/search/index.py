@@ -64,10 +64,14 @@ def _remove(table: str, ids: Iterable[int]) -> None:
             cursor.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", ids)  # noqa: S608
 
 
-def put_message(message_id: int, text: str, subject: str = "", *, new: bool = True) -> None:
+def put_message(message_id: int, text: str, subject: str = "") -> None:
     """Index one message's text, and the conversation's subject for the message that
-    opened it; ``new`` False re-indexes one already there (after an edit)."""
-    _put(MESSAGES, [(message_id, document(subject, text))], new=new)
+    opened it (again after an edit).
+
+    Always an upsert: an index row left behind by its message (a database flushed or
+    restored without the index, as the test suite's flushes do) would otherwise make the
+    next message with that id fail its plain INSERT — and be lost with it."""
+    _put(MESSAGES, [(message_id, document(subject, text))])
 
 
 def put_messages(rows: Iterable[tuple[int, str, str]]) -> None:

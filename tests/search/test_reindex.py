@@ -66,3 +66,16 @@ def test_the_demo_is_searchable_on_first_start(admin: User):
 
     assert len(found(admin, "refund")) >= 5
     assert customers_found(admin, "example")
+
+
+def test_an_index_row_left_behind_never_blocks_a_new_message(admin: User, webform_inbox: Inbox):
+    # A row whose message went without it (a flushed or restored database, a cascade)
+    # must not make the next message with that id fail: the new text replaces it.
+    first = receive(webform_inbox, "the first question", new=True)
+    index.put_message(first.pk + 1, "a stale lamp question")
+
+    fresh = receive(webform_inbox, "a new kettle question", new=True)
+
+    assert fresh.pk == first.pk + 1
+    assert found(admin, "kettle") == ["a new kettle question"]
+    assert found(admin, "lamp") == []
