@@ -178,8 +178,9 @@ def inbound_texts(stored: dict[str, Any]) -> list[str]:
 @pytest.fixture
 def worker_env(settings: Any) -> dict[str, str]:
     """What a worker process needs to share this test's database and job queue."""
+    # REDIS_URL stays as the test has it: with it, the job queue the test enqueues to is
+    # Redis, and a worker without it would read another queue (SQLite) and never run them.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
-    env.pop("REDIS_URL", None)
     env.update(
         DJANGO_SETTINGS_MODULE="rapport.config.settings",
         RAPPORT_DATA_DIR=str(django_settings.DATA_DIR),
