@@ -41,6 +41,7 @@ from rapport.accounts.actions import create_team
 from rapport.accounts.models import Role, User
 from rapport.accounts.tokens import create_token
 from rapport.conversations import actions
+from rapport.conversations.inbound import InboundMessage, Sender
 from rapport.inboxes.actions import create_inbox
 from rapport.replies.actions import create_canned_reply
 
@@ -50,13 +51,13 @@ agent = User.objects.create_user(email="agent@rapport.example", name="Fuzz Agent
                                  password="fuzz-only-password-2", role=Role.AGENT)
 web = create_inbox(actor=admin, name="Support", kind="webform", members=[admin, agent])
 api = create_inbox(actor=admin, name="App", kind="api", members=[admin, agent])
-conversation = actions.receive_message(inbox=web, identity_kind="email",
-    address="carol@mail.example", text="Where is my order?", customer_name="Carol",
-    subject="Order").message.conversation
+conversation = actions.receive_message(inbox=web, message=InboundMessage(
+    sender=Sender("email", "carol@mail.example", "Carol"), text="Where is my order?",
+    subject="Order")).message.conversation
 actions.send_reply(conversation=conversation, author=admin, text="On its way")
 actions.add_note(conversation=conversation, author=admin, text="@agent please check")
-actions.receive_message(inbox=api, identity_kind="api", address=f"{api.pk}:user-1",
-    text="Hello from the app")
+actions.receive_message(inbox=api, message=InboundMessage(
+    sender=Sender("api", f"{api.pk}:user-1"), text="Hello from the app"))
 create_canned_reply(actor=admin, shortcut="thanks", title="Thanks", text="Thank you!")
 create_team(actor=admin, name="Tier 2", members=[admin, agent])
 print(create_token(user=admin, name="fuzz")[1])
