@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from rapport.core.api import QuerySchema, Text
 
@@ -15,6 +16,7 @@ OPERATORS_HELP = (
     "the operators from:, to:, tag:, -tag:, status:, inbox:, channel:, assignee:, team:, "
     "after:, before: (YYYY-MM-DD). Accents and case are ignored."
 )
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class SearchQuery(QuerySchema):
@@ -37,6 +39,18 @@ class SearchQuery(QuerySchema):
         default=None, max_length=40, description="next_cursor of the last page"
     )
     limit: int = Field(default=20, ge=1, description="messages per page; more than 50 gives 50")
+
+    @field_validator("after", "before", mode="before")
+    @classmethod
+    def day_as_written(cls, value: object) -> object:
+        """Only YYYY-MM-DD: pydantic would read ``before=0`` as 1 January 1970."""
+        if (
+            value is None
+            or isinstance(value, date)
+            or (isinstance(value, str) and DAY.fullmatch(value))
+        ):
+            return value
+        raise ValueError("a day as YYYY-MM-DD")
 
 
 class Named(Schema):

@@ -60,6 +60,7 @@ def test_parameters_filter_like_the_operators(admin: User, webform_inbox: Inbox)
         ({"q": "x inbox:1²"}, "no inbox you can see"),
         ({"q": "x", "sort": "oldest"}, "sort"),
         ({"q": "x", "after": "soon"}, "after"),
+        ({"q": "x", "before": "0"}, "YYYY-MM-DD"),  # pydantic read it as 1 January 1970
         ({"q": "x", "colour": "red"}, "unknown query parameter 'colour'"),
         ({"q": "x", "inbox": "Nowhere"}, "no inbox you can see"),
     ],
