@@ -23,7 +23,9 @@ class SearchQuery(QuerySchema):
     q: Text = Field(default="", max_length=500, description=OPERATORS_HELP)
     status: Literal["open", "pending", "snoozed", "resolved"] | None = None
     inbox: Text | None = Field(default=None, max_length=100, description="inbox id or name")
-    channel: Literal["email", "chat", "webform", "api"] | None = None
+    channel: Text | None = Field(
+        default=None, max_length=40, description="a channel's kind: email, chat, sms, …"
+    )
     assignee: Text | None = Field(
         default=None, max_length=200, description="me, none, an agent's e-mail or name"
     )

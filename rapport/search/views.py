@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from rapport.accounts.models import User
 from rapport.conversations.views.common import agent, agent_page
 from rapport.core.errors import ValidationFailed
-from rapport.inboxes.models import InboxKind
+from rapport.inboxes import channels
 from rapport.inboxes.selectors import visible_inboxes
 from rapport.search.query import parse, with_filters
 from rapport.search.selectors import search_customers, search_messages
@@ -76,7 +76,7 @@ def _choices(user: User) -> dict[str, Any]:
         "inbox_choices": list(
             visible_inboxes(user).order_by("name").values_list("name", flat=True)
         ),
-        "channel_choices": InboxKind.choices,
+        "channel_choices": [(c.kind, c.label) for c in channels.all_channels()],
         "status_choices": [
             ("open", "Open"),
             ("pending", "Pending"),

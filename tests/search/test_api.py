@@ -61,6 +61,7 @@ def test_parameters_filter_like_the_operators(admin: User, webform_inbox: Inbox)
         ({"q": "x", "sort": "oldest"}, "sort"),
         ({"q": "x", "after": "soon"}, "after"),
         ({"q": "x", "before": "0"}, "YYYY-MM-DD"),  # pydantic read it as 1 January 1970
+        ({"q": "x", "channel": "fax"}, "channel: is one of"),
         ({"q": "x", "colour": "red"}, "unknown query parameter 'colour'"),
         ({"q": "x", "inbox": "Nowhere"}, "no inbox you can see"),
     ],
@@ -94,3 +95,9 @@ def test_search_is_in_the_openapi_document(admin: User):
     } <= names
     assert {"200", "400", "401"} <= set(operation["responses"])
     assert "from:" in next(p for p in operation["parameters"] if p["name"] == "q")["description"]
+
+
+def test_any_registered_channel_is_a_filter(admin: User, webform_inbox: Inbox):
+    # The channels come from the registry (RAPPORT_CHANNELS), not a fixed list.
+    for kind in ("sms", "whatsapp_twilio", "email"):
+        assert Api(admin).get("/search", q="x", channel=kind).status_code == 200, kind
