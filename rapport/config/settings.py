@@ -231,6 +231,11 @@ RAPPORT_MAX_ATTACHMENT_BYTES = env_int("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 RAPPORT_MAX_MESSAGE_CHARS = env_int("MAX_MESSAGE_CHARS", 50_000)
 # Where the Twilio channel (SMS) sends; a setting so tests run against a local server.
 TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com")
+# The same for Meta's Graph API (WhatsApp Cloud, Messenger, Instagram), Telegram's Bot API
+# and X's API.
+META_GRAPH_API_BASE = env_str("META_GRAPH_API_BASE", "https://graph.facebook.com/v21.0")
+TELEGRAM_API_BASE = env_str("TELEGRAM_API_BASE", "https://api.telegram.org")
+X_API_BASE = env_str("X_API_BASE", "https://api.x.com")
 RAPPORT_WEBFORM_RATE = env_int("WEBFORM_SUBMISSIONS_PER_HOUR", 20)
 # Hosts (as written in a URL) that webhooks may reach although they are internal: the
 # tests' local receivers, or a service on the installation's own network (core/safe_http.py).
