@@ -9,9 +9,10 @@ with one ``Error`` schema (``{"error": {"code", "message"}}``, the API's one for
   body that is not a JSON object);
 - 401 always (no token and no session);
 - 403 for writes (the role may not; a browser session without the CSRF token);
-- 404 when its path, a parameter or a body field names an object (``…_id``: missing, or
-  not visible to the caller — the API never tells those apart);
-- 409 where an address, a shortcut or a name must be unique (``CONFLICTS``);
+- 404 when its path, a parameter or a body field names objects (``…_id``, ``…_ids``:
+  missing, or not visible to the caller — the API never tells those apart);
+- 409 where an address, a shortcut or a name must be unique, or an object's state must
+  allow the change (``CONFLICTS``);
 - 413 when it takes a body (larger than ``MAX_REQUEST_BYTES``);
 - 503 always, with ``Retry-After``: the database is briefly away (``core/unavailable.py``).
 
@@ -31,6 +32,9 @@ CONFLICTS = {
     ("post", f"{PREFIX}/inboxes/{{inbox_id}}/messages"),
     ("post", f"{PREFIX}/canned-replies"),
     ("patch", f"{PREFIX}/canned-replies/{{reply_id}}"),
+    # An address with a seat or a pending invitation; a used or withdrawn invitation.
+    ("post", f"{PREFIX}/invitations"),
+    ("post", f"{PREFIX}/invitations/{{invitation_id}}/resend"),
 }
 DESCRIPTIONS = {
     400: "The request is not valid; the message names the field or parameter and why.",
@@ -38,7 +42,8 @@ DESCRIPTIONS = {
     403: "Authenticated, but not allowed: the role may not do this, or a browser session"
     " sent no CSRF token.",
     404: "Not found, or not visible to you (the two are never told apart).",
-    409: "Conflicts with another object: the address, shortcut or name is in use.",
+    409: "Conflicts with another object (the address, shortcut or name is in use) or with"
+    " the object's state (an invitation already used or withdrawn).",
     413: "The request body is larger than the server's limit.",
     503: "The database is briefly unavailable; retry after the Retry-After header's seconds.",
 }
@@ -78,7 +83,7 @@ def _body_fields(operation: dict[str, Any], schemas: dict[str, Any]) -> set[str]
 def names_an_object(path: str, operation: dict[str, Any], schemas: dict[str, Any]) -> bool:
     parameters = {parameter.get("name", "") for parameter in operation.get("parameters", [])}
     names = parameters | _body_fields(operation, schemas)
-    return "{" in path or any(name.endswith("_id") for name in names)
+    return "{" in path or any(name.endswith(("_id", "_ids")) for name in names)
 
 
 def statuses_for(
