@@ -3,6 +3,7 @@ must use it. One page, one form per ``action``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -68,16 +69,22 @@ def _start(request: HttpRequest) -> HttpResponse:
     return redirect("settings_sign_in")
 
 
-def _confirm(request: HttpRequest) -> HttpResponse:
+def _with_code(request: HttpRequest, step: Callable[..., list[str]]) -> HttpResponse:
+    """A step that takes a code from the authenticator app and shows new recovery codes
+    (confirming the set-up, renewing the codes)."""
     form = CodeForm(request.POST)
     if not form.is_valid():
         return _page(request, status=400, code_form=form)
     try:
-        codes = two_factor.confirm_enrolment(user=admin(request), code=form.cleaned_data["code"])
+        codes = step(user=admin(request), code=form.cleaned_data["code"])
     except RapportError as error:
         form.add_error("code", error.message)
         return _page(request, status=error.status_code, code_form=form)
     return _page(request, recovery_codes=codes)
+
+
+def _confirm(request: HttpRequest) -> HttpResponse:
+    return _with_code(request, two_factor.confirm_enrolment)
 
 
 def _turn_off(request: HttpRequest) -> HttpResponse:
@@ -96,15 +103,7 @@ def _turn_off(request: HttpRequest) -> HttpResponse:
 
 
 def _renew(request: HttpRequest) -> HttpResponse:
-    form = CodeForm(request.POST)
-    if not form.is_valid():
-        return _page(request, status=400, code_form=form)
-    try:
-        codes = two_factor.renew_recovery_codes(user=admin(request), code=form.cleaned_data["code"])
-    except RapportError as error:
-        form.add_error("code", error.message)
-        return _page(request, status=error.status_code, code_form=form)
-    return _page(request, recovery_codes=codes)
+    return _with_code(request, two_factor.renew_recovery_codes)
 
 
 def _policy(request: HttpRequest) -> HttpResponse:
