@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from rapport.accounts.models import User
 from rapport.core.errors import NotFound, PermissionDenied
+from rapport.inboxes import channels
 from rapport.inboxes.models import Inbox
+
+# The sidebar's count of failing inboxes is asked on every page an admin opens: it is kept
+# this long, so a failure shows within half a minute for the price of one query a minute.
+FAILING_COUNT_SECONDS = 30
+FAILING_COUNT_KEY = "rapport:failing-inboxes"
 
 
 def visible_inboxes(user: User) -> QuerySet[Inbox]:
@@ -50,3 +59,26 @@ def access_inbox_settings(user: User, inbox_id: int, kind: str | None = None) ->
     if inbox is None:
         raise NotFound(f"inbox {inbox_id} not found")
     return inbox
+
+
+def problems_by_inbox(inboxes: Sequence[Inbox]) -> dict[int, object]:
+    """What is failing, per inbox, asked of each channel once (e-mail: fetching, sending)."""
+    found: dict[int, object] = {}
+    for channel in channels.all_channels():
+        ids = [inbox.pk for inbox in inboxes if inbox.kind == channel.kind]
+        found |= channel.problems(ids) if ids else {}
+    return found
+
+
+def failing_inbox_count() -> int:
+    """How many inboxes are failing now (fetching or sending), for the admins' sidebar."""
+    count = cache.get(FAILING_COUNT_KEY)
+    if count is None:
+        count = len(problems_by_inbox(list(Inbox.objects.only("id", "kind"))))
+        cache.set(FAILING_COUNT_KEY, count, FAILING_COUNT_SECONDS)
+    return int(count)
+
+
+def forget_failing_count() -> None:
+    """An inbox started or stopped failing: the next page counts again."""
+    cache.delete(FAILING_COUNT_KEY)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from rapport.inboxes.adapters.email import health
 from rapport.inboxes.adapters.email.actions import send_email_reply
 from rapport.inboxes.adapters.email.models import ConnectionStatus
 from rapport.inboxes.adapters.email.tasks import poll_one
@@ -76,3 +77,19 @@ def test_a_failing_send_is_red_on_the_inbox_until_a_reply_goes_out(
 
     status.refresh_from_db()
     assert (status.send_error, status.send_failing_since) == ("", None)
+
+
+def test_admins_see_failing_inboxes_in_every_pages_sidebar_and_agents_do_not(
+    email_inbox, admin, agent
+):
+    sidebar_alert = "1 inbox failing"
+    assert sidebar_alert not in logged_in(admin).get("/inbox").content.decode()
+
+    health.record_fetch(email_inbox.pk, "The mail server refused the connection")
+
+    assert sidebar_alert in logged_in(admin).get("/inbox").content.decode()
+    assert sidebar_alert in logged_in(admin).get("/settings/inboxes/").content.decode()
+    assert sidebar_alert not in logged_in(agent).get("/inbox").content.decode()
+
+    health.record_fetch(email_inbox.pk)  # the next poll worked
+    assert sidebar_alert not in logged_in(admin).get("/inbox").content.decode()

@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from rapport.accounts.models import Team, User
 from rapport.conversations.mentions import MENTION
 from rapport.conversations.selectors import tab_counts
+from rapport.inboxes.selectors import failing_inbox_count
 
 register = template.Library()
 
@@ -43,5 +44,7 @@ def views_nav(context: template.Context, oob: bool = False) -> dict[str, Any]:
         "teams": [(team, f"team:{team.pk}") for team in teams],
         "current": request.GET.get("view", "all") if on_inbox else "",
         "on_mentions": request.path.startswith("/mentions"),
+        # Admins see in every page's sidebar that an inbox needs them (Settings has why).
+        "failing_inboxes": failing_inbox_count() if user.is_admin else 0,
         "oob": oob,
     }

@@ -21,6 +21,7 @@ from rapport.inboxes import actions, channels
 from rapport.inboxes.channels import Channel, ChannelSettingsForm, PublicLink
 from rapport.inboxes.forms import InboxForm, initial_for
 from rapport.inboxes.models import Inbox
+from rapport.inboxes.selectors import problems_by_inbox
 from rapport.inboxes.views.access import settings_inbox
 from rapport.inboxes.views.channel import new_url, tab_url
 
@@ -40,18 +41,9 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
     inboxes = list(
         Inbox.objects.annotate(member_count=Count("members", distinct=True)).order_by("name")
     )
-    problems = _problems(inboxes)
+    problems = problems_by_inbox(inboxes)
     rows = [(*_row(request, inbox), problems.get(inbox.pk)) for inbox in inboxes]
     return render(request, "inboxes/settings/list.html", {"rows": rows, "section": "inboxes"})
-
-
-def _problems(inboxes: Sequence[Inbox]) -> dict[int, object]:
-    """What is failing, per inbox, asked of each channel once (e-mail: fetching, sending)."""
-    found: dict[int, object] = {}
-    for channel in channels.all_channels():
-        ids = [inbox.pk for inbox in inboxes if inbox.kind == channel.kind]
-        found |= channel.problems(ids) if ids else {}
-    return found
 
 
 def _row(request: HttpRequest, inbox: Inbox) -> tuple[Inbox, Channel | None, PublicLink | None]:

@@ -16,6 +16,7 @@ from imap_tools.errors import MailboxLoginError
 
 from rapport.inboxes.adapters.email.config import ImapSettings
 from rapport.inboxes.adapters.email.models import ConnectionStatus
+from rapport.inboxes.selectors import forget_failing_count
 
 
 def record_fetch(inbox_id: int, error: str = "") -> None:
@@ -29,15 +30,18 @@ def record_send(inbox_id: int, error: str = "") -> None:
 def _record(inbox_id: int, what: str, error: str) -> None:
     since = f"{what}_failing_since"
     if not error:
-        ConnectionStatus.objects.filter(Q(**{f"{since}__isnull": False}), inbox_id=inbox_id).update(
-            **{f"{what}_error": "", since: None}
-        )
+        recovered = ConnectionStatus.objects.filter(
+            Q(**{f"{since}__isnull": False}), inbox_id=inbox_id
+        ).update(**{f"{what}_error": "", since: None})
+        if recovered:
+            forget_failing_count()
         return
     status, _ = ConnectionStatus.objects.get_or_create(inbox_id=inbox_id)
     fields: dict[str, object] = {f"{what}_error": error[:2000]}
     if getattr(status, since) is None:
         fields[since] = timezone.now()
     ConnectionStatus.objects.filter(pk=status.pk).update(**fields)
+    forget_failing_count()
 
 
 def statuses(inbox_ids: list[int]) -> dict[int, ConnectionStatus]:
