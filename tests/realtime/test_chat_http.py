@@ -268,6 +268,29 @@ def test_reply_to_a_visitor_who_left_without_an_address_says_so(chat_inbox, chat
     assert [m["text"] for m in history(token)][-1] == "Yes!"  # waiting in the widget
 
 
+def test_the_note_of_a_reply_that_waited_goes_when_the_visitor_comes_back(chat_inbox, chat_agent):
+    from rapport.inboxes.adapters.chat import actions as chat_actions
+    from rapport.inboxes.adapters.chat.tokens import read_token
+
+    token = start_visitor(chat_inbox)
+    conversation_id = post_text(token, "Do you ship to Norway?", "o-1")["conversation_id"]
+    conversation = Conversation.objects.get(pk=conversation_id)
+    waited = actions.send_reply(conversation=conversation, author=chat_agent, text="Yes!")
+    later = actions.send_reply(conversation=conversation, author=chat_agent, text="In 3 days.")
+
+    # Back in the widget: it reports the first reply shown, then the second one received.
+    chat_actions.mark_seen(visitor=read_token(token), message_id=waited.pk, read=True)
+    waited.refresh_from_db()
+    later.refresh_from_db()
+    assert (waited.delivery_status, waited.delivery_error) == (DeliveryStatus.READ, "")
+    assert later.delivery_status == DeliveryStatus.SENT  # not seen yet: the note stays
+    assert later.delivery_error.startswith("The visitor has left the chat")
+
+    chat_actions.mark_seen(visitor=read_token(token), message_id=later.pk, read=False)
+    later.refresh_from_db()
+    assert (later.delivery_status, later.delivery_error) == (DeliveryStatus.DELIVERED, "")
+
+
 def test_reply_to_a_visitor_with_the_widget_open_is_not_emailed(
     chat_inbox, chat_agent, smtp_server
 ):

@@ -17,9 +17,10 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 
 from rapport.conversations.actions import Received, receive_message
+from rapport.conversations.actions.deliveries import record_provider_status
 from rapport.conversations.inbound import ContinueLatest, InboundMessage, Sender
 from rapport.conversations.lookups import latest_unresolved
-from rapport.conversations.models import Conversation
+from rapport.conversations.models import Conversation, Direction, Message
 from rapport.core.errors import ValidationFailed
 from rapport.core.events import publish
 from rapport.core.inbound import clean_text
@@ -27,6 +28,7 @@ from rapport.customers.actions import find_or_create_customer, set_contact_detai
 from rapport.customers.identities import normalize_email
 from rapport.customers.models import Customer
 from rapport.inboxes.adapters.chat import limits, selectors
+from rapport.inboxes.adapters.chat.adapter import LEFT_NO_EMAIL
 from rapport.inboxes.adapters.chat.config import chat_settings
 from rapport.inboxes.adapters.chat.events import ReceiptChanged
 from rapport.inboxes.adapters.chat.models import ChatReceipt
@@ -36,6 +38,7 @@ from rapport.inboxes.adapters.chat.tokens import (
     issue_token,
     verified_visitor,
 )
+from rapport.inboxes.channels import StatusUpdate
 from rapport.inboxes.models import Inbox, InboxKind
 
 MAX_CLIENT_ID = 64
@@ -166,6 +169,22 @@ def mark_seen(*, visitor: Visitor, message_id: int, read: bool) -> None:
         marks["visitor_read_up_to"] = message_id
     with transaction.atomic():
         _advance(message.conversation, **marks)
+    _seen_on_return(message.conversation, message_id, read=read)
+
+
+def _seen_on_return(conversation: Conversation, up_to: int, *, read: bool) -> None:
+    """Replies written while the visitor was away said "they see it when they come back";
+    now they have, so those replies are delivered (or read) and the note goes."""
+    waiting = Message.objects.filter(
+        conversation=conversation,
+        pk__lte=up_to,
+        direction=Direction.OUTBOUND,
+        delivery_error=LEFT_NO_EMAIL,
+    ).values_list("pk", flat=True)
+    status = "read" if read else "delivered"
+    for message_id in waiting:
+        update = StatusUpdate(external_id=f"chat:{message_id}", status=status)
+        record_provider_status(inbox=conversation.inbox, update=update)
 
 
 def mark_read_by_agent(*, conversation: Conversation, message_id: int) -> None:
