@@ -266,6 +266,31 @@ class WebhookConformance:
         assert raw.state == WebhookState.UNPROCESSABLE
         assert bytes(raw.body) == self.malformed(inbox)[0]
 
+    @pytest.mark.parametrize("content_type", ["application/json", "channel's own"])
+    def test_hostile_signed_bodies_get_a_4xx_never_a_500_nor_half_a_message(
+        self, inbox, client, content_type
+    ):
+        """Signed (so past the signature check), but not what the provider sends: deeply
+        nested JSON, NUL bytes, bytes that are not UTF-8, JSON of the wrong shape."""
+        own = self.malformed(inbox)[1]
+        hostile = [
+            b'{"a":' * 5000 + b"1" + b"}" * 5000,
+            b"[" * 100_000,
+            b"\x00" * 200,
+            b"\xff\xfe\xfa\xc3\x28",
+            b"[]",
+            b"null",
+            b'{"entry": [{"changes": 5, "messaging": "x"}], "message": {"text": 7}}',
+            b"",
+            b"%%%&&&===&=%ZZ",
+        ]
+        for data in hostile:
+            body = (data, own if content_type == "channel's own" else content_type)
+            answer = self.post(client, inbox, body)
+            assert answer.status_code < 500, (data[:40], answer.status_code)
+        assert not Message.objects.exists()
+        assert not RawWebhook.objects.filter(state=WebhookState.PENDING).exists()
+
     def test_a_reply_is_sent_in_the_providers_api_shape(self, inbox, client, agent, provider):
         reply = self.reply(client, inbox, agent)
 
