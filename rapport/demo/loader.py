@@ -93,7 +93,7 @@ def load_demo(*, now: datetime | None = None, seed: int = SEED) -> DemoSummary:
         inboxes=len(inboxes) + len(SOCIAL_INBOXES),
         agents=len(staff),
         teams=len(teams),
-        customers=len(customers),
+        customers=len(customers) + len(SOCIAL_INBOXES),
         conversations=len(conversations) + len(SOCIAL_INBOXES),
         messages=messages,
         seconds=time.monotonic() - started,

@@ -59,7 +59,7 @@ INBOXES = (
                 "Quick replies: Yes please | No thanks",
                 "julia",
             ),
-            Line(115, "in", "Yes please\n(Quick reply button: Yes please)"),
+            Line(115, "in", "Yes please"),
             Line(114, "in", "Pressed “Track my order”"),
         ),
     ),

@@ -674,3 +674,23 @@ def test_metas_errors_are_retried_or_failed_in_words(
     assert words in shown
     if state == DeliveryState.QUEUED and answer[2]["error"]["code"] == 613:
         assert (delivery.next_attempt_at - timezone.now()).total_seconds() > 50
+
+
+def test_entries_for_another_page_are_left_to_its_inbox(messenger, client):
+    event = {"sender": {"id": "6152837465019283"}, "recipient": {"id": "999"}, "timestamp": 1}
+    event["message"] = {"mid": "m_other_page", "text": "For the other Page"}
+    other = {"object": "page", "entry": [{"id": "999", "time": 1, "messaging": [event]}]}
+
+    assert post(MESSENGER, client, messenger, MESSENGER.body(other)).status_code == 200
+    assert not Message.objects.exists()
+    assert RawWebhook.objects.get().state == WebhookState.PROCESSED
+
+
+def test_a_quick_reply_to_our_own_buttons_shows_just_the_answer(messenger, client):
+    tapped = MESSENGER.event(
+        "6152837465019283",
+        message={"mid": "m_tap", "text": "Yes please", "quick_reply": {"payload": "Yes please"}},
+    )
+    post(MESSENGER, client, messenger, tapped)
+
+    assert Message.objects.get().text == "Yes please"

@@ -75,8 +75,7 @@ class InstagramChannel(MessengerChannel):
     # Meta takes at most 1000 bytes of text on Instagram; the box counts characters.
     composer = Composer(
         max_length=1000,
-        hint="Instagram: plain text. Within 24 h of their last message, or 7 days as a person."
-        " A last line “Quick replies: Yes | No” adds buttons.",
+        hint="Plain text · a last line “Quick replies: Yes | No” adds buttons",
     )
     object_name = "instagram"
     subscribe = "messages, messaging_postbacks, messaging_seen"

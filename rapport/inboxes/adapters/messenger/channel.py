@@ -120,8 +120,7 @@ class MessengerChannel(MetaChannel):
     )
     composer = Composer(
         max_length=2000,
-        hint="Messenger: plain text. Within 24 h of their last message, or 7 days as a person."
-        " A last line “Quick replies: Yes | No” adds buttons.",
+        hint="Plain text · a last line “Quick replies: Yes | No” adds buttons",
     )
     object_name = "page"  # the webhook post's "object"
     subscribe = "messages, messaging_postbacks, message_deliveries, message_reads"

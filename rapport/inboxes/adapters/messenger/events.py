@@ -184,8 +184,9 @@ def _message(event: dict[str, Any], message: dict[str, Any], shape: Post) -> Inb
     if isinstance(text, str) and text.strip():
         lines.append(text)
     quick = message.get("quick_reply")
-    if isinstance(quick, dict) and quick.get("payload"):
-        lines.append(f"(Quick reply button: {str(quick['payload'])[:200]})")
+    payload = str(quick.get("payload") or "") if isinstance(quick, dict) else ""
+    if payload and payload != text:  # our own buttons' payload is their title
+        lines.append(f"(Quick reply button: {payload[:200]})")
     lines.extend(attachment_lines(message, links=shape.object == "instagram"))
     if not lines:
         lines.append("Sent a message Rapport cannot show (see the raw payload).")
