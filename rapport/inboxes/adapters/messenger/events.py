@@ -61,8 +61,8 @@ def read(body: bytes, expected_object: str) -> dict[str, Any]:
     """The post as JSON; ``ValidationFailed`` when it is not a Messenger Platform post."""
     try:
         post = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise ValidationFailed("the body is not JSON") from None
+    except (UnicodeDecodeError, ValueError, RecursionError):  # deep nesting: RecursionError
+        raise ValidationFailed("the body is not JSON (or nested too deeply)") from None
     if not isinstance(post, dict) or not isinstance(post.get("entry"), list):
         raise ValidationFailed("the body is not a Messenger Platform post (no entry list)")
     if post.get("object") != expected_object:
