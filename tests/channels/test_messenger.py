@@ -694,3 +694,20 @@ def test_a_quick_reply_to_our_own_buttons_shows_just_the_answer(messenger, clien
     post(MESSENGER, client, messenger, tapped)
 
     assert Message.objects.get().text == "Yes please"
+
+
+@pytest.mark.parametrize(
+    ("text", "sent", "buttons"),
+    [
+        ("Hello", "Hello", []),
+        ("Pick one\nquick reply: A|B", "Pick one", ["A", "B"]),
+        ("Quick replies: A | B", "Quick replies: A | B", []),  # no question above: as written
+        ("Quick replies: A\nthen more", "Quick replies: A\nthen more", []),  # not the last line
+    ],
+)
+def test_which_lines_become_quick_replies(text, sent, buttons):
+    from rapport.inboxes.adapters.messenger.outbound import split_quick_replies
+
+    found_text, found_buttons = split_quick_replies(text)
+    assert found_text == sent
+    assert [b["title"] for b in found_buttons] == buttons

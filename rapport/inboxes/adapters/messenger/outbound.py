@@ -20,7 +20,9 @@ from rapport.conversations.models import Attachment
 from rapport.inboxes.adapters.messenger import graph
 from rapport.outbox.errors import DeliveryError
 
-QUICK_REPLIES = re.compile(r"\n?^quick replies?:(?P<titles>.*)\Z", re.IGNORECASE | re.MULTILINE)
+QUICK_REPLIES = re.compile(
+    r"\n?^quick (?:reply|replies):(?P<titles>.*)\Z", re.IGNORECASE | re.MULTILINE
+)
 MAX_QUICK_REPLIES = 13
 QUICK_REPLY_TITLE = 20
 
@@ -37,8 +39,8 @@ class Outgoing:
 def split_quick_replies(text: str) -> tuple[str, list[dict[str, str]]]:
     """The text without its last ``Quick replies:`` line, and the buttons it names."""
     found = QUICK_REPLIES.search(text.rstrip())
-    if found is None:
-        return text, []
+    if found is None or not text[: found.start()].strip():
+        return text, []  # Meta puts buttons under a text: a lone line is sent as written
     titles = [t.strip() for t in found["titles"].split("|") if t.strip()]
     buttons = [
         {"content_type": "text", "title": t[:QUICK_REPLY_TITLE], "payload": t[:1000]}
@@ -70,6 +72,8 @@ class Sender:
     def send(self, outgoing: Outgoing) -> str:
         ids: list[str] = []
         parts = len(outgoing.files) + (1 if outgoing.text else 0)
+        if not parts:
+            raise DeliveryError("the reply has neither text nor files", permanent=True)
         try:
             if outgoing.text:
                 message: dict[str, Any] = {"text": outgoing.text}
