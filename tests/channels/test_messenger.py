@@ -711,3 +711,12 @@ def test_which_lines_become_quick_replies(text, sent, buttons):
     found_text, found_buttons = split_quick_replies(text)
     assert found_text == sent
     assert [b["title"] for b in found_buttons] == buttons
+
+
+def test_taking_a_message_back_does_not_reopen_the_window(instagram, client):
+    conversation = customer_wrote(instagram, client, INSTAGRAM, 8)
+    received(INSTAGRAM, client, instagram, "deleted")  # just now
+    window = channels.get("instagram").reply_window(conversation)  # type: ignore[attr-defined]
+
+    assert window.state(timezone.now()) == "closed"
+    assert timezone.now() - window.last_inbound > timedelta(days=7)

@@ -20,6 +20,7 @@ from typing import Any
 
 from rapport.conversations.inbound import InboundMessage, Sender
 from rapport.core.errors import ValidationFailed
+from rapport.inboxes.adapters.messenger.window import UNSENT_SUFFIX
 from rapport.inboxes.channels import StatusUpdate
 
 MAX_EVENTS = 1000  # Meta batches up to 1000 events in one post
@@ -176,7 +177,7 @@ def _message(event: dict[str, Any], message: dict[str, Any], shape: Post) -> Inb
         return InboundMessage(
             sender=_sender(event, shape),
             text="\n".join(lines),
-            external_id=f"{mid}:deleted",
+            external_id=mid + UNSENT_SUFFIX,
             raw=event,
         )
     lines = _story_context(message)

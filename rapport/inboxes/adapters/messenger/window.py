@@ -20,6 +20,7 @@ STANDARD = timedelta(hours=24)
 HUMAN_AGENT = timedelta(days=7)
 
 OPEN, HUMAN_AGENT_ONLY, CLOSED = "open", "human_agent", "closed"
+UNSENT_SUFFIX = ":deleted"  # the external id of the note an unsent message leaves
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,15 @@ class MessagingWindow:
 def window_for(conversation: Conversation) -> MessagingWindow:
     """The window of the customer's thread with this inbox's Page or account: from their
     last message in any conversation of the inbox (Meta keeps one thread per person)."""
-    last = Message.objects.filter(
-        inbox_id=conversation.inbox_id,
-        conversation__customer_id=conversation.customer_id,
-        direction=Direction.INBOUND,
-    ).aggregate(last=Max("created_at"))["last"]
+    last = (
+        Message.objects.filter(
+            inbox_id=conversation.inbox_id,
+            conversation__customer_id=conversation.customer_id,
+            direction=Direction.INBOUND,
+        )
+        .exclude(external_id__endswith=UNSENT_SUFFIX)  # taking a message back opens nothing
+        .aggregate(last=Max("created_at"))["last"]
+    )
     if last is None:
         return MessagingWindow(None, None, None)
     return MessagingWindow(last, last + STANDARD, last + HUMAN_AGENT)
