@@ -43,6 +43,7 @@ from rapport.replies.actions import create_canned_reply
 from tests.factories import InboxFactory, TeamFactory, UserFactory
 
 SMS_CONFIG = {"account_sid": "AC" + "0" * 32, "auth_token": "t0ken", "phone_number": "+14155550100"}
+META_CONFIG = {"page_id": "1067123", "page_token": "t0ken", "app_secret": "s", "verify_token": "v"}
 
 SUBJECTS = (
     "anonymous",
@@ -155,6 +156,10 @@ PAGES: dict[str, Rule] = {
     "settings_inbox_sms": Rule("admin", params={"inbox_id": "sms_inbox"}),
     "settings_inbox_new_whatsapp_twilio": Rule("admin"),
     "settings_inbox_whatsapp_twilio": Rule("admin", params={"inbox_id": "whatsapp_inbox"}),
+    "settings_inbox_new_messenger": Rule("admin"),
+    "settings_inbox_messenger": Rule("admin", params={"inbox_id": "messenger_inbox"}),
+    "settings_inbox_new_instagram": Rule("admin"),
+    "settings_inbox_instagram": Rule("admin", params={"inbox_id": "instagram_inbox"}),
     "settings_inbox_chat_try": Rule("admin", params={"inbox_id": "chat_inbox"}),
     "settings_agents": Rule("admin"),
     "settings_agent_new": Rule("admin"),
@@ -328,6 +333,8 @@ def world(db: None) -> dict[str, Any]:
         "chat_inbox": chat_inbox.pk,
         "sms_inbox": InboxFactory(name="Texts", kind="sms", config=SMS_CONFIG).pk,
         "whatsapp_inbox": InboxFactory(name="WA", kind="whatsapp_twilio", config=SMS_CONFIG).pk,
+        "messenger_inbox": InboxFactory(name="FB", kind="messenger", config=META_CONFIG).pk,
+        "instagram_inbox": InboxFactory(name="IG", kind="instagram", config=META_CONFIG).pk,
         "email_message": email_message.pk,
         "reply_id": reply.pk,
         "raw_id": raw.pk,

@@ -40,6 +40,8 @@ RAPPORT_CHANNELS = [
     "rapport.inboxes.adapters.chat.channel.ChatChannel",
     "rapport.inboxes.adapters.sms.channel.SmsChannel",
     "rapport.inboxes.adapters.whatsapp_twilio.channel.WhatsAppTwilioChannel",
+    "rapport.inboxes.adapters.messenger.channel.MessengerChannel",
+    "rapport.inboxes.adapters.instagram.channel.InstagramChannel",
 ]
 
 INSTALLED_APPS = [

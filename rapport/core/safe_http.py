@@ -2,6 +2,8 @@
 
 Every URL a user can set (an API inbox's webhook today, any later integration) goes
 through here twice: ``check_url`` when it is saved, and ``post`` when something is sent.
+Files that a provider's webhook links to (a Messenger photo) are fetched with ``get``:
+the link came from outside, so it gets the same checks and a size limit.
 ``post`` resolves the host once, refuses the request if any address it resolves to is not
 a public one, then connects to the address it checked (no second look-up, so a DNS answer
 that changes between check and connect — DNS rebinding — cannot reach an internal host)
@@ -157,20 +159,53 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
         self.sock = socket.create_connection((self._address, self.port), self.timeout)
 
 
+class TooLargeAnswer(OSError):
+    """The answer's body is larger than the caller's limit (nothing of it is kept)."""
+
+
 def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> Response:
     """POST ``body`` to ``url`` after checking where it goes; redirects are not followed.
 
     Raises UnsafeURL for a refused target and OSError (timeouts included) when the
-    connection fails.
+    connection fails. The answer's body is cut at 64 KB.
     """
+    return _request("POST", url, body=body, headers=headers, timeout=timeout, limit=None)
+
+
+def get(url: str, *, headers: dict[str, str], timeout: float, limit: int) -> Response:
+    """GET ``url`` (a file a provider links to) with the same checks as ``post``.
+
+    A body over ``limit`` bytes raises ``TooLargeAnswer`` (an ``OSError``) rather than
+    being cut: a half file is no file.
+    """
+    return _request("GET", url, body=None, headers=headers, timeout=timeout, limit=limit)
+
+
+def _request(
+    method: str,
+    url: str,
+    *,
+    body: bytes | None,
+    headers: dict[str, str],
+    timeout: float,
+    limit: int | None,
+) -> Response:
     target = check_url(url)
     connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     connection = connection_class(target, timeout)
     try:
         # http.client sends Host from the host name given above, not the address.
-        connection.request("POST", target.path, body=body, headers=headers)
+        connection.request(method, target.path, body=body, headers=headers)
         answer = connection.getresponse()
-        return Response(status=answer.status, headers=answer.headers, body=answer.read(65536))
+        if limit is None:
+            return Response(status=answer.status, headers=answer.headers, body=answer.read(65536))
+        declared = answer.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise TooLargeAnswer(f"the file is {int(declared)} bytes, over the {limit}-byte limit")
+        data = answer.read(limit + 1)
+        if len(data) > limit:
+            raise TooLargeAnswer(f"the file is over the {limit}-byte limit")
+        return Response(status=answer.status, headers=answer.headers, body=data)
     except http.client.HTTPException as error:
         raise OSError(f"bad HTTP answer: {error!r}") from None
     finally:

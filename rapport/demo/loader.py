@@ -37,6 +37,8 @@ from rapport.customers.models import Company, Customer, Identity, IdentityKind
 from rapport.demo import people
 from rapport.demo.access import create_access
 from rapport.demo.plan import PlannedCustomer, assign_api_ids, plan_conversations, plan_customers
+from rapport.demo.social import INBOXES as SOCIAL_INBOXES
+from rapport.demo.social import create_social_inboxes
 from rapport.demo.threads import PlannedConversation, first_response, last_of, waiting_since
 from rapport.inboxes.actions import clean_config
 from rapport.inboxes.models import Inbox
@@ -84,14 +86,15 @@ def load_demo(*, now: datetime | None = None, seed: int = SEED) -> DemoSummary:
         messages = create_messages(plans, conversations, staff)
         create_tags(plans, conversations)
         create_quarantined_mail(inboxes[people.SHOP_MAIL])
+        messages += create_social_inboxes(staff, now)
         counts.recount()
         rebuild_search_index()
     return DemoSummary(
-        inboxes=len(inboxes),
+        inboxes=len(inboxes) + len(SOCIAL_INBOXES),
         agents=len(staff),
         teams=len(teams),
-        customers=len(customers),
-        conversations=len(conversations),
+        customers=len(customers) + len(SOCIAL_INBOXES),
+        conversations=len(conversations) + len(SOCIAL_INBOXES),
         messages=messages,
         seconds=time.monotonic() - started,
     )

@@ -101,7 +101,9 @@ def process(raw_id: int) -> None:
             if isinstance(item, StatusUpdate):
                 waiting |= not record_provider_status(inbox=raw.inbox, update=item)
             else:
-                receive_message(inbox=raw.inbox, message=item)
+                message = channel.complete(raw.inbox, item)  # names, files: asks the provider
+                checked([message])
+                receive_message(inbox=raw.inbox, message=message)
     except RapportError as error:
         quarantine(raw, error.message)
         return

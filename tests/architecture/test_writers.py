@@ -37,6 +37,7 @@ ALLOWED = {
     # The bulk loader of the demo data writes tens of thousands of rows directly, on
     # purpose (docs/architecture.md, Decisions); it runs on an empty database only.
     "rapport/demo/loader.py": "demo loader",
+    "rapport/demo/social.py": "demo loader (the Facebook Page and Instagram inboxes)",
     # The tab counts are derived data, moved by the actions (move_count, counts.bump) and
     # rebuilt from scratch by `rapport recount`.
     "rapport/conversations/counts.py": "derived tab counts",

@@ -100,8 +100,8 @@ class WebhookConformance:
         raise NotImplementedError
 
     def sample(self, inbox: Inbox) -> tuple[Body, dict[str, str]]:
-        """A real payload sample and what it must become: customer_phone (or address),
-        text, external_id."""
+        """A real payload sample and what it must become: customer_phone (or
+        customer_address: (identity kind, address)), text, external_id."""
         raise NotImplementedError
 
     def message(self, inbox: Inbox, sender: str, text: str, message_id: str) -> Body:
@@ -179,7 +179,12 @@ class WebhookConformance:
 
         assert response.status_code == 200, response.content
         message = Message.objects.get(conversation__inbox=inbox)
-        assert message.conversation.customer.phone == expected["customer_phone"]
+        customer = message.conversation.customer
+        if "customer_phone" in expected:
+            assert customer.phone == expected["customer_phone"]
+        else:  # a channel's own kind of address (a messenger's user id)
+            identity = customer.identities.get()
+            assert (identity.kind, identity.address) == expected["customer_address"]
         assert message.text == expected["text"]
         assert message.external_id == expected["external_id"]
         assert RawWebhook.objects.get().state == WebhookState.PROCESSED

@@ -244,6 +244,13 @@ class Channel:
         is processed, with a request rebuilt from the kept headers."""
         raise ValidationFailed(f"the {self.label} channel takes no webhooks")
 
+    def complete(self, inbox: Inbox, message: InboundMessage) -> InboundMessage:
+        """What ``parse`` leaves for later because it asks the provider: the sender's name,
+        the files the message links to. Runs only when the stored request is processed (in
+        the job), never while the provider waits for its answer. A failure here must not
+        lose the message: return it with a note in its text instead of raising."""
+        return message
+
     def handshake(self, request: HttpRequest, inbox: Inbox) -> HttpResponse:
         """The answer to a GET on the webhook URL: providers that check a URL before they
         use it (a verify token, a challenge) get what they expect; others a 405."""
