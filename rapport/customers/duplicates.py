@@ -43,12 +43,20 @@ class Duplicate:
     def name_only(self) -> bool:
         return self.reasons == (NAME,)
 
+    @property
+    def said(self) -> str:
+        return said(self.reasons)
+
 
 @dataclass(frozen=True)
 class DuplicatePair:
     newer: Customer
     older: Customer
     reasons: tuple[str, ...]
+
+    @property
+    def said(self) -> str:
+        return said(self.reasons)
 
 
 @dataclass
@@ -131,6 +139,11 @@ def matches(customers: list[Customer]) -> dict[int, dict[int, set[str]]]:
                 for other in holders.get(value, set()) - {pk}:
                     found[pk][other].add(reason)
     return found
+
+
+def said(reasons: tuple[str, ...]) -> str:
+    """("phone", "name") → "phone and name", as the pages write it after "same"."""
+    return " and ".join([", ".join(reasons[:-1]), reasons[-1]] if len(reasons) > 1 else reasons)
 
 
 def ordered(reasons: Iterable[str]) -> tuple[str, ...]:

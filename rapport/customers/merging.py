@@ -40,6 +40,9 @@ def movers() -> dict[str, Mover]:
     return dict(_movers)
 
 
+LABELS = {"name": "Name", "email": "E-mail", "phone": "Phone", "company": "Company"}
+
+
 @dataclass(frozen=True)
 class Conflict:
     """A field both customers hold with different values: the kept value stays."""
@@ -47,6 +50,15 @@ class Conflict:
     field: str
     kept: Any
     absorbed: Any
+    # The absorbed value is also an identity that moves (an e-mail address, a number):
+    # it is not the preferred one any more, but messages from it still find the customer.
+    comes_along: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.field.startswith("attributes."):
+            return f"Attribute {self.field.removeprefix('attributes.')}"
+        return LABELS.get(self.field, self.field)
 
 
 @dataclass
@@ -66,9 +78,10 @@ class MergePlan:
 def plan_merge(keep: Customer, absorb: Customer) -> MergePlan:
     """What merging ``absorb`` into ``keep`` changes (nothing is written here)."""
     plan = MergePlan(keep=keep, absorb=absorb, identities=list(absorb.identities.order_by("id")))
+    moving = {identity.address for identity in plan.identities}
     for name in PROFILE_FIELDS:
-        _compare(plan, name, getattr(keep, name), getattr(absorb, name))
-    _compare(plan, "company", keep.company, absorb.company)
+        _compare(plan, name, getattr(keep, name), getattr(absorb, name), moving)
+    _compare(plan, "company", keep.company, absorb.company, set())
     for key, value in sorted(absorb.attributes.items()):
         if key not in keep.attributes:
             plan.attributes[key] = value
@@ -77,11 +90,11 @@ def plan_merge(keep: Customer, absorb: Customer) -> MergePlan:
     return plan
 
 
-def _compare(plan: MergePlan, name: str, kept: Any, absorbed: Any) -> None:
+def _compare(plan: MergePlan, name: str, kept: Any, absorbed: Any, moving: set[str]) -> None:
     if not absorbed or kept == absorbed:
         return
     if kept:
-        plan.conflicts.append(Conflict(name, str(kept), str(absorbed)))
+        plan.conflicts.append(Conflict(name, str(kept), str(absorbed), str(absorbed) in moving))
     else:
         plan.filled[name] = absorbed
 

@@ -21,7 +21,14 @@ from rapport.conversations.views.common import agent, agent_page
 from rapport.core.errors import PermissionDenied, ValidationFailed
 from rapport.core.models import AuditEntry
 from rapport.customers.actions import merge_customers
-from rapport.customers.duplicates import duplicates_of, matches, ordered, possible_duplicates
+from rapport.customers.duplicates import (
+    NAME,
+    duplicates_of,
+    matches,
+    ordered,
+    possible_duplicates,
+    said,
+)
 from rapport.customers.merging import plan_merge
 from rapport.customers.models import Customer
 from rapport.customers.selectors import access_customer, customer_history
@@ -72,18 +79,21 @@ def merge_page(request: HttpRequest, customer_id: int, other_id: int) -> HttpRes
         raise ValidationFailed("a customer cannot be merged into themselves")
     if request.method == "POST":
         merge_customers(actor=user, keep=keep, absorb=absorb)
-        messages.success(request, f"{absorb.display_name} is now part of {keep.display_name}.")
+        merged = f"{absorb.display_name} (customer {absorb.pk})"
+        messages.success(request, f"Merged {merged} into {keep.display_name}.")
         return redirect("customer", customer_id=keep.pk)
     return render(request, "customers/merge.html", merge_context(user, keep, absorb))
 
 
 def merge_context(user: User, keep: Customer, absorb: Customer) -> dict[str, Any]:
-    reasons = matches([keep])[keep.pk].get(absorb.pk, set())
+    reasons = ordered(matches([keep])[keep.pk].get(absorb.pk, set()))
     return {
         "keep": keep,
         "absorb": absorb,
         "plan": plan_merge(keep, absorb),
-        "reasons": ordered(reasons),
+        "reasons": reasons,
+        "name_only": reasons == (NAME,),
+        "reasons_text": said(reasons) if reasons else "",
         "keep_conversations": customer_conversations(user, keep.pk),
         "absorb_conversations": customer_conversations(user, absorb.pk),
     }

@@ -40,7 +40,7 @@ def test_the_confirm_page_shows_both_and_what_moves(
     keep, other = pair
     page = logged_in(agent).get(f"/customers/{keep.pk}/merge/{other.pk}").content.decode()
 
-    assert "Merge two customers" in page and "same name" in page
+    assert "Merge two customers" in page and "Only their names are the same" in page
     assert "Kept" in page and "Merged into it and removed" in page
     assert "+14155550142" in page  # the phone that moves
     assert "Phone taken over" in page
@@ -58,11 +58,11 @@ def test_merging_lands_on_the_kept_customer_with_both_conversations_and_the_hist
 
     assert response.redirect_chain == [(f"/customers/{keep.pk}", 302)]
     page = response.content.decode()
-    assert "is now part of Nora Keller" in page
+    assert "Merged Nora Keller (customer" in page
     assert "Scarf" in page and "Boots" in page
     assert "Maria Agent" in page and f"merged Nora Keller (customer {other.pk})" in page
     assert "phone:+14155550142" in page
-    assert "Possible duplicate" not in page
+    assert "data-duplicate=" not in page
     assert not Customer.objects.filter(pk=other.pk).exists()
     assert AuditEntry.objects.filter(verb="customer.merged", actor=agent).count() == 1
 
@@ -75,7 +75,7 @@ def test_a_light_seat_sees_the_customer_but_no_merge(
     client = logged_in(light_seat)
 
     page = client.get(f"/customers/{keep.pk}").content.decode()
-    assert "Possible duplicate" in page and "Merge…" not in page
+    assert "data-duplicate=" in page and "Merge…" not in page
     assert client.get(f"/customers/{keep.pk}/merge/{other.pk}").status_code == 403
     assert client.post(f"/customers/{keep.pk}/merge/{other.pk}").status_code == 403
     assert Customer.objects.filter(pk=other.pk).exists()
@@ -92,7 +92,7 @@ def test_a_customer_the_agent_cannot_see_is_not_found_on_every_page(
     assert client.get(f"/customers/{mine.pk}/merge/{hidden.pk}").status_code == 404
     assert client.post(f"/customers/{mine.pk}/merge/{hidden.pk}").status_code == 404
     assert client.post(f"/customers/{mine.pk}/merge/{hidden.pk + 999}").status_code == 404
-    assert "Possible duplicate" not in client.get(f"/customers/{mine.pk}").content.decode()
+    assert "data-duplicate=" not in client.get(f"/customers/{mine.pk}").content.decode()
     assert Customer.objects.filter(pk=hidden.pk).exists()
 
 
@@ -132,3 +132,17 @@ def test_hostile_names_are_escaped(admin_client: Client, webform_inbox: Inbox) -
     for url in (f"/customers/{keep.pk}", f"/customers/{keep.pk}/merge/{other.pk}", "/customers/duplicates"):
         page = admin_client.get(url).content.decode()
         assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+
+
+def test_the_confirm_page_says_which_kept_value_stays_and_what_comes_along(
+    admin_client: Client, webform_inbox: Inbox
+) -> None:
+    keep = writes_in(webform_inbox, "email", "nora@work.example", "Nora Keller").customer
+    other = writes_in(webform_inbox, "email", "nora@home.example", "Nora K").customer
+
+    page = admin_client.get(f"/customers/{keep.pk}/merge/{other.pk}").content.decode()
+
+    assert "They have the same" not in page  # nothing matches: the page says so
+    assert "Nothing in their profiles matches" in page
+    assert "E-mail: <strong>nora@work.example</strong> stays; nora@home.example comes along" in page
+    assert "Name: <strong>Nora Keller</strong> stays; Nora K is not taken" in page
