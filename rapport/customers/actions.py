@@ -10,8 +10,8 @@ from rapport.accounts.models import User
 from rapport.core import audit, rows
 from rapport.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from rapport.core.events import publish
-from rapport.customers.identities import normalize_email, normalize_phone, phone_search_forms
 from rapport.customers.events import CustomerMerged
+from rapport.customers.identities import normalize_email, normalize_phone, phone_search_forms
 from rapport.customers.lookups import identity_owner
 from rapport.customers.merging import MergePlan, audit_summary, movers, plan_merge
 from rapport.customers.models import Company, Customer, Identity, IdentityKind
@@ -310,7 +310,9 @@ def _take_profile(plan: MergePlan) -> None:
         changes["attributes"] = plan.merged_attributes
     if absorb.created_at < keep.created_at:
         changes["created_at"] = absorb.created_at
-    if absorb.last_seen_at and (keep.last_seen_at is None or absorb.last_seen_at > keep.last_seen_at):
+    if absorb.last_seen_at and (
+        keep.last_seen_at is None or absorb.last_seen_at > keep.last_seen_at
+    ):
         changes["last_seen_at"] = absorb.last_seen_at
     for name, value in changes.items():
         setattr(keep, name, value)

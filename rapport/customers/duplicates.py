@@ -94,7 +94,9 @@ def owners(reason: str, values: Iterable[str]) -> dict[str, set[int]]:
         return found
     if reason == NAME:
         return _named(values)
-    field, kind = ("phone", IdentityKind.PHONE) if reason == PHONE else ("email", IdentityKind.EMAIL)
+    field, kind = (
+        ("phone", IdentityKind.PHONE) if reason == PHONE else ("email", IdentityKind.EMAIL)
+    )
     profiles = Customer.objects.filter(**{f"{field}__in": values}).values_list("id", field)
     identities = Identity.objects.filter(kind=kind, address__in=values).values_list(
         "customer_id", "address"
@@ -156,7 +158,9 @@ def duplicates_of(user: User, customer: Customer, limit: int = SUGGESTED) -> lis
     if not others:
         return []
     visible = _visible_by_id(user, others)
-    found = [Duplicate(visible[pk], ordered(reasons)) for pk, reasons in others.items() if pk in visible]
+    found = [
+        Duplicate(visible[pk], ordered(reasons)) for pk, reasons in others.items() if pk in visible
+    ]
     found.sort(key=lambda d: (-len(d.reasons), REASONS.index(d.reasons[0]), -d.customer.pk))
     return found[:limit]
 

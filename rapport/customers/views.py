@@ -118,7 +118,9 @@ def history_line(entry: AuditEntry) -> HistoryLine:
     moved = changes.get("moved", {})
     details = [f"Addresses moved: {', '.join(changes.get('identities', [])) or 'none'}"]
     details += [f"{name.capitalize()} moved: {len(ids)}" for name, ids in moved.items()]
-    details += [f"Taken over: {name} = {value}" for name, value in changes.get("filled", {}).items()]
+    details += [
+        f"Taken over: {name} = {value}" for name, value in changes.get("filled", {}).items()
+    ]
     details += [
         f"Kept {c['field']} {c['kept']!s} (the merged customer had {c['absorbed']!s})"
         for c in changes.get("conflicts", [])

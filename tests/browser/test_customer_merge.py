@@ -57,7 +57,8 @@ def test_see_the_suggestion_merge_and_land_on_the_kept_customer(
     page.locator("[data-merge]").click()
     page.wait_for_url(f"**/customers/{kept.pk}")
     conversations = page.locator(".customer-conversations").inner_text()
-    assert "Scarf never arrived" in conversations and "Boots in size 39?" in conversations
+    assert "Scarf never arrived" in conversations
+    assert "Boots in size 39?" in conversations
     assert "Merged Nora Keller (customer" in page.locator(".flash").inner_text()
     assert "merged Nora Keller" in page.locator(".history").inner_text()
     assert page.locator("[data-duplicate]").count() == 0
@@ -65,7 +66,9 @@ def test_see_the_suggestion_merge_and_land_on_the_kept_customer(
     assert not Customer.objects.filter(pk=other.pk).exists()
 
 
-def test_the_pages_fit_a_phone(browsing: Any, desk: dict[str, Any], screenshots: Path | None) -> None:
+def test_the_pages_fit_a_phone(
+    browsing: Any, desk: dict[str, Any], screenshots: Path | None
+) -> None:
     from tests.browser.conftest import PHONE
 
     kept, other = desk["by_mail"].customer, desk["by_phone"].customer

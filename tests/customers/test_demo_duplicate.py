@@ -16,6 +16,7 @@ def test_an_agent_of_the_shop_inboxes_is_offered_the_demo_duplicate(db: None) ->
 
     assert [pair.reasons for pair in pairs] == [("phone", "name")]
     [pair] = pairs
-    assert pair.newer.name == pair.older.name and pair.newer.email != pair.older.email
+    assert pair.newer.name == pair.older.name
+    assert pair.newer.email != pair.older.email
     newer = access_customer(maya, pair.newer.pk)
     assert [d.customer.pk for d in duplicates_of(maya, newer)] == [pair.older.pk]

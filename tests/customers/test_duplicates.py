@@ -41,13 +41,12 @@ def test_a_phone_kept_on_a_profile_matches_the_customer_who_now_texts_from_it(
     old.refresh_from_db()
     new = writes_in(webform_inbox, "phone", "+442079460000", "H. Moreau").customer
 
-    assert new.pk != old.pk and old.phone == "+442079460000"
+    assert new.pk != old.pk
+    assert old.phone == "+442079460000"
     assert suggested(admin, new) == [(old.pk, ("phone",))]
 
 
-def test_the_same_full_name_in_any_case_is_a_suggestion(
-    admin: User, webform_inbox: Inbox
-) -> None:
+def test_the_same_full_name_in_any_case_is_a_suggestion(admin: User, webform_inbox: Inbox) -> None:
     first = writes_in(webform_inbox, "email", "a@example.com", "Émile Zola").customer
     second = writes_in(webform_inbox, "email", "b@example.com", "Émile Zola").customer
     third = writes_in(webform_inbox, "email", "c@example.com", "jane doe").customer

@@ -42,7 +42,8 @@ def test_merge_answers_the_kept_customer_with_every_address(
 
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["id"] == keep.pk and body["phone"] == "+14155550177"
+    assert body["id"] == keep.pk
+    assert body["phone"] == "+14155550177"
     assert {i["address"] for i in body["identities"]} == {"omar@example.com", "+14155550177"}
     assert Api(agent).get(f"/customers/{other.pk}").status_code == 404
     assert Api(agent).get(f"/customers/{keep.pk}/duplicates").json() == []
@@ -103,7 +104,9 @@ def test_a_light_seat_and_a_read_only_token_are_403(
     keep = writes_in(webform_inbox, "email", "a@example.com", "Omar Haddad").customer
     other = writes_in(webform_inbox, "email", "b@example.com", "Omar Haddad").customer
 
-    assert Api(light_seat).post(f"/customers/{keep.pk}/merge", {"absorb": other.pk}).status_code == 403
+    assert (
+        Api(light_seat).post(f"/customers/{keep.pk}/merge", {"absorb": other.pk}).status_code == 403
+    )
     _, raw = create_token(user=admin, name="reader", access="read")
     reader = Api(admin)
     reader.client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
