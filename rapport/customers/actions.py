@@ -291,7 +291,7 @@ def _lock_for_merge(actor: User, keep_id: int, absorb_id: int) -> tuple[Customer
     ``actor`` may see them; NotFound otherwise, the same for "hidden" as for "gone"."""
     found = {
         customer.pk: customer
-        for customer in Customer.objects.select_for_update()
+        for customer in Customer.objects.select_for_update(of=("self",))
         .select_related("company")
         .filter(pk__in=[keep_id, absorb_id])
         .order_by("pk")
