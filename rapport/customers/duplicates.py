@@ -97,7 +97,8 @@ def owners(reason: str, values: Iterable[str]) -> dict[str, set[int]]:
     field, kind = (
         ("phone", IdentityKind.PHONE) if reason == PHONE else ("email", IdentityKind.EMAIL)
     )
-    profiles = Customer.objects.filter(**{f"{field}__in": values}).values_list("id", field)
+    profiles = Customer.objects.filter(**{f"{field}__in": values}).order_by()
+    profiles = profiles.values_list("id", field)
     identities = Identity.objects.filter(kind=kind, address__in=values).values_list(
         "customer_id", "address"
     )
@@ -115,7 +116,7 @@ def _named(names: list[str]) -> dict[str, set[int]]:
     for name, key in lowered.items():
         by_key[key].append(name)
     found: dict[str, set[int]] = defaultdict(set)
-    rows = Customer.objects.annotate(key=Lower("name")).filter(key__in=list(by_key))
+    rows = Customer.objects.annotate(key=Lower("name")).filter(key__in=list(by_key)).order_by()
     for customer_id, key in rows.values_list("id", "key"):
         for name in by_key.get(key, []):
             found[name].add(customer_id)
