@@ -97,12 +97,13 @@ def owners(reason: str, values: Iterable[str]) -> dict[str, set[int]]:
     field, kind = (
         ("phone", IdentityKind.PHONE) if reason == PHONE else ("email", IdentityKind.EMAIL)
     )
-    profiles = Customer.objects.filter(**{f"{field}__in": values}).order_by()
-    profiles = profiles.values_list("id", field)
-    identities = Identity.objects.filter(kind=kind, address__in=values).values_list(
-        "customer_id", "address"
-    )
-    for customer_id, value in [*profiles, *identities]:
+    on_profiles = Customer.objects.filter(**{f"{field}__in": values}).order_by()
+    identities = Identity.objects.filter(kind=kind, address__in=values)
+    pairs: list[tuple[int, str]] = [
+        *on_profiles.values_list("id", field),
+        *identities.values_list("customer_id", "address"),
+    ]
+    for customer_id, value in pairs:
         found[value].add(customer_id)
     return found
 
