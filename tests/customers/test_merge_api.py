@@ -119,8 +119,23 @@ def test_the_openapi_document_describes_both(admin: User) -> None:
     merge = schema["paths"]["/api/v1/customers/{customer_id}/merge"]["post"]
     duplicates = schema["paths"]["/api/v1/customers/{customer_id}/duplicates"]["get"]
 
-    assert {"200", "400", "401", "403", "404"} <= set(merge["responses"])
+    assert {"200", "400", "401", "403", "404", "409"} <= set(merge["responses"])
     assert {"200", "401", "404"} <= set(duplicates["responses"])
     body = merge["requestBody"]["content"]["application/json"]["schema"]
     ref = body["$ref"].rsplit("/", 1)[-1]
     assert schema["components"]["schemas"][ref]["required"] == ["absorb"]
+
+
+def test_rows_nothing_moves_are_a_409_and_nothing_changes(
+    admin: User, pair: tuple[Customer, Customer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rapport.customers import merging
+
+    keep, other = pair
+    monkeypatch.setattr(merging, "_movers", {})  # as if an app forgot to register its mover
+
+    response = Api(admin).post(f"/customers/{keep.pk}/merge", {"absorb": other.pk})
+
+    assert response.status_code == 409
+    assert "nothing was changed" in error_of(response)["message"]
+    assert Customer.objects.filter(pk=other.pk).exists()
