@@ -119,7 +119,8 @@ def remove_identity(
     summary="Customers who may be the same person",
 )
 def list_duplicates(request: AuthedRequest, customer_id: ObjectId) -> list[Duplicate]:
-    """Other customers you can see with the same phone, e-mail address or full name."""
+    """Other customers you can see with the same phone, e-mail address or full name (at
+    most 10, most reasons first). Suggestions only: nothing is merged until asked."""
     return duplicates_of(request.auth, access_customer(request.auth, customer_id))
 
 

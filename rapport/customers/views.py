@@ -112,7 +112,7 @@ def duplicates_page(request: HttpRequest) -> HttpResponse:
 def history_line(entry: AuditEntry) -> HistoryLine:
     changes = entry.changes
     if entry.verb != "customer.merged":
-        details = [f"{name}: {value}" for name, value in changes.items() if name != "name"]
+        details = [f"{name}: {value}" for name, value in changes.items()]
         return HistoryLine(entry, VERBS.get(entry.verb, entry.verb), details)
     absorbed = changes.get("absorbed", {})
     moved = changes.get("moved", {})

@@ -159,3 +159,17 @@ def test_the_confirm_page_says_which_kept_value_stays_and_what_comes_along(
     assert "Nothing in their profiles matches" in page
     assert "E-mail: <strong>nora@work.example</strong> stays; nora@home.example comes along" in page
     assert "Name: <strong>Nora Keller</strong> stays; Nora K is not taken" in page
+
+
+def test_the_history_shows_other_changes_by_staff_too(
+    admin_client: Client, admin: User, webform_inbox: Inbox
+) -> None:
+    from rapport.customers.actions import update_customer
+
+    customer = writes_in(webform_inbox, "email", "a@example.com", "Nora Keller").customer
+    update_customer(actor=admin, customer=customer, name="Nora M. Keller")
+
+    page = admin_client.get(f"/customers/{customer.pk}").content.decode()
+
+    assert "changed the profile" in page
+    assert "name: Nora M. Keller" in page
