@@ -29,6 +29,8 @@ CONFLICTS = {
     ("post", f"{PREFIX}/customers"),
     ("patch", f"{PREFIX}/customers/{{customer_id}}"),
     ("post", f"{PREFIX}/customers/{{customer_id}}/identities"),
+    # A merge that would leave rows no app moves along is refused rather than half-done.
+    ("post", f"{PREFIX}/customers/{{customer_id}}/merge"),
     ("post", f"{PREFIX}/inboxes/{{inbox_id}}/messages"),
     ("post", f"{PREFIX}/canned-replies"),
     ("patch", f"{PREFIX}/canned-replies/{{reply_id}}"),

@@ -231,6 +231,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 RAPPORT_MAX_ATTACHMENT_BYTES = env_int("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 RAPPORT_MAX_MESSAGE_CHARS = env_int("MAX_MESSAGE_CHARS", 50_000)
+# Where phone numbers written without a country code are read from (an ISO 3166 code such
+# as "US" or "DE"); empty: such numbers are refused rather than guessed.
+RAPPORT_PHONE_REGION = env_str("PHONE_REGION", "").upper()
 # Where the Twilio channel (SMS) sends; a setting so tests run against a local server.
 TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com")
 # The same for Meta's Graph API (WhatsApp Cloud, Messenger, Instagram), Telegram's Bot API

@@ -44,4 +44,5 @@ def __getattr__(name: str) -> list[URLPattern | URLResolver]:
         path("", include("rapport.conversations.urls")),
         path("", include("rapport.replies.urls")),
         path("", include("rapport.search.urls")),
+        path("", include("rapport.customers.urls")),
     ]

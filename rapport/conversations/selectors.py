@@ -208,6 +208,12 @@ def other_conversations(
     return list(rows.select_related("inbox").order_by("-last_activity_at")[:limit])
 
 
+def customer_conversations(user: User, customer_id: int, limit: int = 50) -> list[Conversation]:
+    """A customer's conversations that ``user`` may see, newest activity first (their page)."""
+    rows = _visible(user).filter(customer_id=customer_id)
+    return list(rows.select_related("inbox", "assignee").order_by("-last_activity_at")[:limit])
+
+
 def with_filters(page: Page, **changes: object) -> ConversationFilter:
     return replace(page.filters, **changes)  # type: ignore[arg-type]
 

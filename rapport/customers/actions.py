@@ -8,10 +8,14 @@ from django.db import IntegrityError, transaction
 
 from rapport.accounts.models import User
 from rapport.core import audit, rows
-from rapport.core.errors import Conflict, PermissionDenied
+from rapport.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from rapport.core.events import publish
+from rapport.customers.events import CustomerMerged
 from rapport.customers.identities import normalize_email, normalize_phone, phone_search_forms
 from rapport.customers.lookups import identity_owner
+from rapport.customers.merging import MergePlan, audit_summary, movers, plan_merge
 from rapport.customers.models import Company, Customer, Identity, IdentityKind
+from rapport.customers.selectors import may_see_customer
 from rapport.search import index
 
 Attributes = dict[str, Any]
@@ -248,3 +252,87 @@ def remove_identity(*, actor: User, identity: Identity) -> None:
         )
         identity.delete()
         reindex_customer(identity.customer)
+
+
+def merge_customers(*, actor: User, keep: Customer, absorb: Customer) -> Customer:
+    """Make two customers one person: ``absorb`` is merged into ``keep`` and deleted.
+
+    Every identity of ``absorb`` and every row that points at it (its conversations,
+    through the apps' registered movers) moves to ``keep``; what ``keep`` has blank is
+    filled from ``absorb``, and where both hold different values ``keep``'s stays and the
+    audit entry records both (``merging.plan_merge``). The search index follows: ``keep``
+    indexed again with every address, ``absorb`` removed. One transaction; the event
+    after commit.
+
+    Only staff who may change customers and can see both: anyone else hears the same
+    "not found" for a customer they cannot see as for one that does not exist.
+    """
+    _check_can_edit(actor)
+    if keep.pk == absorb.pk:
+        raise ValidationFailed("a customer cannot be merged into themselves")
+    with transaction.atomic():
+        keep, absorb = _lock_for_merge(actor, keep.pk, absorb.pk)
+        plan = plan_merge(keep, absorb)
+        moved = {name: move(absorb.pk, keep.pk) for name, move in movers().items()}
+        Identity.objects.filter(customer_id=absorb.pk).update(customer_id=keep.pk)
+        _take_profile(plan)
+        _check_nothing_left(absorb)
+        audit.record(actor=actor, verb="customer.merged", obj=keep, **audit_summary(plan, moved))
+        absorbed_id = absorb.pk
+        absorb.delete()
+        reindex_customer(keep)
+        index.remove_customers([absorbed_id])
+        publish(CustomerMerged(kept_id=keep.pk, absorbed_id=absorbed_id))
+    return keep
+
+
+def _lock_for_merge(actor: User, keep_id: int, absorb_id: int) -> tuple[Customer, Customer]:
+    """Both customers, read again under a row lock (a second merge of either waits), if
+    ``actor`` may see them; NotFound otherwise, the same for "hidden" as for "gone"."""
+    found = {
+        customer.pk: customer
+        for customer in Customer.objects.select_for_update(of=("self",))
+        .select_related("company")
+        .filter(pk__in=[keep_id, absorb_id])
+        .order_by("pk")
+    }
+    for customer_id in (keep_id, absorb_id):
+        if customer_id not in found or not may_see_customer(actor, customer_id):
+            raise NotFound(f"customer {customer_id} not found")
+    return found[keep_id], found[absorb_id]
+
+
+def _take_profile(plan: MergePlan) -> None:
+    """Fill what the kept customer lacks; it was a customer since the earlier of the two."""
+    keep, absorb = plan.keep, plan.absorb
+    changes: dict[str, Any] = dict(plan.filled)
+    if plan.attributes:
+        changes["attributes"] = plan.merged_attributes
+    if absorb.created_at < keep.created_at:
+        changes["created_at"] = absorb.created_at
+    if absorb.last_seen_at and (
+        keep.last_seen_at is None or absorb.last_seen_at > keep.last_seen_at
+    ):
+        changes["last_seen_at"] = absorb.last_seen_at
+    for name, value in changes.items():
+        setattr(keep, name, value)
+    if changes:
+        keep.save(update_fields=list(changes))
+
+
+def _check_nothing_left(absorb: Customer) -> None:
+    """Refuse, rather than delete with the customer, any row no mover took along.
+
+    A relation added later without a mover would otherwise go with the absorbed
+    customer (or block the delete with an error no one can read). Identities were moved
+    above; the search index's row is unmanaged and removed by the action.
+    """
+    for relation in Customer._meta.related_objects:
+        model = relation.related_model
+        if model is Identity or not model._meta.managed:
+            continue
+        if model._base_manager.filter(**{relation.field.name: absorb.pk}).exists():
+            raise Conflict(
+                f"customer {absorb.pk} still has {model._meta.verbose_name_plural} that a merge"
+                " cannot move; nothing was changed"
+            )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
@@ -41,9 +42,19 @@ def normalize_email(address: str) -> str:
 
 
 def normalize_phone(number: str, default_region: str | None = None) -> str:
-    """Return the number in E.164 form (+4915112345678)."""
+    """Return the number in E.164 form (+4915112345678), however it was written.
+
+    ``+1 (415) 555-0100``, ``tel:+14155550100`` and ``0014155550100`` (``00``, the
+    international prefix of most of the world, where ``+`` was not typed) are one number.
+    A number written nationally (``(415) 555-0100``) needs a region: ``default_region``,
+    else the installation's ``RAPPORT_PHONE_REGION`` (none by default: refused).
+    """
+    text = number.strip().removeprefix("tel:").strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    region = default_region or settings.RAPPORT_PHONE_REGION or None
     try:
-        parsed = phonenumbers.parse(number, default_region)
+        parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise ValidationFailed(f"{number[:40]!r} is not a phone number") from None
     if not phonenumbers.is_possible_number(parsed):

@@ -8,6 +8,7 @@ from rapport.accounts.auth import AuthedRequest
 from rapport.core.api import ObjectId, check_cursor
 from rapport.core.errors import NotFound, ValidationFailed
 from rapport.customers import actions
+from rapport.customers.duplicates import Duplicate, duplicates_of
 from rapport.customers.identities import identity_address, normalize_address
 from rapport.customers.models import Customer, Identity, IdentityKind
 from rapport.customers.schemas import (
@@ -16,8 +17,10 @@ from rapport.customers.schemas import (
     CustomerPageOut,
     CustomerPatch,
     CustomerQuery,
+    DuplicateOut,
     IdentityIn,
     IdentityOut,
+    MergeIn,
 )
 from rapport.customers.selectors import (
     CustomerPage,
@@ -108,3 +111,30 @@ def remove_identity(
         raise NotFound(f"identity {identity_id} of customer {customer_id} not found")
     actions.remove_identity(actor=request.auth, identity=identity)
     return Status(204, None)
+
+
+@router.get(
+    "/customers/{customer_id}/duplicates",
+    response=list[DuplicateOut],
+    summary="Customers who may be the same person",
+)
+def list_duplicates(request: AuthedRequest, customer_id: ObjectId) -> list[Duplicate]:
+    """Other customers you can see with the same phone, e-mail address or full name (at
+    most 10, most reasons first). Suggestions only: nothing is merged until asked."""
+    return duplicates_of(request.auth, access_customer(request.auth, customer_id))
+
+
+@router.post(
+    "/customers/{customer_id}/merge",
+    response=CustomerOut,
+    summary="Merge another customer into this one",
+)
+def merge_customer(request: AuthedRequest, customer_id: ObjectId, payload: MergeIn) -> Customer:
+    """``absorb``'s addresses and conversations move to this customer, blank fields are
+    filled from it (this customer's values win; both are kept in the audit entry), and
+    ``absorb`` is deleted. 404 for either customer you cannot see; 400 to merge one into
+    itself; 403 for a light seat or a read-only token."""
+    keep = access_customer(request.auth, customer_id)
+    absorb = access_customer(request.auth, payload.absorb)
+    actions.merge_customers(actor=request.auth, keep=keep, absorb=absorb)
+    return access_customer(request.auth, customer_id)

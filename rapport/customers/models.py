@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class Company(models.Model):
@@ -35,6 +36,12 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # What possible duplicates are looked up by (``customers.duplicates``); the e-mail
+        # has its index above, identities theirs on (kind, address).
+        indexes = [
+            models.Index(fields=["phone"], name="customer_phone"),
+            models.Index(Lower("name"), name="customer_name_lower"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name

@@ -112,3 +112,22 @@ class CustomerPatch(BodySchema):
     attributes: Attributes | None = Field(
         default=None, description="Replaces all custom attributes."
     )
+
+
+class DuplicateOut(Schema):
+    """A customer who may be the same person, and why: the same phone (E.164), e-mail
+    address or full name. A suggestion only: nothing is merged until asked."""
+
+    customer: CustomerOut
+    reasons: list[Literal["phone", "e-mail", "name"]] = Field(
+        description="Strongest first; a name alone is the weakest hint."
+    )
+
+
+class MergeIn(BodySchema):
+    """Merge another customer into this one."""
+
+    absorb: ObjectId = Field(
+        description="The customer merged into this one: their addresses, conversations and"
+        " what this one lacks move here, then they are deleted."
+    )

@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from rapport.accounts.models import User
 from rapport.core.errors import NotFound, ValidationFailed
+from rapport.core.models import AuditEntry
 from rapport.customers.models import Customer, Identity
 from rapport.inboxes.selectors import visible_inbox_ids
 
@@ -56,6 +57,12 @@ def access_customer(user: User, customer_id: int) -> Customer:
     if customer is None:
         raise NotFound(f"customer {customer_id} not found")
     return customer
+
+
+def customer_history(customer: Customer, limit: int = 20) -> list[AuditEntry]:
+    """What staff changed on the customer, newest first: merges, edits, addresses."""
+    rows = AuditEntry.objects.filter(object_type="customer", object_id=customer.pk)
+    return list(rows.select_related("actor").order_by("-created_at", "-id")[:limit])
 
 
 def encode_cursor(customer: Customer) -> str:

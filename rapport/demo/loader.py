@@ -169,7 +169,8 @@ def identities_of(
     """Addresses stored as the channels store them, so new messages find these customers."""
     identities = []
     for plan, customer in zip(customer_plans, customers, strict=True):
-        addresses = [(IdentityKind.EMAIL, plan.email), (IdentityKind.PHONE, customer.phone)]
+        phone = customer.phone if plan.phone_identity else ""
+        addresses = [(IdentityKind.EMAIL, plan.email), (IdentityKind.PHONE, phone)]
         if plan.api_id:
             addresses.append((IdentityKind.API, identity_address(shop.pk, "api", plan.api_id)))
         identities += [

@@ -34,6 +34,9 @@ class PlannedCustomer:
     company_index: int | None = None
     vip: bool = False
     api_id: str = ""  # the shop's own customer id, for customers who wrote through the API
+    # False for the planted duplicate: its number stays on the profile, the identity is
+    # the first customer's (identities are unique), as after an address was removed.
+    phone_identity: bool = True
 
 
 def ascii_slug(text: str) -> str:
@@ -60,7 +63,22 @@ def plan_customers(rng: random.Random) -> list[PlannedCustomer]:
         customers.append(PlannedCustomer(f"{first} {last}", email, company_index=company, vip=vip))
     for number, customer in enumerate(c for c in customers if rng.random() < 0.3):
         customer.phone = people.demo_phone(number)
+    plant_duplicate(customers)
     return customers
+
+
+def plant_duplicate(customers: list[PlannedCustomer]) -> None:
+    """Make the last shop customer the first one with a phone, written in again from a
+    second e-mail address: the same name and phone, so the customer page suggests a merge
+    (``customers.duplicates``) on first start. Uses no randomness: the rest stays as it is."""
+    retail = [c for c in customers if c.company_index is None]
+    first = next(c for c in retail if c.phone)
+    second = retail[-1]
+    first_name, last_name = first.name.split(" ", 1)
+    local = f"{ascii_slug(first_name)}{ascii_slug(last_name)[:1]}"
+    domain = next(d for d in people.MAIL_DOMAINS if not first.email.endswith(d))
+    second.name, second.phone, second.phone_identity = first.name, first.phone, False
+    second.email = unique_email(local, domain, {c.email for c in customers})
 
 
 def unique_email(local: str, domain: str, taken: set[str]) -> str:

@@ -46,5 +46,6 @@ def views_nav(context: template.Context, oob: bool = False) -> dict[str, Any]:
         "on_mentions": request.path.startswith("/mentions"),
         # Admins see in every page's sidebar that an inbox needs them (Settings has why).
         "failing_inboxes": failing_inbox_count() if user.is_admin else 0,
+        "on_duplicates": request.path.startswith("/customers/duplicates"),
         "oob": oob,
     }
