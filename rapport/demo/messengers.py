@@ -38,7 +38,7 @@ THREADS: tuple[MessengerThread, ...] = (
         "",
         "Giulia Marino (@giuliamarino)",
         "5170412233",
-        "Order 10488: which size for the wool coat?",
+        "",
         (
             ("in", None, timedelta(hours=5), "Hi! I ordered the wool coat (order 10488) in M."),
             (

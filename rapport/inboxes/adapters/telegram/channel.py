@@ -44,6 +44,11 @@ logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 -- a header name
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+NOT_CONNECTED = {
+    "ok": False,
+    "words": "Not connected yet: save the bot token from @BotFather, and Rapport tells Telegram"
+    " to send the bot's messages here.",
+}
 
 
 def normalize_user_id(value: str) -> str:
@@ -77,7 +82,7 @@ class TelegramChannel(Channel):
         noun="Telegram",
         pointer="The bot and its webhook",
     )
-    composer = Composer(max_length=outbound.MAX_TEXT, hint="Sent by your Telegram bot")
+    composer = Composer(max_length=outbound.MAX_TEXT, hint="Sent on Telegram")
     takes_webhooks = True
     max_inbound_bytes = 256 * 1024  # an Update is a few kilobytes; files are fetched apart
     kept_headers = (SECRET_HEADER,)
@@ -126,9 +131,16 @@ class TelegramChannel(Channel):
         return ""
 
     def settings_context(self, request: HttpRequest, inbox: Inbox | None) -> dict[str, Any]:
-        if inbox is None or not inbox.setting("bot_token"):
+        """The bot and its webhook's state instead of a URL to paste: Rapport registers
+        the URL itself (``connect``)."""
+        if inbox is None:
             return {}
-        return {"telegram": webhook_state(inbox, self.webhook_url(inbox))}
+        url = self.webhook_url(inbox)
+        if inbox.setting("bot_token"):
+            state = webhook_state(inbox, url)
+        else:
+            state = {**NOT_CONNECTED, "username": inbox.setting("bot_username", "")}
+        return {"webhook_url": "", "telegram": state, "telegram_url": url}
 
     # Inbound ------------------------------------------------------------------------
 

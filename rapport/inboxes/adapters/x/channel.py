@@ -81,7 +81,7 @@ class XChannel(Channel):
         noun="X",
         pointer="The X account and the app's keys",
     )
-    composer = Composer(max_length=MAX_DM, hint="Sent as an X direct message: text only")
+    composer = Composer(max_length=MAX_DM, hint="X message: text only")
     takes_webhooks = True
     max_inbound_bytes = 512 * 1024
     kept_headers = (signature.SIGNATURE_HEADER,)
