@@ -15,13 +15,13 @@ group hears the group, and those messages are not a customer writing to the busi
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from rapport.conversations.inbound import InboundMessage, Sender
 from rapport.core.errors import ValidationFailed
+from rapport.core.inbound import json_object
 from rapport.customers.identities import normalize_address
 
 logger = logging.getLogger(__name__)
@@ -50,13 +50,7 @@ class TelegramFile:
 
 
 def read_body(body: bytes) -> dict[str, Any]:
-    try:
-        update = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise ValidationFailed("the body is not JSON (Telegram posts one Update object)") from None
-    if not isinstance(update, dict):
-        raise ValidationFailed("the body is not a Telegram Update object")
-    return update
+    return json_object(body, what="a Telegram Update object")
 
 
 def update_id(update: dict[str, Any]) -> int:

@@ -9,12 +9,12 @@ Every other kind (follows, likes, posts, typing) is not a conversation and is ig
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from typing import Any
 
 from rapport.conversations.inbound import InboundMessage, Sender
 from rapport.core.errors import ValidationFailed
+from rapport.core.inbound import json_object
 from rapport.customers.identities import normalize_address
 from rapport.inboxes.channels import StatusUpdate
 
@@ -24,11 +24,8 @@ ADDRESS_KIND = "x"
 
 
 def read_body(body: bytes) -> dict[str, Any]:
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise ValidationFailed("the body is not JSON (X posts one activity object)") from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("for_user_id"), str):
+    payload = json_object(body, what="an Account Activity object")
+    if not isinstance(payload.get("for_user_id"), str):
         raise ValidationFailed("the body is not an Account Activity object (no for_user_id)")
     return payload
 
