@@ -186,6 +186,19 @@ class TestTelegram(WebhookConformance):
         assert inbox.config["bot_username"] == "shop_help_bot"
         assert call.path == f"/bot{TOKEN}/setWebhook"
 
+    def test_the_secret_stays_for_the_same_bot_and_changes_with_another(self, inbox, admin):
+        secret = inbox.config["secret_token"]
+        settings_page = f"/settings/inboxes/{inbox.pk}/telegram"
+        assert logged_in(admin).post(settings_page, {"bot_token": ""}).status_code == 302
+        inbox.refresh_from_db()
+        assert inbox.config["secret_token"] == secret  # blank kept the token, and the secret
+
+        other = "987654321:AAFotherbotTOKENotherbotTOKEN-xyz"
+        assert logged_in(admin).post(settings_page, {"bot_token": other}).status_code == 302
+        inbox.refresh_from_db()
+        assert inbox.config["bot_token"] == other
+        assert inbox.config["secret_token"] != secret
+
     def test_the_settings_page_shows_the_bot_and_the_webhook_state(self, inbox, admin, bot):
         url = f"http://127.0.0.1:8000/channels/telegram/{inbox.public_key}"
         info = {"url": url, "pending_update_count": 3, "last_error_message": "Connection timed out"}

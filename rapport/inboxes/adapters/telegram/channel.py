@@ -104,8 +104,7 @@ class TelegramChannel(Channel):
             "bot_token": token,
             "bot_id": bot.get("id"),
             "bot_username": str(bot.get("username") or ""),
-            # Kept across saves, so updates already on their way still verify.
-            "secret_token": str(previous.get("secret_token") or secrets.token_urlsafe(32)),
+            "secret_token": secret_for(token, previous),
         }
 
     def initial(self, inbox: Inbox) -> dict[str, Any]:
@@ -192,6 +191,15 @@ class TelegramChannel(Channel):
         if not chat_id:
             raise DeliveryError("the customer has no Telegram chat with the bot", permanent=True)
         return outbound.send(token, chat_id, message.text, list(message.attachments.all()))
+
+
+def secret_for(token: str, previous: Mapping[str, Any]) -> str:
+    """The webhook's secret: kept while the bot stays the same, so updates already on
+    their way still verify; new for another bot, whose old webhook must not post here."""
+    kept = str(previous.get("secret_token") or "")
+    if kept and previous.get("bot_token") == token:
+        return kept
+    return secrets.token_urlsafe(32)
 
 
 def check_token(token: str) -> dict[str, Any]:
