@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from django.test import RequestFactory
@@ -273,3 +274,96 @@ class TestX(WebhookConformance):
         reply = self.reply(client, inbox, agent)
         delivery = reply.deliveries.get()
         assert 500 < (delivery.next_attempt_at - timezone.now()).total_seconds() <= 600
+
+
+class TestRenewingTheAccessToken:
+    """X's OAuth 2.0 user tokens expire after two hours: with a refresh token and the client
+    id a 401 renews the token once (stored, rotated), without them the reply fails plainly."""
+
+    suite = TestX()
+
+    @pytest.fixture(autouse=True)
+    def account_check(self, x_server: FakeApi) -> FakeApi:
+        return x_server
+
+    @pytest.fixture
+    def inbox(self, admin: User, agent: User) -> Inbox:
+        return self.suite.make_inbox(admin, agent)
+
+    @pytest.fixture
+    def renewable(self, inbox: Inbox, admin: User) -> Inbox:
+        fields = {"refresh_token": "R1", "client_id": "client-7", "client_secret": "cs-9"}
+        page = logged_in(admin).post(f"/settings/inboxes/{inbox.pk}/x", fields)
+        assert page.status_code == 302, page.content
+        inbox.refresh_from_db()
+        return inbox
+
+    @pytest.fixture
+    def provider(self, settings: Any) -> Iterator[ProviderServer]:
+        server = ProviderServer(answers=[self.suite.accepted("1")])
+        server.start()
+        settings.X_API_BASE = server.url
+        yield server
+        server.stop()
+
+    def test_a_401_renews_the_token_and_sends(self, renewable, client, agent, provider):
+        expired = (401, {}, {"title": "Unauthorized", "detail": "Unauthorized", "status": 401})
+        tokens = {
+            "token_type": "bearer",
+            "expires_in": 7200,
+            "access_token": "A2",
+            "refresh_token": "R2",
+        }
+        provider.answers[:] = [
+            expired,
+            (200, {}, tokens),
+            self.suite.accepted("1580000000000000009"),
+        ]
+        reply = self.suite.reply(client, renewable, agent)
+
+        reply.refresh_from_db()
+        assert reply.delivery_status == DeliveryStatus.SENT
+        first, renewal, again = provider.requests
+        assert first.headers["Authorization"] == f"Bearer {TOKEN}"
+        assert renewal.path == "/2/oauth2/token"
+        client_auth = base64.b64encode(b"client-7:cs-9").decode()
+        assert renewal.headers["Authorization"] == f"Basic {client_auth}"
+        assert dict(parse_qsl(renewal.body.decode())) == {
+            "grant_type": "refresh_token",
+            "refresh_token": "R1",
+            "client_id": "client-7",
+        }
+        assert again.headers["Authorization"] == "Bearer A2"
+        renewable.refresh_from_db()
+        assert renewable.config["access_token"] == "A2"
+        assert renewable.config["refresh_token"] == "R2"  # X rotates it on every refresh
+
+    def test_a_refused_renewal_fails_the_reply_in_words(self, renewable, client, agent, provider):
+        expired = (401, {}, {"title": "Unauthorized", "detail": "Unauthorized", "status": 401})
+        refused = {
+            "error": "invalid_request",
+            "error_description": "Value passed for the token was invalid.",
+        }
+        provider.answers[:] = [expired, (400, {}, refused)]
+        reply = self.suite.reply(client, renewable, agent)
+
+        reply.refresh_from_db()
+        assert reply.delivery_status == DeliveryStatus.FAILED
+        assert "X refused to renew the access token" in reply.delivery_error
+        assert "Value passed for the token was invalid." in reply.delivery_error
+
+    def test_without_a_refresh_token_a_401_fails_plainly(self, inbox, client, agent, provider):
+        provider.answers[:] = [
+            (401, {}, {"title": "Unauthorized", "detail": "Unauthorized", "status": 401})
+        ]
+        reply = self.suite.reply(client, inbox, agent)
+
+        reply.refresh_from_db()
+        assert reply.delivery_status == DeliveryStatus.FAILED
+        assert "X refused the access token (it may have expired" in reply.delivery_error
+        assert len(provider.requests) == 1
+
+    def test_a_refresh_token_needs_the_client_id(self, inbox, admin):
+        page = logged_in(admin).post(f"/settings/inboxes/{inbox.pk}/x", {"refresh_token": "R1"})
+        assert page.status_code == 400
+        assert "needs the app&#x27;s OAuth 2.0 client id" in page.content.decode()

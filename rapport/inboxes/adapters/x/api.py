@@ -3,13 +3,16 @@ OAuth 2.0 user-context access token as a bearer token (``Authorization: Bearer â
 
 Why OAuth 2.0 and not OAuth 1.0a: the v2 direct-message endpoints take both, and a bearer
 token needs no request signing (OAuth 1.0a signs every request with four secrets and a
-nonce). Its cost: X's OAuth 2.0 user tokens expire (two hours) unless refreshed; this
-channel does not refresh them yet, and an expired one is shown as X's refusal.
+nonce). Its cost: X's OAuth 2.0 user tokens expire after two hours. With a refresh token
+(the ``offline.access`` scope) and the app's OAuth 2.0 client id, a send that X answers
+401 renews the token (``POST /2/oauth2/token``, grant ``refresh_token``; X hands out a new
+refresh token each time) and tries once more; without them the reply fails with X's words.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -44,8 +47,24 @@ def me(token: str) -> dict[str, Any]:
     raise XError(answer.status_code, words(answer))
 
 
-def send_dm(token: str, participant_id: str, text: str) -> str:
-    """``POST /2/dm_conversations/with/{participant_id}/messages``: the new event's id."""
+def send_dm(
+    token: str, participant_id: str, text: str, renew: Callable[[], str] | None = None
+) -> str:
+    """``POST /2/dm_conversations/with/{participant_id}/messages``: the new event's id.
+    ``renew`` gives a fresh access token when X says this one is no longer good (401)."""
+    answer = _post_dm(token, participant_id, text)
+    if answer.status_code == 401 and renew is not None:
+        answer = _post_dm(renew(), participant_id, text)
+    if answer.status_code in (200, 201):
+        data = as_json(answer).get("data")
+        event_id = data.get("dm_event_id") if isinstance(data, dict) else None
+        if not isinstance(event_id, str) or not event_id:
+            raise DeliveryError("X's answer holds no message id", ambiguous=True)
+        return event_id
+    raise delivery_error(answer)
+
+
+def _post_dm(token: str, participant_id: str, text: str) -> requests.Response:
     try:
         answer = requests.post(
             url(f"/2/dm_conversations/with/{participant_id}/messages"),
@@ -58,13 +77,33 @@ def send_dm(token: str, participant_id: str, text: str) -> str:
         raise DeliveryError(f"X could not be reached: {type(error).__name__}") from None
     except requests.Timeout:
         raise DeliveryError("X did not answer in time", ambiguous=True) from None
-    if answer.status_code in (200, 201):
-        data = as_json(answer).get("data")
-        event_id = data.get("dm_event_id") if isinstance(data, dict) else None
-        if not isinstance(event_id, str) or not event_id:
-            raise DeliveryError("X's answer holds no message id", ambiguous=True)
-        return event_id
-    raise delivery_error(answer)
+    return answer
+
+
+def refresh(refresh_token: str, client_id: str, client_secret: str) -> dict[str, str]:
+    """New tokens for the account (``access_token``, ``refresh_token``), or
+    ``DeliveryError``: permanent when X refuses the refresh token, else temporary."""
+    auth = (client_id, client_secret) if client_secret else None
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": client_id}
+    try:
+        answer = requests.post(
+            url("/2/oauth2/token"), data=form, auth=auth, timeout=TIMEOUT, allow_redirects=False
+        )
+    except requests.RequestException as error:
+        raise DeliveryError(
+            f"X could not renew the access token ({type(error).__name__})"
+        ) from None
+    found = as_json(answer)
+    tokens = {key: found.get(key) for key in ("access_token", "refresh_token")}
+    if answer.status_code == 200 and all(isinstance(v, str) and v for v in tokens.values()):
+        return {key: str(value) for key, value in tokens.items()}
+    said = str(found.get("error_description") or found.get("error") or words(answer))[:300]
+    if answer.status_code >= 500 or answer.status_code == 429:
+        raise DeliveryError(f"X could not renew the access token now: {said}")
+    raise DeliveryError(
+        f"X refused to renew the access token; paste new tokens on the inbox's settings: {said}",
+        permanent=True,
+    )
 
 
 class XError(Exception):

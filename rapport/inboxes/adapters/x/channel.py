@@ -20,6 +20,7 @@ from rapport.conversations.models import Message
 from rapport.core.errors import ValidationFailed
 from rapport.customers.addresses import AddressKind
 from rapport.customers.models import Identity
+from rapport.inboxes.actions import renew_credentials
 from rapport.inboxes.adapters.x import api, events, signature
 from rapport.inboxes.channels import (
     Channel,
@@ -57,6 +58,23 @@ class XSettingsForm(ChannelSettingsForm):
         help_text="An OAuth 2.0 user access token of the business's X account, with the"
         " dm.read, dm.write, tweet.read and users.read scopes. Left empty, the stored one is"
         " kept.",
+    )
+    refresh_token = secret_field(
+        "Refresh token (optional)",
+        max_length=500,
+        help_text="Given with the access token when the offline.access scope was asked for."
+        " With it and the client id, Rapport renews the access token when it expires (after"
+        " two hours). Left empty, the stored one is kept.",
+    )
+    client_id = forms.CharField(
+        required=False,
+        max_length=100,
+        label="OAuth 2.0 client id",
+        help_text="Your app's User authentication settings; needed to renew the token.",
+    )
+    client_secret = secret_field(
+        "OAuth 2.0 client secret",
+        help_text="Only for a confidential client. Left empty, the stored one is kept.",
     )
     account_id = forms.CharField(
         required=False,
@@ -109,10 +127,13 @@ class XChannel(Channel):
             )
         config["account_id"] = str(account["id"])
         config["username"] = str(account.get("username") or "")
-        return config
+        return config | renewal_settings(values, previous)
 
     def initial(self, inbox: Inbox) -> dict[str, Any]:
-        return {"account_id": inbox.setting("account_id", "")}
+        return {
+            "account_id": inbox.setting("account_id", ""),
+            "client_id": inbox.setting("client_id", ""),
+        }
 
     def settings_context(self, request: HttpRequest, inbox: Inbox | None) -> dict[str, Any]:
         return {"x_username": inbox.setting("username", "") if inbox is not None else ""}
@@ -166,7 +187,39 @@ class XChannel(Channel):
         )
         if not participant:
             raise DeliveryError("the customer has no X account", permanent=True)
-        return api.send_dm(token, participant, message.text)
+        can_renew = bool(inbox.setting("refresh_token") and inbox.setting("client_id"))
+        renew = (lambda: renewed_token(inbox, token)) if can_renew else None
+        return api.send_dm(token, participant, message.text, renew)
+
+
+def renewed_token(inbox: Inbox, used: str) -> str:
+    """A fresh access token: X's refresh, stored unless another send stored one first (then
+    that one). The refresh is made outside any transaction, so no lock waits on X."""
+    stored = Inbox.objects.filter(pk=inbox.pk).values_list("config", flat=True).first() or {}
+    if stored.get("access_token") not in (None, used):
+        return str(stored["access_token"])  # renewed by another send meanwhile
+    tokens = api.refresh(
+        str(stored.get("refresh_token", "")),
+        str(stored.get("client_id", "")),
+        str(stored.get("client_secret", "")),
+    )
+    if renew_credentials(inbox=inbox, expected={"access_token": used}, renewed=tokens):
+        return tokens["access_token"]
+    current = Inbox.objects.filter(pk=inbox.pk).values_list("config", flat=True).first() or {}
+    return str(current.get("access_token", tokens["access_token"]))
+
+
+def renewal_settings(values: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, str]:
+    """The refresh token and OAuth 2.0 client, kept when left blank; a refresh token needs
+    the client id it was issued to."""
+    found = {
+        name: str(values.get(name) or "").strip() or str(previous.get(name, ""))
+        for name in ("refresh_token", "client_secret")
+    }
+    found["client_id"] = str(values.get("client_id") or "").strip()
+    if found["refresh_token"] and not found["client_id"]:
+        raise ValidationFailed("a refresh token needs the app's OAuth 2.0 client id to be used")
+    return {name: value for name, value in found.items() if value}
 
 
 def check_token(token: str) -> dict[str, Any]:
