@@ -22,6 +22,7 @@ from rapport.conversations.models import Conversation, DeliveryStatus, Message
 from rapport.inboxes import channels
 from rapport.inboxes.channels import InboundRefused
 from rapport.inboxes.models import Inbox, RawWebhook, WebhookState
+from rapport.outbox.models import DeliveryState
 from tests.channels.conformance import Body, ProviderServer, Recorded, WebhookConformance
 from tests.channels.fake_servers import FakeApi
 from tests.conftest import logged_in
@@ -337,6 +338,28 @@ class TestTelegram(WebhookConformance):
         assert b'name="caption"\r\n\r\nHere is the return label' in request.body
         assert b'name="chat_id"\r\n\r\n14155550123' in request.body
         assert b'name="photo"; filename="label.png"' in request.body
+
+    def test_a_reply_half_sent_is_not_sent_again_whole(self, inbox, client, agent, provider):
+        self.post(client, inbox, self.message(inbox, "+14155550123", "Hello?", "SMcustomer1"))
+        conversation = Conversation.objects.get(inbox=inbox)
+        provider.answers[:] = [
+            self.accepted("SMtext"),
+            (502, {}, {"ok": False, "error_code": 502, "description": "Bad Gateway"}),
+        ]
+        long_text = "Here are the steps. " * 60  # over a caption's 1024 characters
+        logged_in(agent).post(
+            f"/conversations/{conversation.pk}/reply",
+            {
+                "text": long_text,
+                "attachments": [SimpleUploadedFile("label.png", _png(), "image/png")],
+            },
+        )
+        reply = conversation.messages.get(direction="out")
+        delivery = reply.deliveries.get()
+
+        assert [r.path.rsplit("/", 1)[1] for r in provider.requests] == ["sendMessage", "sendPhoto"]
+        assert delivery.state == DeliveryState.UNKNOWN  # left for a person, not resent
+        assert "Part of the reply reached the customer" in delivery.last_error
 
     def test_a_400_fails_the_reply_with_telegrams_words(self, inbox, client, agent, provider):
         words = "Bad Request: chat not found"

@@ -6,7 +6,9 @@ the first file's caption when it fits (1024 characters), else as a message befor
 
 Errors: 429 waits ``parameters.retry_after`` seconds; 5xx and a connection that never
 opened are tried again; a timeout may have delivered it (a person decides); 403 ("bot was
-blocked by the user") and every other 4xx are permanent, shown with Telegram's words.
+blocked by the user") and every other 4xx are permanent, shown with Telegram's words. When
+a reply goes as several messages and a later one fails, it is never sent again whole (that
+would repeat what arrived): the delivery is left for a person, or failed.
 """
 
 from __future__ import annotations
@@ -28,10 +30,20 @@ def send(token: str, chat_id: str, text: str, files: Sequence[Any]) -> str:
     message Telegram made ("<chat>:<message id>"), or ``DeliveryError``."""
     ids: list[str] = []
     caption = text if files and len(text) <= MAX_CAPTION else ""
-    if text and not caption:
-        ids.append(_call(token, "sendMessage", {"chat_id": chat_id, "text": text[:MAX_TEXT]}))
-    for number, attachment in enumerate(files):
-        ids.append(_send_file(token, chat_id, attachment, caption if number == 0 else ""))
+    try:
+        if text and not caption:
+            ids.append(_call(token, "sendMessage", {"chat_id": chat_id, "text": text[:MAX_TEXT]}))
+        for number, attachment in enumerate(files):
+            ids.append(_send_file(token, chat_id, attachment, caption if number == 0 else ""))
+    except DeliveryError as error:
+        if not ids:
+            raise
+        # Sending it all again would repeat what arrived: a person decides (or it failed).
+        raise DeliveryError(
+            f"Part of the reply reached the customer, then: {error}",
+            permanent=error.permanent,
+            ambiguous=not error.permanent,
+        ) from None
     return ids[0]
 
 
