@@ -20,6 +20,7 @@ from django.utils import timezone
 from rapport.accounts.models import User
 from rapport.conversations.models import Conversation, DeliveryStatus, Message
 from rapport.inboxes import channels
+from rapport.inboxes.adapters.telegram import updates
 from rapport.inboxes.channels import InboundRefused
 from rapport.inboxes.models import Inbox, RawWebhook, WebhookState
 from rapport.outbox.models import DeliveryState
@@ -386,3 +387,12 @@ def _png() -> bytes:
     return base64.b64decode(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
     )
+
+
+def test_an_animation_sent_with_its_document_is_fetched_once():
+    gif = {"file_id": "CgACAgQAAxkBAAIBGif", "file_unique_id": "AgADgif", "file_size": 12000}
+    message = {
+        "animation": {**gif, "file_name": "dance.mp4"},
+        "document": {**gif, "file_name": "dance.mp4"},
+    }
+    assert [f.file_id for f in updates.files_of(message)] == ["CgACAgQAAxkBAAIBGif"]

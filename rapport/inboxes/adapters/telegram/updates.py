@@ -212,7 +212,10 @@ def files_of(message: dict[str, Any]) -> list[TelegramFile]:
             )
     for kind in FILE_KINDS:
         item = message.get(kind)
-        if isinstance(item, dict) and item.get("file_id"):
+        # An animation comes with the same file as its document too: fetched once.
+        if not isinstance(item, dict) or not item.get("file_id"):
+            continue
+        if all(known.file_id != str(item["file_id"]) for known in found):
             name = _text(item, "file_name") or kind
             found.append(TelegramFile(str(item["file_id"]), name, _int(item.get("file_size"))))
     return found
