@@ -56,8 +56,8 @@ class XSettingsForm(ChannelSettingsForm):
         "Account access token",
         max_length=500,
         help_text="An OAuth 2.0 user access token of the business's X account, with the"
-        " dm.read, dm.write, tweet.read and users.read scopes. Left empty, the stored one is"
-        " kept.",
+        " dm.read, dm.write, tweet.read and users.read scopes (and offline.access, to be"
+        " renewed). Left empty, the stored one is kept.",
     )
     refresh_token = secret_field(
         "Refresh token (optional)",
