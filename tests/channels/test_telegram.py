@@ -119,7 +119,9 @@ class TestTelegram(WebhookConformance):
         return True
 
     def sample(self, inbox: Inbox) -> tuple[Body, dict[str, str]]:
-        return update_body(UPDATES["text"]["update"]), UPDATES["text"]["expected"]
+        expected = dict(UPDATES["text"]["expected"])
+        expected["customer_address"] = ("telegram", expected["customer_address"])
+        return update_body(UPDATES["text"]["update"]), expected
 
     def message(self, inbox: Inbox, sender: str, text: str, message_id: str) -> Body:
         user = int(sender.lstrip("+"))
