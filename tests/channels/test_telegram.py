@@ -20,7 +20,7 @@ from django.utils import timezone
 from rapport.accounts.models import User
 from rapport.conversations.models import Conversation, DeliveryStatus, Message
 from rapport.inboxes import channels
-from rapport.inboxes.adapters.telegram import updates
+from rapport.inboxes.adapters.telegram import outbound, updates
 from rapport.inboxes.channels import InboundRefused
 from rapport.inboxes.models import Inbox, RawWebhook, WebhookState
 from rapport.outbox.models import DeliveryState
@@ -342,6 +342,24 @@ class TestTelegram(WebhookConformance):
         assert b'name="chat_id"\r\n\r\n14155550123' in request.body
         assert b'name="photo"; filename="label.png"' in request.body
 
+    def test_quick_replies_become_an_inline_keyboard(self, inbox, client, agent, provider):
+        text = "Shall I keep the coat for you?\nQuick replies: Yes please | No, cancel it"
+        reply = self.reply(client, inbox, agent, text)
+
+        [request] = provider.requests
+        assert json.loads(request.body) == {
+            "chat_id": CUSTOMER,
+            "text": "Shall I keep the coat for you?",
+            "reply_markup": {
+                "inline_keyboard": [
+                    [{"text": "Yes please", "callback_data": "Yes please"}],
+                    [{"text": "No, cancel it", "callback_data": "No, cancel it"}],
+                ]
+            },
+        }
+        reply.refresh_from_db()
+        assert reply.delivery_status == DeliveryStatus.SENT
+
     def test_a_reply_half_sent_is_not_sent_again_whole(self, inbox, client, agent, provider):
         self.post(client, inbox, self.message(inbox, "+14155550123", "Hello?", "SMcustomer1"))
         conversation = Conversation.objects.get(inbox=inbox)
@@ -398,3 +416,11 @@ def test_an_animation_sent_with_its_document_is_fetched_once():
         "document": {**gif, "file_name": "dance.mp4"},
     }
     assert [f.file_id for f in updates.files_of(message)] == ["CgACAgQAAxkBAAIBGif"]
+
+
+def test_callback_data_is_cut_to_64_bytes_whole_characters():
+    _, markup = outbound.keyboard("Pick one\nQuick replies: " + "é" * 40)
+    assert markup is not None
+    [[button]] = markup["inline_keyboard"]
+    assert button["callback_data"] == "é" * 32  # 64 bytes of two-byte characters
+    assert len(button["callback_data"].encode()) <= 64

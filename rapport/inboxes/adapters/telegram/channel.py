@@ -82,7 +82,10 @@ class TelegramChannel(Channel):
         noun="Telegram",
         pointer="The bot and its webhook",
     )
-    composer = Composer(max_length=outbound.MAX_TEXT, hint="Sent on Telegram")
+    composer = Composer(
+        max_length=outbound.MAX_TEXT,
+        hint="Sent on Telegram · a last line “Quick replies: Yes | No” adds buttons",
+    )
     takes_webhooks = True
     max_inbound_bytes = 256 * 1024  # an Update is a few kilobytes; files are fetched apart
     kept_headers = (SECRET_HEADER,)

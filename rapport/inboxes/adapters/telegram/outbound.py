@@ -1,6 +1,7 @@
 """Sending an agent's reply through the Bot API, and what Telegram's errors mean.
 
-Text goes by ``sendMessage`` (up to 4096 characters); each attachment by ``sendPhoto``
+Text goes by ``sendMessage`` (up to 4096 characters), with an inline keyboard when the
+reply ends with a "Quick replies: A | B" line (``keyboard``); each attachment by ``sendPhoto``
 (pictures Telegram shows inline) or ``sendDocument`` as a multipart upload, the text as
 the first file's caption when it fits (1024 characters), else as a message before them.
 
@@ -13,28 +14,55 @@ would repeat what arrived): the delivery is left for a person, or failed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from rapport.inboxes.adapters.messenger.outbound import split_quick_replies
 from rapport.inboxes.adapters.telegram import api
 from rapport.outbox.errors import DeliveryError
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64  # bytes
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
+def keyboard(text: str) -> tuple[str, dict[str, Any] | None]:
+    """The text without its last "Quick replies: Yes | No" line (the convention Messenger's
+    reply box has too), and those buttons as an inline keyboard, one button a row. A press
+    comes back as a callback_query whose data is the button's text (64 bytes at most)."""
+    text, buttons = split_quick_replies(text)
+    if not buttons:
+        return text, None
+    rows = [
+        [{"text": b["payload"][:100], "callback_data": _bytes_cut(b["payload"], MAX_CALLBACK_DATA)}]
+        for b in buttons
+    ]
+    return text, {"inline_keyboard": rows}
+
+
+def _bytes_cut(value: str, limit: int) -> str:
+    return value.encode()[:limit].decode(errors="ignore")
 
 
 def send(token: str, chat_id: str, text: str, files: Sequence[Any]) -> str:
     """Send ``text`` and ``files`` (``Attachment`` rows) to ``chat_id``; the id of the first
     message Telegram made ("<chat>:<message id>"), or ``DeliveryError``."""
     ids: list[str] = []
+    text, markup = keyboard(text)
     caption = text if files and len(text) <= MAX_CAPTION else ""
     try:
         if text and not caption:
-            ids.append(_call(token, "sendMessage", {"chat_id": chat_id, "text": text[:MAX_TEXT]}))
+            message = {"chat_id": chat_id, "text": text[:MAX_TEXT]}
+            ids.append(_call(token, "sendMessage", message | _markup(markup)))
+            markup = None  # the buttons go once, under the text
         for number, attachment in enumerate(files):
-            ids.append(_send_file(token, chat_id, attachment, caption if number == 0 else ""))
+            extra = _markup(markup) if number == 0 else {}
+            ids.append(
+                _send_file(token, chat_id, attachment, caption if number == 0 else "", extra)
+            )
     except DeliveryError as error:
         if not ids:
             raise
@@ -47,14 +75,22 @@ def send(token: str, chat_id: str, text: str, files: Sequence[Any]) -> str:
     return ids[0]
 
 
-def _send_file(token: str, chat_id: str, attachment: Any, caption: str) -> str:
+def _markup(markup: dict[str, Any] | None) -> dict[str, Any]:
+    return {"reply_markup": markup} if markup else {}
+
+
+def _send_file(
+    token: str, chat_id: str, attachment: Any, caption: str, extra: dict[str, Any]
+) -> str:
     is_photo = attachment.content_type in PHOTO_TYPES and attachment.size <= 10 * 1024 * 1024
     method, field = ("sendPhoto", "photo") if is_photo else ("sendDocument", "document")
     with attachment.file.open("rb") as handle:
         content = handle.read()
-    payload = {"chat_id": chat_id}
+    payload: dict[str, Any] = {"chat_id": chat_id}
     if caption:
         payload["caption"] = caption
+    if "reply_markup" in extra:  # a multipart form carries it as a JSON string
+        payload["reply_markup"] = json.dumps(extra["reply_markup"])
     files = {field: (attachment.filename, content, attachment.content_type)}
     return _call(token, method, payload, files=files)
 
