@@ -82,10 +82,9 @@ class TelegramChannel(Channel):
         noun="Telegram",
         pointer="The bot and its webhook",
     )
-    composer = Composer(
-        max_length=outbound.MAX_TEXT,
-        hint="Sent on Telegram · a last line “Quick replies: Yes | No” adds buttons",
-    )
+    # Short: the reply box gives the hint a narrow column. A last line "Quick replies: A | B"
+    # still becomes buttons (outbound.keyboard), as on Messenger.
+    composer = Composer(max_length=outbound.MAX_TEXT, hint="Sent on Telegram")
     takes_webhooks = True
     max_inbound_bytes = 256 * 1024  # an Update is a few kilobytes; files are fetched apart
     kept_headers = (SECRET_HEADER,)
