@@ -165,6 +165,10 @@ PAGES: dict[str, Rule] = {
     "settings_inbox_messenger": Rule("admin", params={"inbox_id": "messenger_inbox"}),
     "settings_inbox_new_instagram": Rule("admin"),
     "settings_inbox_instagram": Rule("admin", params={"inbox_id": "instagram_inbox"}),
+    "settings_inbox_new_telegram": Rule("admin"),
+    "settings_inbox_telegram": Rule("admin", params={"inbox_id": "telegram_inbox"}),
+    "settings_inbox_new_x": Rule("admin"),
+    "settings_inbox_x": Rule("admin", params={"inbox_id": "x_inbox"}),
     "settings_inbox_chat_try": Rule("admin", params={"inbox_id": "chat_inbox"}),
     "settings_agents": Rule("admin"),
     "settings_agent_new": Rule("admin"),
@@ -345,6 +349,11 @@ def world(db: None) -> dict[str, Any]:
         "whatsapp_inbox": InboxFactory(name="WA", kind="whatsapp_twilio", config=SMS_CONFIG).pk,
         "messenger_inbox": InboxFactory(name="FB", kind="messenger", config=META_CONFIG).pk,
         "instagram_inbox": InboxFactory(name="IG", kind="instagram", config=META_CONFIG).pk,
+        # No bot token: the tab then asks Telegram nothing (getWebhookInfo needs one).
+        "telegram_inbox": InboxFactory(
+            name="Bot", kind="telegram", config={"secret_token": "s"}
+        ).pk,
+        "x_inbox": InboxFactory(name="DMs", kind="x", config={"account_id": "1"}).pk,
         "email_message": email_message.pk,
         "reply_id": reply.pk,
         "raw_id": raw.pk,

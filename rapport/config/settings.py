@@ -42,6 +42,8 @@ RAPPORT_CHANNELS = [
     "rapport.inboxes.adapters.whatsapp_twilio.channel.WhatsAppTwilioChannel",
     "rapport.inboxes.adapters.messenger.channel.MessengerChannel",
     "rapport.inboxes.adapters.instagram.channel.InstagramChannel",
+    "rapport.inboxes.adapters.telegram.channel.TelegramChannel",
+    "rapport.inboxes.adapters.x.channel.XChannel",
 ]
 
 INSTALLED_APPS = [

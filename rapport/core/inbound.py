@@ -14,7 +14,9 @@ The messages name the field and say what is wrong, so a widget can show them as 
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from rapport.core.errors import TooLarge, ValidationFailed
 
@@ -54,3 +56,34 @@ def clean_text(value: object, *, field: str, limit: int, required: bool = False)
 def body_too_large(limit_bytes: int) -> TooLarge:
     """The one wording of a request body over the server's limit, for every inbound path."""
     return TooLarge(f"the request is larger than the limit of {limit_bytes // 1024} KiB")
+
+
+MAX_JSON_DEPTH = 64  # providers' webhook JSON is a handful of levels deep
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_object(body: bytes, *, what: str) -> dict[str, Any]:
+    """A webhook body read as one JSON object, or ``ValidationFailed`` saying why not
+    (``what`` names what was expected: "a Telegram Update"). Nesting is counted before
+    parsing: Python's parser recurses, and 5,000 levels raise RecursionError, a 500."""
+    if _json_depth(body) > MAX_JSON_DEPTH:
+        raise ValidationFailed(f"the body is JSON nested more than {MAX_JSON_DEPTH} levels")
+    try:
+        found = json.loads(body)
+    except UnicodeDecodeError:
+        raise ValidationFailed("the body is not valid UTF-8") from None
+    except (ValueError, RecursionError):
+        raise ValidationFailed(f"the body is not JSON (expected {what})") from None
+    if not isinstance(found, dict):
+        raise ValidationFailed(f"the body is not {what}")
+    return found
+
+
+def _json_depth(data: bytes) -> int:
+    """The deepest bracket nesting, counted without parsing (brackets inside strings may
+    overcount: fine, real payloads are far below the limit)."""
+    depth = deepest = 0
+    for byte in data.translate(None, delete=_NOT_BRACKETS):
+        depth += 1 if byte in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest

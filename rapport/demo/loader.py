@@ -34,12 +34,18 @@ from rapport.conversations.models import (
 from rapport.core.errors import Conflict
 from rapport.customers.identities import identity_address, normalize_phone
 from rapport.customers.models import Company, Customer, Identity, IdentityKind
-from rapport.demo import people
+from rapport.demo import messengers, people
 from rapport.demo.access import create_access
 from rapport.demo.plan import PlannedCustomer, assign_api_ids, plan_conversations, plan_customers
 from rapport.demo.social import INBOXES as SOCIAL_INBOXES
 from rapport.demo.social import create_social_inboxes
-from rapport.demo.threads import PlannedConversation, first_response, last_of, waiting_since
+from rapport.demo.threads import (
+    PlannedConversation,
+    PlannedMessage,
+    first_response,
+    last_of,
+    waiting_since,
+)
 from rapport.inboxes.actions import clean_config
 from rapport.inboxes.models import Inbox
 from rapport.outbox.models import Delivery, DeliveryKind, DeliveryState
@@ -87,15 +93,17 @@ def load_demo(*, now: datetime | None = None, seed: int = SEED) -> DemoSummary:
         create_tags(plans, conversations)
         create_quarantined_mail(inboxes[people.SHOP_MAIL])
         messages += create_social_inboxes(staff, now)
+        extra = create_messenger_threads(staff, now)
         counts.recount()
         rebuild_search_index()
+    added = len(SOCIAL_INBOXES) + len(extra)
     return DemoSummary(
-        inboxes=len(inboxes) + len(SOCIAL_INBOXES),
+        inboxes=len(inboxes) + added,
         agents=len(staff),
         teams=len(teams),
-        customers=len(customers) + len(SOCIAL_INBOXES),
-        conversations=len(conversations) + len(SOCIAL_INBOXES),
-        messages=messages,
+        customers=len(customers) + added,
+        conversations=len(conversations) + added,
+        messages=messages + sum(len(thread.messages) for thread in messengers.THREADS),
         seconds=time.monotonic() - started,
     )
 
@@ -139,6 +147,55 @@ def create_inboxes(staff: dict[str, User]) -> dict[str, Inbox]:
         inbox.members.set([staff[m.handle] for m in people.STAFF if spec.name in m.inboxes])
         inboxes[spec.name] = inbox
     return inboxes
+
+
+def create_messenger_threads(staff: dict[str, User], now: datetime) -> list[Conversation]:
+    """The Telegram and X inboxes with one conversation each (``demo/messengers.py``).
+    Their config is written as it stands: it holds no token, so ``clean_config`` (which
+    asks Telegram and X about the token) is not run, and the tabs say "not connected"."""
+    conversations = []
+    for thread in messengers.THREADS:
+        inbox = Inbox.objects.create(
+            name=thread.inbox, kind=thread.kind, greeting=thread.greeting, config=thread.config
+        )
+        inbox.members.set([staff[handle] for handle in messengers.MEMBERS])
+        customer = Customer.objects.create(name=thread.customer, last_seen_at=now)
+        Identity.objects.create(customer=customer, kind=thread.kind, address=thread.address)
+        planned = [
+            PlannedMessage(direction, text, now - ago, author)
+            for direction, author, ago, text in thread.messages
+        ]
+        shown, inbound = last_of(planned, "in", "out"), last_of(planned, "in")
+        assert shown is not None
+        assert inbound is not None
+        replier = next(m.author for m in planned if m.author)
+        conversation = Conversation.objects.create(
+            inbox=inbox,
+            customer=customer,
+            subject=thread.subject,
+            status="open",
+            assignee=staff[replier],
+            preview=preview_of(shown.text),
+            created_at=planned[0].at,
+            last_activity_at=shown.at,
+            last_customer_message_at=inbound.at,
+            first_response_at=first_response(planned),
+            waiting_since=waiting_since(planned, "open"),
+        )
+        Message.objects.bulk_create(
+            Message(
+                conversation=conversation,
+                inbox_id=inbox.pk,
+                direction=m.direction,
+                author=staff[m.author] if m.author else None,
+                text=m.text,
+                delivery_status=DeliveryStatus.SENT if m.direction == "out" else "",
+                created_at=m.at,
+            )
+            for m in planned
+        )
+        conversations.append(conversation)
+    return conversations
 
 
 def create_customers(

@@ -20,6 +20,7 @@ from rapport.inboxes.models import Inbox
 __all__ = [
     "clean_config",
     "create_inbox",
+    "renew_credentials",
     "update_inbox",
     "update_inbox_settings",
 ]
@@ -99,6 +100,27 @@ def update_inbox_settings(
             actor=actor, verb="inbox.settings_changed", obj=inbox, config_keys=sorted(cleaned)
         )
     return inbox
+
+
+def renew_credentials(
+    *, inbox: Inbox, expected: Mapping[str, Any], renewed: Mapping[str, str]
+) -> bool:
+    """Store credentials the provider renewed by itself (X's OAuth tokens, which rotate on
+    every refresh), if the stored ones are still ``expected``: a compare-and-set, so of two
+    sends that renewed at once the first one's tokens stay. No person changed anything, so
+    no audit entry. Returns whether they were stored."""
+    with transaction.atomic():
+        config = (
+            Inbox.objects.select_for_update()
+            .filter(pk=inbox.pk)
+            .values_list("config", flat=True)
+            .first()
+        )
+        if config is None or any(config.get(key) != value for key, value in expected.items()):
+            return False
+        inbox.config = {**config, **renewed}
+        Inbox.objects.filter(pk=inbox.pk).update(config=inbox.config)
+    return True
 
 
 def _check_name(name: str) -> str:

@@ -195,6 +195,12 @@ class Channel:
         """What the settings tab shows beside the form (webhook URLs to paste, a snippet)."""
         return {}
 
+    def connect(self, inbox: Inbox) -> str:
+        """Tell the provider about the saved inbox, for providers that are told where to
+        post rather than shown it (Telegram's setWebhook). Called by the settings tab after
+        a save; returns what went wrong in plain words, or "" (the default: nothing to do)."""
+        return ""
+
     # A card's problem line on the inbox list, given ``status`` from ``problems``.
     status_template: ClassVar[str] = ""
 

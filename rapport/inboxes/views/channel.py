@@ -67,6 +67,7 @@ def channel_new(request: HttpRequest, kind: str) -> HttpResponse:
             members=basics.cleaned_data["members"],
         )
         messages.success(request, f"Created the {tab.noun} inbox {inbox}{tab.after_create}")
+        _connect(request, channel, inbox)
         return tab_url(inbox)
 
     return _page(request, channel, None, form, save, basics)
@@ -89,9 +90,18 @@ def channel_settings(request: HttpRequest, inbox_id: int, kind: str) -> HttpResp
             greeting=form.cleaned_data.get("greeting"),
         )
         messages.success(request, f"Saved the {tab.noun} settings of {inbox}")
+        _connect(request, channel, inbox)
         return tab_url(inbox)
 
     return _page(request, channel, inbox, form, save)
+
+
+def _connect(request: HttpRequest, channel: Channel, inbox: Inbox) -> None:
+    """Tell the provider where to post (``Channel.connect``); a problem is shown on the tab,
+    which also shows the provider's own word on the webhook where the channel has one."""
+    problem = channel.connect(inbox)
+    if problem:
+        messages.warning(request, problem)
 
 
 def _page(
