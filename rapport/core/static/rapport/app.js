@@ -252,6 +252,15 @@
       if (label) label.textContent = !files.length ? "Attach" : files.length === 1 ? files[0].name : files.length + " files";
     }
   });
+  // WhatsApp's template picker: only the chosen template's variables are shown and posted.
+  document.addEventListener("change", function (e) {
+    if (!e.target.matches("[data-wa-template-select]")) return;
+    $all("[data-wa-template]", e.target.closest("[data-wa-templates]")).forEach(function (set) {
+      var chosen = set.dataset.waTemplate === e.target.value;
+      set.hidden = !chosen;
+      set.disabled = !chosen;
+    });
+  });
   document.addEventListener("keydown", function (e) {
     if (e.key !== "Enter" || !(e.ctrlKey || e.metaKey)) return;
     var form = e.target.closest && e.target.closest("[data-composer]");
