@@ -189,7 +189,7 @@ def text_of(message: Json, problems: list[Json]) -> str:
             if isinstance(i, dict)
         )
         return f"Sent an order: {listed}" if listed else "Sent an order"
-    return unsupported_text(kind, problems + _objects(message, "errors"))
+    return unsupported_text(kind, problems + _objects(message, "errors"), part)
 
 
 def media_text(kind: str, part: Json) -> str:
@@ -237,8 +237,8 @@ def pressed_text(part: Json, problems: list[Json]) -> str:
     return unsupported_text("interactive", problems)
 
 
-def unsupported_text(kind: str, problems: list[Json]) -> str:
+def unsupported_text(kind: str, problems: list[Json], part: Json | None = None) -> str:
+    """A message WhatsApp would not pass on (a poll, a new type): said so, with why."""
+    shown = str((part or {}).get("type") or kind or "unknown")
     why = "; ".join(error_words(p) for p in problems if isinstance(p, dict))
-    return f"[A {kind or 'new'} message that WhatsApp does not pass on" + (
-        f": {why}]" if why else "]"
-    )
+    return f"[WhatsApp did not pass this message on ({shown})" + (f": {why}]" if why else "]")
