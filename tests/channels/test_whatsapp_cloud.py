@@ -6,23 +6,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
 from rapport.accounts.models import User
-from rapport.conversations.actions import receive_message, send_reply
+from rapport.conversations.actions import receive_message
 from rapport.conversations.inbound import InboundMessage, Sender
-from rapport.conversations.models import Conversation, DeliveryStatus, Message
+from rapport.conversations.models import DeliveryStatus, Message
 from rapport.core.errors import ValidationFailed
 from rapport.inboxes.adapters import meta
 from rapport.inboxes.adapters.whatsapp import inbound
 from rapport.inboxes.channels import StatusUpdate
-from rapport.inboxes.models import Inbox, RawWebhook, WebhookState
-from rapport.outbox.models import DeliveryState
+from rapport.inboxes.models import Inbox, RawWebhook
 from tests.channels import whatsapp_cloud as wa
 from tests.channels.conformance import Body, ProviderServer, Recorded, WebhookConformance
 from tests.conftest import logged_in
@@ -97,7 +93,8 @@ class TestWhatsAppCloud(WebhookConformance):
         expected = {
             "customer_phone": "+972544401243",
             "text": "Hey there! I am using PyWa.",
-            "external_id": "wamid.HBgMOTcyNTQ0NDAxMjQzFQIAEhggM0RFQTNCMEEwRTY3QzUwODYzMDc4NjQ4QzM4ODAxM0YA",
+            "external_id": "wamid.HBgMOTcyNTQ0NDAxMjQzFQIAEhggM0RFQTNCMEEwRTY3"
+            "QzUwODYzMDc4NjQ4QzM4ODAxM0YA",
         }
         return (body, wa.JSON), expected
 

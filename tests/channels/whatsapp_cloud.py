@@ -201,7 +201,8 @@ TEMPLATES_PAGE = {
                 {"type": "HEADER", "format": "TEXT", "text": "Order {{1}}"},
                 {
                     "type": "BODY",
-                    "text": "Hi {{1}}, your order {{2}} is on its way. Reply here with any question.",
+                    "text": "Hi {{1}}, your order {{2}} is on its way."
+                    " Reply here with any question.",
                     "example": {"body_text": [["Ana", "10231"]]},
                 },
                 {"type": "FOOTER", "text": "Alder & Finch"},

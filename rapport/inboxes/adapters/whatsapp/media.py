@@ -88,6 +88,11 @@ def filename(kind: str, part: dict[str, Any], content_type: str) -> str:
 
 
 def _too_large(size: int, limit: int, more: bool = False) -> str:
-    megabytes = limit // 1024 // 1024
     said = "more than " if more else ""
-    return f"it is {said}{size / 1024 / 1024:.1f} MB, over the {megabytes} MB limit for files"
+    return f"it is {said}{_size(size)}, over the {_size(limit)} limit for files"
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / 1024 / 1024:.1f} MB"
+    return f"{max(count // 1024, 1)} KB"

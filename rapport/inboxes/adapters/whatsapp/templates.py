@@ -84,7 +84,7 @@ def from_meta(item: dict[str, Any]) -> Template:
             continue
         kind = str(component.get("type", "")).upper()
         if kind == "HEADER" and str(component.get("format", "TEXT")).upper() != "TEXT":
-            unusable = f"its header is a {str(component.get('format')).lower()}"
+            unusable = f"it needs a header file ({str(component.get('format')).lower()})"
         elif kind in parts:
             parts[kind] = str(component.get("text") or "")
         elif kind == "BUTTONS" and any(
