@@ -100,6 +100,11 @@ def test_reply_then_the_window_closes_and_only_templates_are_offered(
     )
     assert page.locator("#composer textarea").is_hidden()
     assert page.locator("#composer input[type=file]").count() == 0
+    # Refresh reads the approved templates from the Business Account again.
+    graph.answer("GET", f"/{wa.WABA_ID}/message_templates", (200, {}, wa.TEMPLATES_PAGE))
+    page.get_by_role("button", name="Refresh").click()
+    page.get_by_text("Loaded 3 approved templates").wait_for()
+    assert any("message_templates?status=APPROVED" in r.path for r in graph.requests)
     picker = page.get_by_label("Template")
     picker.select_option("order_update:en_US")
     fields = page.locator("[data-wa-template='order_update:en_US']")

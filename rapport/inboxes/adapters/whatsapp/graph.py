@@ -46,6 +46,7 @@ class GraphError(Exception):
     code: int | None = None
     permanent: bool = False
     retry_after: timedelta | None = None
+    said: str = ""  # Meta's own words only, for messages that explain the code themselves
 
     def __str__(self) -> str:
         return self.words
@@ -104,6 +105,7 @@ def error_of(answer: requests.Response) -> GraphError:
     error = error if isinstance(error, dict) else {}
     code = error.get("code") if isinstance(error.get("code"), int) else None
     words = error_words(error, answer.status_code)
+    said = error_words(error, answer.status_code, ours=False)
     if answer.status_code == 429 or code in RATE_LIMITED:
         wait = retry_after(answer.headers.get("Retry-After", ""))
         return GraphError(
@@ -111,6 +113,7 @@ def error_of(answer: requests.Response) -> GraphError:
             answer.status_code,
             code,
             retry_after=wait,
+            said=said,
         )
     if answer.status_code >= 500 or code in TEMPORARY:
         return GraphError(
@@ -119,16 +122,17 @@ def error_of(answer: requests.Response) -> GraphError:
     return GraphError(words, answer.status_code, code, permanent=True)
 
 
-def error_words(error: dict[str, Any], status: int = 0) -> str:
-    """Meta's error as a sentence: our words for the codes agents meet, then Meta's own."""
+def error_words(error: dict[str, Any], status: int = 0, *, ours: bool = True) -> str:
+    """Meta's error as a sentence: our words for the codes agents meet (unless ``ours`` is
+    False), then Meta's own."""
     code = error.get("code")
     theirs = str(error.get("message") or error.get("title") or "").strip()
     data = error.get("error_data")
     details = str(data.get("details") or "").strip() if isinstance(data, dict) else ""
     if details and details not in theirs:
         theirs = f"{theirs} — {details}" if theirs else details
-    ours = WORDS.get(code) if isinstance(code, int) else None
-    parts = [part for part in (ours, theirs) if part]
+    explained = WORDS.get(code) if isinstance(code, int) and ours else None
+    parts = [part for part in (explained, theirs) if part]
     said = ". ".join(parts) if parts else f"HTTP {status}"
     return (f"{said} (error {code})" if code else said)[:500]
 

@@ -90,6 +90,7 @@ def check_number(phone_number_id: str, token: str) -> dict[str, Any]:
 
 
 def check_words(error: graph.GraphError, phone_number_id: str) -> str:
+    said = error.said or error.words
     if error.status in (0, -1) or error.status >= 500:
         return (
             f"Meta's Graph API could not be reached to check the settings ({error.words})."
@@ -99,20 +100,20 @@ def check_words(error: graph.GraphError, phone_number_id: str) -> str:
         return (
             "Meta refused the access token: it is mistyped, expired or revoked. Create a"
             " permanent token for a system user (Business Settings → System users) and paste"
-            f" it again. Meta said: {error.words}"
+            f" it again. Meta said: {said}"
         )
     if error.code in (10, 200) or error.status == 403:
         return (
             "The access token may not use this number: give its system user the"
             " whatsapp_business_messaging permission and access to the WhatsApp account."
-            f" Meta said: {error.words}"
+            f" Meta said: {said}"
         )
     if error.code == 100 or error.status in (400, 404):
         return (
             f"Meta knows no phone number with the ID {phone_number_id} that this token can"
-            f" see. Copy the Phone number ID {WHERE}. Meta said: {error.words}"
+            f" see. Copy the Phone number ID {WHERE}. Meta said: {said}"
         )
-    return f"Meta refused the settings: {error.words}"
+    return f"Meta refused the settings: {said}"
 
 
 def clean_whatsapp(values: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, Any]:
