@@ -75,6 +75,7 @@ def test_reply_then_the_window_closes_and_only_templates_are_offered(
     conversation = Conversation.objects.get(inbox=inbox)
 
     page = browsing.page(user=desk["maria"])
+    page.clock.install()  # the browser's clock, moved forward below
     page.goto(f"/conversations/{conversation.pk}")
     page.get_by_text("Has my parcel left yet?").wait_for()
     window = page.locator("[data-reply-window]")
@@ -88,6 +89,10 @@ def test_reply_then_the_window_closes_and_only_templates_are_offered(
     first = graph.requests[-1].json
     assert first["type"] == "text"
     assert first["text"]["body"] == "Yes, it left this morning."
+
+    # The open page counts down, and says so when the window closes.
+    page.clock.fast_forward("24:01:00")
+    assert "The window has just closed" in window.inner_text()
 
     # The clock moves past the window: the customer's last message, 25 hours ago.
     Conversation.objects.filter(pk=conversation.pk).update(

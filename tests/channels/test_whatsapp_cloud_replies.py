@@ -248,6 +248,23 @@ def test_the_window_reopens_when_the_customer_writes_again(agent, conversation):
     assert reply(agent, conversation, text="Here we are").status_code == 302
 
 
+def test_the_window_counts_from_the_customers_last_message_in_any_conversation(agent, conversation):
+    """An old conversation (resolved, then a new one opened) is answered inside the window
+    the customer's newer message opened: WhatsApp's window is per person, not per thread."""
+    close_window(conversation, hours=30)
+    Conversation.objects.filter(pk=conversation.pk).update(status="resolved")
+    newer = receive_message(
+        inbox=conversation.inbox,
+        message=InboundMessage(
+            sender=Sender("phone", "+14155550123"), text="Me again", external_id="wamid.in3"
+        ),
+    ).message.conversation
+    assert newer.pk != conversation.pk
+
+    assert "Window closes in 23 h 59 min" in page(agent, conversation)
+    assert reply(agent, conversation, text="About your old question").status_code == 302
+
+
 # Inside the window -------------------------------------------------------------------
 
 

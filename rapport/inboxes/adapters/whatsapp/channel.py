@@ -17,6 +17,7 @@ from django.http import HttpRequest
 
 from rapport.conversations.inbound import InboundMessage
 from rapport.conversations.models import Conversation, Message
+from rapport.conversations.selectors import last_customer_message_at
 from rapport.inboxes.adapters.meta import MetaChannel
 from rapport.inboxes.adapters.whatsapp import inbound, media, outbound, replies
 from rapport.inboxes.adapters.whatsapp.setup import WhatsAppSettingsForm, clean_whatsapp
@@ -97,7 +98,7 @@ class WhatsAppChannel(MetaChannel):
     # Replies ------------------------------------------------------------------------
 
     def reply_window(self, conversation: Conversation) -> ReplyWindow:
-        return window_after(conversation.last_customer_message_at, after="an approved template")
+        return window_after(last_customer_message_at(conversation), after="an approved template")
 
     def send_reply(self, reply: Reply, plain: Callable[..., Message]) -> Message:
         return replies.send(reply, plain)
