@@ -2,8 +2,8 @@
 (the reply box counts its time down) and one past it (the box offers only the approved
 templates kept here), so the capability shows on the first start. Written by the loader.
 
-The keys are placeholders: replies in this inbox fail visibly ("the access token has
-expired or was revoked") instead of reaching Meta.
+The keys are placeholders: a reply sent in this inbox reaches no one — Meta refuses the
+token (or cannot be reached) and the reply shows why.
 """
 
 from __future__ import annotations

@@ -151,12 +151,13 @@ class ReplyWindow:
     def words(self, now: datetime) -> str:
         """The reply box's line: "Window closes in 3 h 12 min", or why it is closed."""
         hours = int(self.length.total_seconds() // 3600)
+        span = f"{hours // 24}-day" if hours > 24 and hours % 24 == 0 else f"{hours}-hour"
         if self.closes_at is None:
             return f"The customer has not written yet: only {self.after} can be sent"
         if self.is_open(now):
             return f"Window closes in {_duration(self.closes_at - now)}"
         return (
-            f"The {hours}-hour window closed {_duration(now - self.closes_at)} ago: only"
+            f"The {span} window closed {_duration(now - self.closes_at)} ago: only"
             f" {self.after} can be sent until the customer writes again"
         )
 
@@ -165,12 +166,16 @@ class ReplyWindow:
 
 
 def window_after(
-    last_customer_message_at: datetime | None, *, after: str, hours: int = 24
+    last_customer_message_at: datetime | None,
+    *,
+    after: str,
+    hours: int = 24,
+    allowed_after: tuple[str, ...] = ("template",),
 ) -> ReplyWindow:
     """The window that the customer's last message opened (``Channel.reply_window``)."""
     length = timedelta(hours=hours)
     closes = last_customer_message_at + length if last_customer_message_at else None
-    return ReplyWindow(closes_at=closes, after=after, length=length)
+    return ReplyWindow(closes_at=closes, after=after, allowed_after=allowed_after, length=length)
 
 
 def _duration(span: timedelta) -> str:
