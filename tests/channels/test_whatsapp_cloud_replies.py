@@ -291,6 +291,18 @@ def test_a_button_title_over_20_characters_is_refused(agent, conversation):
     assert "at most 20 characters" in response.content.decode()
 
 
+def test_text_too_long_for_buttons_or_a_caption_is_refused_not_cut(agent, conversation, graph):
+    long_text = "x" * 1025
+    with_buttons = reply(agent, conversation, text=long_text, button_1="Yes")
+    photo = SimpleUploadedFile("box.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png")
+    with_file = reply(agent, conversation, text=long_text, attachments=[photo])
+
+    assert with_buttons.status_code == with_file.status_code == 400
+    assert "at most 1,024 characters of text with buttons" in with_buttons.content.decode()
+    assert "at most 1,024 characters of text with a file" in with_file.content.decode()
+    assert sent(graph) == []
+
+
 def test_a_file_is_uploaded_then_sent_by_its_media_id(agent, conversation, graph):
     graph.answer("POST", f"/{wa.PHONE_ID}/media", (200, {}, {"id": "4490709327384033"}))
     photo = SimpleUploadedFile("box.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png")

@@ -58,6 +58,15 @@ def test_saving_checks_the_number_with_meta_and_shows_what_to_paste(admin, agent
     assert wa.APP_SECRET not in page
 
 
+def test_the_inbox_shows_on_the_inbox_list_and_its_general_page(admin, inbox):
+    listed = logged_in(admin).get("/settings/inboxes/").content.decode()
+    general = logged_in(admin).get(f"/settings/inboxes/{inbox.pk}")
+
+    assert "WhatsApp" in listed
+    assert general.status_code == 200
+    assert "WhatsApp settings" in general.content.decode()
+
+
 @pytest.mark.parametrize(
     ("answer", "words"),
     [

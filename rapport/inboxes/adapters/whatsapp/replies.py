@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from rapport.conversations.models import Conversation, Message
 from rapport.core.errors import ValidationFailed
-from rapport.inboxes.adapters.whatsapp.outbound import MAX_BUTTON_TITLE, MAX_BUTTONS
+from rapport.inboxes.adapters.whatsapp.outbound import MAX_BUTTON_TITLE, MAX_BUTTONS, MAX_CAPTION
 from rapport.inboxes.adapters.whatsapp.templates import Template, filled, stored_templates
 from rapport.inboxes.channels import Reply
 
@@ -30,6 +30,12 @@ def send(reply: Reply, plain: Callable[..., Message]) -> Message:
         arguments = reply.arguments() | {"text": text, "attachments": ()}
         return plain(**arguments, extras={"template": sent})
     buttons = quick_replies(reply)
+    if (buttons or reply.attachments) and len(reply.text.strip()) > MAX_CAPTION:
+        with_what = "buttons" if buttons else "a file"
+        raise ValidationFailed(
+            f"WhatsApp takes at most {MAX_CAPTION:,} characters of text with {with_what}:"
+            " shorten it, or send the text on its own"
+        )
     return plain(**reply.arguments(), extras={"buttons": buttons} if buttons else None)
 
 
