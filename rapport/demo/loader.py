@@ -388,6 +388,7 @@ def create_whatsapp(staff: dict[str, User], customers: list[Customer], now: date
         conversation = Conversation.objects.create(
             inbox=inbox,
             customer=customer,
+            subject=thread.subject,
             status=thread.status,
             assignee=staff[thread.assignee] if thread.assignee else None,
             preview=preview_of(lines[-1].text),

@@ -61,6 +61,7 @@ class Line:
 
 @dataclass(frozen=True)
 class Thread:
+    subject: str
     status: str
     assignee: str | None
     lines: tuple[Line, ...]
@@ -72,6 +73,7 @@ class Thread:
 THREADS = (
     # Inside the window: the customer wrote 40 minutes ago.
     Thread(
+        "New delivery address",
         "open",
         "maya",
         (
@@ -89,6 +91,7 @@ THREADS = (
     ),
     # Past the window: only a template can reach the customer now.
     Thread(
+        "Linen shirt in XL",
         "pending",
         "julia",
         (
