@@ -77,7 +77,8 @@ def composer_context(
         # The provider's customer-service window: its time left, or why only a template
         # (what ``window.after`` names) can be sent now.
         "reply_window": window,
-        "window_open": window is None or window.is_open(now),
+        # Named for the closed case, so a box rendered without this context stays open.
+        "window_closed": window is not None and not window.is_open(now),
         "window_words": window.words(now) if window is not None else "",
         **channel.composer_context(conversation, messages_list),
     }
