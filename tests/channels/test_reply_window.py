@@ -49,3 +49,13 @@ def test_the_length_and_what_passes_are_the_channels_to_choose():
     assert window.words(later).startswith("The 7-day window closed 1 d 0 h ago")
     assert window.permits({"tag": "HUMAN_AGENT"}, later)
     assert not window.permits({"template": {}}, later)
+
+
+def test_a_window_after_which_nothing_passes_says_so():
+    """Messenger and Instagram: 7 days after the customer's last message, nothing leaves."""
+    window = window_after(NOW - timedelta(days=8), after="", hours=24 * 7, allowed_after=())
+    assert window.words(NOW) == (
+        "The 7-day window closed 1 d 0 h ago: nothing can be sent until the customer writes again"
+    )
+    assert window.refusal(NOW) == window.words(NOW) + "."
+    assert not window.permits({"template": {}}, NOW)

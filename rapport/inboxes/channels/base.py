@@ -137,7 +137,7 @@ class ReplyWindow:
     """
 
     closes_at: datetime | None
-    after: str  # what may be sent once it closed, in words: "an approved template"
+    after: str  # what may be sent once it closed ("an approved template"); "": nothing
     allowed_after: tuple[str, ...] = ("template",)
     length: timedelta = timedelta(hours=24)
 
@@ -152,16 +152,19 @@ class ReplyWindow:
         """The reply box's line: "Window closes in 3 h 12 min", or why it is closed."""
         hours = int(self.length.total_seconds() // 3600)
         span = f"{hours // 24}-day" if hours > 24 and hours % 24 == 0 else f"{hours}-hour"
+        can = f"only {self.after} can be sent" if self.after else "nothing can be sent"
         if self.closes_at is None:
-            return f"The customer has not written yet: only {self.after} can be sent"
+            return f"The customer has not written yet: {can}"
         if self.is_open(now):
             return f"Window closes in {_duration(self.closes_at - now)}"
         return (
-            f"The {span} window closed {_duration(now - self.closes_at)} ago: only"
-            f" {self.after} can be sent until the customer writes again"
+            f"The {span} window closed {_duration(now - self.closes_at)} ago: {can} until"
+            " the customer writes again"
         )
 
     def refusal(self, now: datetime) -> str:
+        if not self.after:  # nothing passes after it: no choice to point to
+            return f"{self.words(now)}."
         return f"{self.words(now)}. Free text is refused outside the window; choose {self.after}."
 
 
