@@ -19,8 +19,10 @@ def refresh_templates(request: HttpRequest, conversation_id: int) -> HttpRespons
     """Fetch the approved templates again and show the fresh reply box."""
     user = agent(request)
     conversation = access_conversation(user, conversation_id)
-    if not can_change(user, conversation) or conversation.inbox.kind != "whatsapp":
-        raise PermissionDenied("only members of this WhatsApp inbox can load its templates")
+    if not (can_change(user, conversation) and user.can_reply):
+        raise PermissionDenied("only agents of this inbox can load its templates")
+    if conversation.inbox.kind != "whatsapp":
+        raise ValidationFailed("this conversation is not in a WhatsApp inbox")
     inbox = conversation.inbox
     try:
         found = templates.fetch(
