@@ -20,8 +20,8 @@ from rapport.inboxes.models import Inbox
 __all__ = [
     "clean_config",
     "create_inbox",
-    "renew_credentials",
     "remember_provider_data",
+    "renew_credentials",
     "update_inbox",
     "update_inbox_settings",
 ]
