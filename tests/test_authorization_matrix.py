@@ -43,6 +43,13 @@ from rapport.replies.actions import create_canned_reply
 from tests.factories import InboxFactory, TeamFactory, UserFactory
 
 SMS_CONFIG = {"account_sid": "AC" + "0" * 32, "auth_token": "t0ken", "phone_number": "+14155550100"}
+WA_CONFIG = {
+    "phone_number_id": "106540352242922",
+    "business_account_id": "102290129340398",
+    "access_token": "t0ken",
+    "app_secret": "s",
+    "verify_token": "v",
+}
 META_CONFIG = {"page_id": "1067123", "page_token": "t0ken", "app_secret": "s", "verify_token": "v"}
 
 SUBJECTS = (
@@ -130,6 +137,7 @@ PAGES: dict[str, Rule] = {
     "conversation": Rule("read"),
     "conversation_message": Rule("read"),
     "conversation_reply": Rule("write", "post"),
+    "whatsapp_templates_refresh": Rule("write", "post"),
     "conversation_note": Rule("read", "post"),
     "conversation_retry": Rule("write", "post"),
     "conversation_assign": Rule("write", "post"),
@@ -169,6 +177,8 @@ PAGES: dict[str, Rule] = {
     "settings_inbox_telegram": Rule("admin", params={"inbox_id": "telegram_inbox"}),
     "settings_inbox_new_x": Rule("admin"),
     "settings_inbox_x": Rule("admin", params={"inbox_id": "x_inbox"}),
+    "settings_inbox_new_whatsapp": Rule("admin"),
+    "settings_inbox_whatsapp": Rule("admin", params={"inbox_id": "whatsapp_cloud_inbox"}),
     "settings_inbox_chat_try": Rule("admin", params={"inbox_id": "chat_inbox"}),
     "settings_agents": Rule("admin"),
     "settings_agent_new": Rule("admin"),
@@ -354,6 +364,7 @@ def world(db: None) -> dict[str, Any]:
             name="Bot", kind="telegram", config={"secret_token": "s"}
         ).pk,
         "x_inbox": InboxFactory(name="DMs", kind="x", config={"account_id": "1"}).pk,
+        "whatsapp_cloud_inbox": InboxFactory(name="WAC", kind="whatsapp", config=WA_CONFIG).pk,
         "email_message": email_message.pk,
         "reply_id": reply.pk,
         "raw_id": raw.pk,

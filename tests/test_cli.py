@@ -167,11 +167,22 @@ def test_demo_command_loads_the_promised_data_once(db: None, capsys: Any) -> Non
     assert main(["demo"]) == 0
     assert "2,004 conversations" in capsys.readouterr().out
 
-    # Three inboxes with conversations, a chat inbox to try the widget with, an e-mail
-    # inbox holding one quarantined mail to look at, and a Facebook Page, an Instagram
-    # account, a Telegram bot and an X account with one conversation each.
-    assert Inbox.objects.count() == 9
-    kinds = {"webform", "api", "chat", "email", "messenger", "instagram", "telegram", "x"}
+    # Four inboxes with conversations (WhatsApp's two show its 24-hour window), a chat
+    # inbox to try the widget with, an e-mail inbox holding one quarantined mail to look
+    # at, and a Facebook Page, an Instagram account, a Telegram bot and an X account with
+    # one conversation each.
+    assert Inbox.objects.count() == 10
+    kinds = {
+        "webform",
+        "api",
+        "chat",
+        "email",
+        "messenger",
+        "instagram",
+        "telegram",
+        "x",
+        "whatsapp",
+    }
     assert set(Inbox.objects.values_list("kind", flat=True)) == kinds
     assert not Conversation.objects.filter(inbox__kind__in=["chat", "email"]).exists()
     [quarantined] = quarantine.list_items()
@@ -304,7 +315,7 @@ def test_demo_is_deterministic_and_reset_replaces_it(db: None) -> None:
 
     again = demo_fingerprint()
     assert again == first
-    assert Inbox.objects.count() == 9
+    assert Inbox.objects.count() == 10
     assert len(quarantine.list_items()) == 1  # the reset took the first one with its inbox
 
 
@@ -404,7 +415,7 @@ def reply_by_api(base: str, token: str) -> None:
     """Reply to an open web-form conversation of the demo through the REST API."""
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as api:
         inboxes = {inbox["name"]: inbox["id"] for inbox in api.get("/api/v1/inboxes").json()}
-        assert len(inboxes) == 9
+        assert len(inboxes) == 10
         listed = api.get(
             "/api/v1/conversations",
             params={"inbox_id": inboxes["Website contact form"], "status": "open"},

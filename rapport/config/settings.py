@@ -44,6 +44,7 @@ RAPPORT_CHANNELS = [
     "rapport.inboxes.adapters.instagram.channel.InstagramChannel",
     "rapport.inboxes.adapters.telegram.channel.TelegramChannel",
     "rapport.inboxes.adapters.x.channel.XChannel",
+    "rapport.inboxes.adapters.whatsapp.channel.WhatsAppChannel",
 ]
 
 INSTALLED_APPS = [

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Max, Prefetch, Q, QuerySet, Sum
 
 from rapport.accounts.models import Role, User
 from rapport.conversations.models import (
@@ -300,3 +300,14 @@ def timeline_message(conversation: Conversation, message_id: int) -> Message:
     if message is None:
         raise NotFound(f"message {message_id} not found in conversation {conversation.pk}")
     return message
+
+
+def last_customer_message_at(conversation: Conversation) -> datetime | None:
+    """When the customer last wrote in this inbox, in any of their conversations: a
+    provider's reply window (WhatsApp's 24 hours) counts from the person's last message,
+    not from this conversation's (an old one may be answered inside a new one's window)."""
+    found = Conversation.objects.filter(
+        inbox_id=conversation.inbox_id, customer_id=conversation.customer_id
+    ).aggregate(last=Max("last_customer_message_at"))["last"]
+    assert found is None or isinstance(found, datetime)
+    return found

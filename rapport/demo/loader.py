@@ -34,7 +34,7 @@ from rapport.conversations.models import (
 from rapport.core.errors import Conflict
 from rapport.customers.identities import identity_address, normalize_phone
 from rapport.customers.models import Company, Customer, Identity, IdentityKind
-from rapport.demo import messengers, people
+from rapport.demo import messengers, people, whatsapp
 from rapport.demo.access import create_access
 from rapport.demo.plan import PlannedCustomer, assign_api_ids, plan_conversations, plan_customers
 from rapport.demo.social import INBOXES as SOCIAL_INBOXES
@@ -94,15 +94,16 @@ def load_demo(*, now: datetime | None = None, seed: int = SEED) -> DemoSummary:
         create_quarantined_mail(inboxes[people.SHOP_MAIL])
         messages += create_social_inboxes(staff, now)
         extra = create_messenger_threads(staff, now)
+        messages += create_whatsapp(staff, customers, now)
         counts.recount()
         rebuild_search_index()
     added = len(SOCIAL_INBOXES) + len(extra)
     return DemoSummary(
-        inboxes=len(inboxes) + added,
+        inboxes=len(inboxes) + added + 1,  # and the WhatsApp inbox
         agents=len(staff),
         teams=len(teams),
         customers=len(customers) + added,
-        conversations=len(conversations) + added,
+        conversations=len(conversations) + added + len(whatsapp.THREADS),
         messages=messages + sum(len(thread.messages) for thread in messengers.THREADS),
         seconds=time.monotonic() - started,
     )
@@ -369,6 +370,49 @@ def create_failed_deliveries(messages: list[Message]) -> None:
     Message.objects.filter(pk__in=[m.pk for m in messages]).update(
         delivery_status=DeliveryStatus.FAILED, delivery_error=FAILED_SEND
     )
+
+
+def create_whatsapp(staff: dict[str, User], customers: list[Customer], now: datetime) -> int:
+    """The WhatsApp inbox and its two conversations (``demo/whatsapp.py``), with customers
+    who already have a phone number: the same person on every channel."""
+    config = clean_config("whatsapp", whatsapp.CONFIG)
+    config["templates_fetched_at"] = now.isoformat()
+    inbox = Inbox.objects.create(name=whatsapp.NAME, kind="whatsapp", config=config)
+    inbox.members.set([staff[handle] for handle in whatsapp.members()])
+    with_phone = [c for c in customers if c.phone][: len(whatsapp.THREADS)]
+    written = 0
+    for number, (thread, customer) in enumerate(zip(whatsapp.THREADS, with_phone, strict=True)):
+        lines = thread.lines
+        last_in = max(thread.at(now, line) for line in lines if line.direction == "in")
+        last = thread.at(now, lines[-1])
+        conversation = Conversation.objects.create(
+            inbox=inbox,
+            customer=customer,
+            subject=thread.subject,
+            status=thread.status,
+            assignee=staff[thread.assignee] if thread.assignee else None,
+            preview=preview_of(lines[-1].text),
+            created_at=thread.at(now, lines[0]),
+            last_activity_at=last,
+            last_customer_message_at=last_in,
+            first_response_at=next(thread.at(now, x) for x in lines if x.direction == "out"),
+            waiting_since=last if lines[-1].direction == "in" else None,
+        )
+        Message.objects.bulk_create(
+            Message(
+                conversation=conversation,
+                inbox_id=inbox.pk,
+                direction=line.direction,
+                author=staff[line.author] if line.author else None,
+                text=line.text,
+                external_id=f"wamid.demo-{number}-{index}",
+                delivery_status=DeliveryStatus.READ if line.direction == "out" else "",
+                created_at=thread.at(now, line),
+            )
+            for index, line in enumerate(lines)
+        )
+        written += len(lines)
+    return written
 
 
 # A mail without any sender (a broken mailer's, say): it cannot become a conversation.

@@ -11,13 +11,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from rapport.demo import people, threads
+from rapport.demo import people, threads, whatsapp
 from rapport.demo.people import SHOP_API, STAFF, WEBSITE, WHOLESALE, StaffMember
 from rapport.demo.threads import PlannedConversation
 from rapport.demo.topics import RETAIL, WAREHOUSE_ANSWERS, WHOLESALE_TOPICS, Topic
 
 CUSTOMERS = 300
-CONVERSATIONS = 2000
+CONVERSATIONS = 2000  # with the WhatsApp inbox's few, written apart (demo/whatsapp.py)
 WHOLESALE_CONVERSATIONS = 280
 CONTACTS_PER_COMPANY = 4
 DAYS = 90
@@ -97,7 +97,9 @@ def pick_customers(rng: random.Random, customers: list[PlannedCustomer]) -> list
     loyalty = [rng.paretovariate(1.6) for _ in retail]
     trade_picks = trade + rng.choices(trade, k=WHOLESALE_CONVERSATIONS - len(trade))
     retail_picks = retail + rng.choices(
-        retail, weights=loyalty, k=CONVERSATIONS - WHOLESALE_CONVERSATIONS - len(retail)
+        retail,
+        weights=loyalty,
+        k=CONVERSATIONS - len(whatsapp.THREADS) - WHOLESALE_CONVERSATIONS - len(retail),
     )
     slots = [(i, WHOLESALE if rng.random() < 0.85 else WEBSITE) for i in trade_picks]
     slots += [(i, WEBSITE if rng.random() < 0.58 else SHOP_API) for i in retail_picks]
@@ -149,7 +151,7 @@ def topic_for(rng: random.Random, inbox: str) -> Topic:
 def plan_conversations(
     rng: random.Random, customers: list[PlannedCustomer], now: datetime
 ) -> list[PlannedConversation]:
-    """2,000 conversations, oldest first (so their numbers grow with time)."""
+    """2,000 conversations less the WhatsApp inbox's, oldest first (numbers grow with time)."""
     slots = sorted(
         (created_time(rng, now), index, inbox) for index, inbox in pick_customers(rng, customers)
     )

@@ -510,7 +510,7 @@ def test_replies_within_24_hours_respond_and_up_to_7_days_are_tagged_human_agent
 
 def test_after_7_days_the_reply_is_refused_in_words(messenger, client, agent, graph):
     conversation = customer_wrote(messenger, client, MESSENGER, 8)
-    window = channels.get("messenger").reply_window(conversation)  # type: ignore[attr-defined]
+    window = channels.get("messenger").messaging_window(conversation)  # type: ignore[attr-defined]
     answer = logged_in(agent).post(f"/conversations/{conversation.pk}/reply", {"text": "Late"})
 
     assert window.state(timezone.now()) == "closed"
@@ -716,7 +716,26 @@ def test_which_lines_become_quick_replies(text, sent, buttons):
 def test_taking_a_message_back_does_not_reopen_the_window(instagram, client):
     conversation = customer_wrote(instagram, client, INSTAGRAM, 8)
     received(INSTAGRAM, client, instagram, "deleted")  # just now
-    window = channels.get("instagram").reply_window(conversation)  # type: ignore[attr-defined]
+    window = channels.get("instagram").messaging_window(conversation)  # type: ignore[attr-defined]
 
     assert window.state(timezone.now()) == "closed"
     assert timezone.now() - window.last_inbound > timedelta(days=7)
+
+
+def test_the_reply_box_shows_the_7_day_window_through_the_channel_contract(
+    messenger, client, agent
+):
+    """``Channel.reply_window`` (the contract WhatsApp shares): time left while an agent
+    may answer, and once closed no text box and why."""
+    conversation = customer_wrote(messenger, client, MESSENGER, 2.5)
+    shown = logged_in(agent).get(f"/conversations/{conversation.pk}").content.decode()
+    assert "Window closes in 4 d 11 h" in shown  # 4 d 12 h less the test's seconds
+    assert "data-window-closed" not in shown
+
+    Message.objects.update(created_at=timezone.now() - timedelta(days=9, minutes=-1))
+    shown = logged_in(agent).get(f"/conversations/{conversation.pk}").content.decode()
+    assert (
+        "The 7-day window closed 1 d 23 h ago: nothing can be sent until the customer writes"
+        " again" in shown
+    )
+    assert "data-window-closed" in shown

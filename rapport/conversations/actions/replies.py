@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -21,7 +22,9 @@ from rapport.conversations.models import (
     Mention,
     Message,
 )
+from rapport.core.errors import ValidationFailed
 from rapport.core.events import publish
+from rapport.inboxes import channels
 from rapport.outbox import actions as outbox
 from rapport.outbox.models import DeliveryKind
 from rapport.search import index
@@ -34,9 +37,17 @@ def send_reply(
     text: str,
     attachments: Sequence[UploadedFile] = (),
     status_after: str | None = None,
+    extras: Mapping[str, Any] | None = None,
 ) -> Message:
-    """Write an agent's reply and queue its delivery through the inbox's channel."""
+    """Write an agent's reply and queue its delivery through the inbox's channel.
+
+    ``extras`` is what the channel sends beside the text (a WhatsApp template, quick-reply
+    buttons), kept as the message's ``raw`` for its ``send``. Outside the channel's
+    customer-service window (``Channel.reply_window``) a reply without what the window
+    still allows (a template) is refused, whichever way it was written.
+    """
     check_may_change(author, conversation, "reply to customers")
+    check_reply_window(conversation, extras)
     text = check_text(text)
     with transaction.atomic():
         now = timezone.now()
@@ -47,6 +58,7 @@ def send_reply(
             author=author,
             text=text,
             delivery_status=DeliveryStatus.QUEUED,
+            raw=dict(extras) if extras else None,
             created_at=now,
         )
         index.put_message(message.pk, text)
@@ -69,6 +81,15 @@ def send_reply(
         if status_after and status_after != conversation.status:
             change_status(conversation=conversation, actor=author, status=status_after)
     return message
+
+
+def check_reply_window(conversation: Conversation, extras: Mapping[str, Any] | None) -> None:
+    """Refuse a reply the provider would refuse: free text after its window closed."""
+    channel = channels.find(conversation.inbox.kind)
+    window = channel.reply_window(conversation) if channel is not None else None
+    now = timezone.now()
+    if window is not None and not window.permits(extras, now):
+        raise ValidationFailed(window.refusal(now))
 
 
 def send_automatic_reply(*, conversation: Conversation, text: str) -> Message:

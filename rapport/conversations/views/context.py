@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from rapport.accounts.models import Team, User
 from rapport.conversations.forms import SNOOZE_PRESETS
@@ -69,4 +70,15 @@ def composer_context(
     channel = channels.find(conversation.inbox.kind)
     if channel is None:  # an inbox whose channel was taken out: a plain reply box
         return {"composer": Composer()}
-    return {"composer": channel.composer, **channel.composer_context(conversation, messages_list)}
+    window = channel.reply_window(conversation)
+    now = timezone.now()
+    return {
+        "composer": channel.composer,
+        # The provider's customer-service window: its time left, or why only a template
+        # (what ``window.after`` names) can be sent now.
+        "reply_window": window,
+        # Named for the closed case, so a box rendered without this context stays open.
+        "window_closed": window is not None and not window.is_open(now),
+        "window_words": window.words(now) if window is not None else "",
+        **channel.composer_context(conversation, messages_list),
+    }

@@ -20,6 +20,7 @@ from rapport.inboxes.models import Inbox
 __all__ = [
     "clean_config",
     "create_inbox",
+    "remember_provider_data",
     "renew_credentials",
     "update_inbox",
     "update_inbox_settings",
@@ -128,3 +129,15 @@ def _check_name(name: str) -> str:
     if not name:
         raise ValidationFailed("an inbox needs a name")
     return name[:100]
+
+
+def remember_provider_data(*, inbox: Inbox, values: Mapping[str, Any]) -> Inbox:
+    """Keep what a channel read from its provider (WhatsApp's approved templates) in the
+    inbox's config beside its settings. Not a change of settings, so not audited; the
+    channel's ``clean_config`` carries these keys over when the settings are saved."""
+    with transaction.atomic():
+        locked = Inbox.objects.select_for_update().get(pk=inbox.pk)
+        locked.config = {**locked.config, **values}
+        locked.save(update_fields=["config"])
+    inbox.config = locked.config
+    return inbox

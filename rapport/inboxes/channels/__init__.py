@@ -26,10 +26,12 @@ from rapport.inboxes.channels.base import (
     InboundRefused,
     PublicLink,
     Reply,
+    ReplyWindow,
     SettingsTab,
     StatusUpdate,
     number_field,
     secret_field,
+    window_after,
 )
 from rapport.outbox.errors import DeliveryError
 from rapport.outbox.senders import Handed, register_sender
@@ -44,6 +46,7 @@ __all__ = [
     "InboundRefused",
     "PublicLink",
     "Reply",
+    "ReplyWindow",
     "SettingsTab",
     "StatusUpdate",
     "all_channels",
@@ -52,6 +55,7 @@ __all__ = [
     "label_of",
     "number_field",
     "secret_field",
+    "window_after",
 ]
 
 

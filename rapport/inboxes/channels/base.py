@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
@@ -119,6 +120,76 @@ class Composer:
     max_length: int | None = None  # characters the channel takes in one message
     segment_length: int | None = None  # the box counts segments of this many characters (SMS)
     hint: str = ""  # one line under the box ("Sent as SMS: plain text only")
+    # A template of the channel's own, included in the reply box (WhatsApp's buttons and
+    # template picker); it sees the page's context and ``composer_context``'s additions.
+    extras_template: str = ""
+
+
+@dataclass(frozen=True)
+class ReplyWindow:
+    """How long the provider lets the business answer freely after the customer's last
+    message (WhatsApp, Messenger and Instagram: 24 hours), and what may still leave after.
+
+    ``closes_at`` None: the customer never wrote, so the window never opened. Once it is
+    closed only a reply whose extras hold one of ``allowed_after`` (``"template"``: an
+    approved WhatsApp template) may be sent; ``conversations.actions.send_reply`` refuses
+    the rest with ``refusal``, and the reply box offers only what ``after`` names.
+    """
+
+    closes_at: datetime | None
+    after: str  # what may be sent once it closed ("an approved template"); "": nothing
+    allowed_after: tuple[str, ...] = ("template",)
+    length: timedelta = timedelta(hours=24)
+
+    def is_open(self, now: datetime) -> bool:
+        return self.closes_at is not None and now < self.closes_at
+
+    def permits(self, extras: Mapping[str, Any] | None, now: datetime) -> bool:
+        """Whether a reply with these extras may leave now."""
+        return self.is_open(now) or any(key in (extras or {}) for key in self.allowed_after)
+
+    def words(self, now: datetime) -> str:
+        """The reply box's line: "Window closes in 3 h 12 min", or why it is closed."""
+        hours = int(self.length.total_seconds() // 3600)
+        span = f"{hours // 24}-day" if hours > 24 and hours % 24 == 0 else f"{hours}-hour"
+        can = f"only {self.after} can be sent" if self.after else "nothing can be sent"
+        if self.closes_at is None:
+            return f"The customer has not written yet: {can}"
+        if self.is_open(now):
+            return f"Window closes in {_duration(self.closes_at - now)}"
+        return (
+            f"The {span} window closed {_duration(now - self.closes_at)} ago: {can} until"
+            " the customer writes again"
+        )
+
+    def refusal(self, now: datetime) -> str:
+        if not self.after:  # nothing passes after it: no choice to point to
+            return f"{self.words(now)}."
+        return f"{self.words(now)}. Free text is refused outside the window; choose {self.after}."
+
+
+def window_after(
+    last_customer_message_at: datetime | None,
+    *,
+    after: str,
+    hours: int = 24,
+    allowed_after: tuple[str, ...] = ("template",),
+) -> ReplyWindow:
+    """The window that the customer's last message opened (``Channel.reply_window``)."""
+    length = timedelta(hours=hours)
+    closes = last_customer_message_at + length if last_customer_message_at else None
+    return ReplyWindow(closes_at=closes, after=after, allowed_after=allowed_after, length=length)
+
+
+def _duration(span: timedelta) -> str:
+    minutes = max(int(span.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
 
 
 @dataclass(frozen=True)
@@ -294,6 +365,11 @@ class Channel:
     ) -> dict[str, Any]:
         """What the reply box shows for this conversation beyond ``composer`` (the CC)."""
         return {}
+
+    def reply_window(self, conversation: Conversation) -> ReplyWindow | None:
+        """The provider's customer-service window for this conversation (``ReplyWindow``),
+        or None when the channel has none (e-mail, chat, SMS)."""
+        return None
 
     def send(self, delivery: Delivery, message: Message) -> str | Handed:
         """Send ``message`` to the customer; return the channel's id for it (may be empty),

@@ -252,6 +252,15 @@
       if (label) label.textContent = !files.length ? "Attach" : files.length === 1 ? files[0].name : files.length + " files";
     }
   });
+  // WhatsApp's template picker: only the chosen template's variables are shown and posted.
+  document.addEventListener("change", function (e) {
+    if (!e.target.matches("[data-wa-template-select]")) return;
+    $all("[data-wa-template]", e.target.closest("[data-wa-templates]")).forEach(function (set) {
+      var chosen = set.dataset.waTemplate === e.target.value;
+      set.hidden = !chosen;
+      set.disabled = !chosen;
+    });
+  });
   document.addEventListener("keydown", function (e) {
     if (e.key !== "Enter" || !(e.ctrlKey || e.metaKey)) return;
     var form = e.target.closest && e.target.closest("[data-composer]");
@@ -568,6 +577,29 @@
     text.setRangeText(pick.dataset.placeholder, text.selectionStart, text.selectionEnd, "end");
     text.dispatchEvent(new Event("input", { bubbles: true }));  // refreshes the preview
   });
+
+  /* A messaging channel's reply window counts down while the page stays open; once it
+     closes the agent is told to reload for the template picker (the server refuses free
+     text by then anyway). The same words as ReplyWindow.words in channels/base.py. */
+  function windowLeft(ms) {
+    var minutes = Math.max(Math.floor(ms / 60000), 0);
+    var days = Math.floor(minutes / 1440), hours = Math.floor((minutes % 1440) / 60);
+    if (days) return days + " d " + hours + " h";
+    if (hours) return hours + " h " + (minutes % 60) + " min";
+    return minutes + " min";
+  }
+  function tickReplyWindows() {
+    $all("[data-reply-window][data-closes-at]").forEach(function (line) {
+      var left = Date.parse(line.dataset.closesAt) - Date.now();
+      var words = $("span", line);
+      if (!words || isNaN(left)) return;
+      if (left > 0) { words.textContent = "Window closes in " + windowLeft(left); return; }
+      line.classList.add("is-closed");
+      words.textContent = "The window has just closed: reload the page to send an approved template";
+      delete line.dataset.closesAt;
+    });
+  }
+  setInterval(tickReplyWindows, 30000);
 
   /* ---------- after htmx swaps ---------- */
   function fillTimezones(root) {

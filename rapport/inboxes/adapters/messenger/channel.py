@@ -28,12 +28,18 @@ from rapport.customers.addresses import AddressKind
 from rapport.customers.lookups import identity_owner
 from rapport.customers.models import Identity
 from rapport.inboxes.adapters.messenger import events, graph, media, outbound
-from rapport.inboxes.adapters.messenger.window import CLOSED, MessagingWindow, window_for
+from rapport.inboxes.adapters.messenger.window import (
+    CLOSED,
+    HUMAN_AGENT,
+    MessagingWindow,
+    window_for,
+)
 from rapport.inboxes.adapters.meta import MetaChannel
 from rapport.inboxes.channels import (
     ChannelSettingsForm,
     Composer,
     Reply,
+    ReplyWindow,
     SettingsTab,
     StatusUpdate,
     secret_field,
@@ -243,14 +249,23 @@ class MessengerChannel(MetaChannel):
 
     # The messaging window ------------------------------------------------------------
 
-    def reply_window(self, conversation: Conversation) -> MessagingWindow:
+    def messaging_window(self, conversation: Conversation) -> MessagingWindow:
         """When the customer last wrote to this inbox and until when a reply may go out:
         ``standard_until`` (24 h, a plain response) and ``human_agent_until`` (7 days,
         tagged HUMAN_AGENT); ``.state(now)`` is open, human_agent or closed."""
         return window_for(conversation)
 
+    def reply_window(self, conversation: Conversation) -> ReplyWindow:
+        """The contract's window (the reply box's timer, ``send_reply``'s refusal): an
+        agent may write for 7 days after the customer's last message (past 24 hours the
+        reply goes tagged HUMAN_AGENT); after that nothing can be sent."""
+        window = self.messaging_window(conversation)
+        return ReplyWindow(
+            closes_at=window.human_agent_until, after="", allowed_after=(), length=HUMAN_AGENT
+        )
+
     def send_reply(self, reply: Reply, plain: Callable[..., Message]) -> Message:
-        window = self.reply_window(reply.conversation)
+        window = self.messaging_window(reply.conversation)
         if window.state(timezone.now()) == CLOSED:
             raise ValidationFailed(window.refusal(self.label))
         return plain(**reply.arguments())
@@ -270,7 +285,7 @@ class MessengerChannel(MetaChannel):
         )
         if recipient is None:
             raise DeliveryError(f"the customer has no {self.label} id", permanent=True)
-        window = self.reply_window(conversation)
+        window = self.messaging_window(conversation)
         fields = window.send_fields(timezone.now())
         if fields is None:
             raise DeliveryError(window.refusal(self.label), permanent=True)
