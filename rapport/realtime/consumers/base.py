@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache
+from functools import cache, partial
 from typing import Any, TypeVar
 
 from asgiref.typing import WebSocketConnectEvent, WebSocketDisconnectEvent
@@ -15,6 +16,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.db import close_old_connections
 
 from rapport.realtime import layer, resume
 
@@ -55,9 +57,9 @@ class PushConsumer(AsyncJsonWebsocketConsumer):
         Channels (4.2+) calls ``close_old_connections`` on its sync thread before each
         event: every frame a client sends and every push, a thread hand-off each, on the
         loop that serves all sockets (1,000 of them at once when an agent comes online).
-        These consumers touch the database only through ``in_thread`` and
-        ``in_writer_thread`` (``database_sync_to_async``), which close stale connections
-        in the thread that owns them, before and after each call.
+        These consumers touch the database only through ``in_thread``
+        (``database_sync_to_async``) and ``in_writer_thread``, which close stale
+        connections in the thread that owns them, before and after each call.
         """
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
@@ -140,11 +142,30 @@ def in_writer_thread(func: Callable[..., T]) -> Callable[..., Awaitable[T]]:
     In the shared pool, six threads started their messages at once and then queued on
     SQLite's write lock while taking the GIL from the one that held it: each transaction
     stretched out and 50-100 ms waits built up at 100 new visitors/s (bench/realtime.py).
+
+    Not through ``sync_to_async``: it copies the socket's context into the thread and back,
+    and asgiref 3.13 re-creates every ``Local`` storage in it both ways — about a dozen
+    objects per message that then live as long as the socket. With a thousand sockets they
+    were half of what each young garbage collection walked (20-35 ms of CPU, the server
+    stopped meanwhile: docs/benchmarks.md, sixth session). The writer threads run in their
+    own context instead and keep their database connection as any thread does; the calls
+    need nothing from the socket's context (they take the visitor as an argument).
     """
-    wrapped: Callable[..., Awaitable[T]] = database_sync_to_async(
-        func, thread_sensitive=False, executor=_writers()
-    )
-    return wrapped
+
+    async def in_writer(*args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_writers(), partial(_write, func, *args, **kwargs))
+
+    return in_writer
+
+
+def _write(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    # As channels' database_sync_to_async: a connection past its age or broken is replaced.
+    close_old_connections()
+    try:
+        return func(*args, **kwargs)
+    finally:
+        close_old_connections()
 
 
 @cache
