@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -56,10 +57,16 @@ class Run:
     seconds: float
     latencies: list[float]
     errors: dict[int, int] = field(default_factory=dict)
+    cpu_seconds: float = 0.0  # the server's (user + system), when measured
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per request: what the shared machine's load does not change much."""
+        return self.cpu_seconds / self.requests * 1000
 
 
 # --- the server -------------------------------------------------------------------------
@@ -86,6 +93,22 @@ def tree_rss_mib(pid: int) -> float:
         except (FileNotFoundError, ProcessLookupError):
             continue
     return total_kib / 1024
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and all its descendants."""
+    ticks = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 APPS = {
@@ -291,9 +314,13 @@ def interleaved(
     pid: int,
     rss_peak: list[float],
     ports: list[int] | None = None,
+    slices: list[list[Run]] | None = None,
+    cpu_pids: list[int] | None = None,
 ) -> list[Run]:
     """Each run's requests in ``rounds`` slices, taking turns: A1 B1 A2 B2 …
-    (``ports``: each run to its own server; else all to ``port``).
+    (``ports``: each run to its own server; else all to ``port``; ``slices`` collects each
+    round's runs, for a ratio per round; ``cpu_pids``: each run's server, whose CPU time
+    is measured).
 
     On a shared, noisy machine the load of other work changes by the minute; taking turns
     puts the same noise on both sides of the ratio.
@@ -301,14 +328,22 @@ def interleaved(
     totals = [Run(label, 0, 0.0, []) for label, _ in runs]
     targets = ports or [port] * len(runs)
     for index in range(rounds):
+        this_round: list[Run] = []
         for total, (label, requests), to in zip(totals, runs, targets, strict=True):
             part = requests[index::rounds]
+            cpu_pid = cpu_pids[len(this_round)] if cpu_pids else None
+            cpu_before = tree_cpu_seconds(cpu_pid) if cpu_pid else 0.0
             run = run_load(label, to, part, concurrency, pid, rss_peak)
+            run.cpu_seconds = tree_cpu_seconds(cpu_pid) - cpu_before if cpu_pid else 0.0
+            total.cpu_seconds += run.cpu_seconds
+            this_round.append(run)
             total.requests += run.requests
             total.seconds += run.seconds
             total.latencies += run.latencies
             for status, n in run.errors.items():
                 total.errors[status] = total.errors.get(status, 0) + n
+        if slices is not None:
+            slices.append(this_round)
     return totals
 
 
@@ -537,6 +572,7 @@ def search_index_cost(
         ),
     ]
     path = f"/api/v1/inboxes/{inbox_id}/messages"
+    rounds: list[list[Run]] = []
     try:
         time.sleep(2)
         for port, tag in zip(ports, ("warm-on", "warm-off"), strict=True):
@@ -546,13 +582,24 @@ def search_index_cost(
             (label, [post(path, b, token) for b in message_bodies(count, customers, tag)])
             for label, tag in (("search index on", "on"), ("search index off", "off"))
         ]
+        load_before = os.getloadavg()
         on, off = interleaved(
-            runs, args.rounds, ports[0], args.concurrency, servers[0].pid, [], ports=ports
+            runs,
+            args.rounds,
+            ports[0],
+            args.concurrency,
+            servers[0].pid,
+            [],
+            ports=ports,
+            slices=rounds,
+            cpu_pids=[server.pid for server in servers],
         )
+        load_after = os.getloadavg()
     finally:
         for server in servers:
             server.terminate()
             server.wait(timeout=30)
+    ratios = [first.rate / second.rate for first, second in rounds]
     rows = [
         [
             run.label,
@@ -561,22 +608,40 @@ def search_index_cost(
             f"**{run.rate:,.0f}**",
             ms(Timing(run.latencies).p50),
             ms(Timing(run.latencies).p99),
+            f"{run.cpu_ms:.2f}",
         ]
         for run in (on, off)
     ]
+    cpu_ratios = [second.cpu_ms / first.cpu_ms for first, second in rounds]
     body = (
         f"{target.engine}; two servers (uvicorn, {args.workers} worker each) on one database,"
         f" one with the search index written by the actions and one without, {args.concurrency}"
         f" concurrent clients, {count:,} messages each from {customers:,} customers, taking"
         f" turns in {args.rounds} rounds.\n\n"
-        + markdown_table(["server", "messages", "errors", "messages/s", "p50 ms", "p99 ms"], rows)
+        + markdown_table(
+            ["server", "messages", "errors", "messages/s", "p50 ms", "p99 ms", "server CPU ms/msg"],
+            rows,
+        )
         + f"\n\n- With the index / without: **{on.rate / off.rate:.0%}** of the throughput"
         f" (indexing costs {1 - on.rate / off.rate:.1%}; target ≤ 10 %)\n"
+        f"- Per round (on / off): {', '.join(f'{r:.0%}' for r in ratios)}; median"
+        f" **{statistics.median(ratios):.0%}** (indexing costs"
+        f" {1 - statistics.median(ratios):.1%})\n"
+        f"- Server CPU per message, off / on: **{off.cpu_ms / on.cpu_ms:.0%}** (indexing costs"
+        f" {1 - off.cpu_ms / on.cpu_ms:.1%} of the CPU); per round:"
+        f" {', '.join(f'{r:.0%}' for r in cpu_ratios)}; median"
+        f" **{statistics.median(cpu_ratios):.0%}**\n"
+        f"- Load average (1, 5, 15 min) before: {_loads(load_before)}; after:"
+        f" {_loads(load_after)}\n"
     )
     print("\n" + body)
     if args.append_docs:
         append_to_docs(f"Search index cost on ingest, {target.engine}", command_line(), body)
     return 0 if not on.errors and not off.errors else 1
+
+
+def _loads(loads: tuple[float, float, float]) -> str:
+    return " / ".join(f"{load:.1f}" for load in loads)
 
 
 if __name__ == "__main__":
