@@ -42,6 +42,7 @@ from bench.common import (
     command_line,
     markdown_table,
     ms,
+    percentile,
     setup_django,
     target_for,
 )
@@ -444,6 +445,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="instead of the baseline: the API channel with the search index on and off",
     )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="with --search-index-cost: time each request's CPU in-process, no server",
+    )
     args = parser.parse_args(argv)
     count = args.messages or (2_000 if args.quick else 20_000)
     customers = args.customers or max(1, count // 10)
@@ -458,6 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.verbose:
         for label, sql in statements.items():
             print(f"-- {label}: {len(sql)} statements\n" + "\n".join(f"   {s[:200]}" for s in sql))
+    if args.search_index_cost and args.in_process:
+        return search_index_cost_in_process(args, target, inbox_id, token, count, customers)
     connection.close()
     if args.search_index_cost:
         return search_index_cost(args, target, inbox_id, token, count, customers)
@@ -638,6 +646,70 @@ def search_index_cost(
     if args.append_docs:
         append_to_docs(f"Search index cost on ingest, {target.engine}", command_line(), body)
     return 0 if not on.errors and not off.errors else 1
+
+
+def search_index_cost_in_process(
+    args: argparse.Namespace, target: Target, inbox_id: int, token: str, count: int, customers: int
+) -> int:
+    """The same messages through the whole API stack (Django's test client: middleware,
+    token, action, SQLite in this thread), the index on and off in turns of 100 messages;
+    each request's thread CPU time (``time.thread_time``), which the load of the shared
+    machine changes far less than wall time. Off is what bench_settings does: no ``_put``."""
+    from django.test import Client
+
+    from rapport.search import index
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    path = f"/api/v1/inboxes/{inbox_id}/messages"
+    real_put = index._put
+    sides = {
+        "on": message_bodies(count, customers, "on"),
+        "off": message_bodies(count, customers, "off"),
+    }
+    cpu: dict[str, list[float]] = {"on": [], "off": []}
+    turn = 100
+    load_before = os.getloadavg()
+    for start in range(0, count, turn):
+        for side, bodies in sides.items():
+            index._put = real_put if side == "on" else (lambda table, rows, **options: None)
+            for payload in bodies[start : start + turn]:
+                started = time.thread_time()
+                response = client.post(path, payload, content_type="application/json")
+                cpu[side].append((time.thread_time() - started) * 1000)
+                assert response.status_code in (200, 201), response.content
+    index._put = real_put
+    load_after = os.getloadavg()
+    on, off = statistics.mean(cpu["on"]), statistics.mean(cpu["off"])
+    turns = [
+        statistics.mean(cpu["off"][i : i + turn]) / statistics.mean(cpu["on"][i : i + turn])
+        for i in range(0, count, turn)
+    ]
+    body = (
+        f"{target.engine}; in-process (Django test client, one thread), {count:,} messages"
+        f" each from {customers:,} customers, index on and off in turns of {turn}.\n\n"
+        + markdown_table(
+            ["index", "messages", "CPU ms/message (mean)", "median", "p90"],
+            [
+                [
+                    side,
+                    f"{len(v):,}",
+                    f"{statistics.mean(v):.2f}",
+                    f"{statistics.median(v):.2f}",
+                    f"{percentile(v, 90):.2f}",
+                ]
+                for side, v in cpu.items()
+            ],
+        )
+        + f"\n\n- Without the index / with: **{off / on:.0%}** of the CPU per message"
+        f" (indexing costs {1 - off / on:.1%}); per turn: median"
+        f" **{statistics.median(turns):.0%}**, range {min(turns):.0%} to {max(turns):.0%}\n"
+        f"- Load average (1, 5, 15 min) before: {_loads(load_before)}; after:"
+        f" {_loads(load_after)}\n"
+    )
+    print("\n" + body)
+    if args.append_docs:
+        append_to_docs(f"Search index cost on ingest CPU, {target.engine}", command_line(), body)
+    return 0
 
 
 def _loads(loads: tuple[float, float, float]) -> str:

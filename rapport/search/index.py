@@ -25,10 +25,10 @@ WORDS = "search_word"
 # before returning the first row: 200 ms for a common word at 5M messages, where one word
 # takes 0.3 ms. So SQLite keeps the list of words, and a prefix of 4 or more letters
 # becomes the words it starts, ORed (``words_starting``), which FTS5 walks lazily.
-# 3-letter prefixes use FTS5's prefix index (see migration 0002; shorter words are whole
-# words). Words that start with a digit (order numbers, dates, phone numbers: nearly every
-# message brings a new one) are not listed: a prefix starting with a digit is FTS5's own
-# prefix query, cheap for them because each such word is in few messages.
+# Shorter prefixes use FTS5's own prefix indexes (2 and 3 letters). Words that start
+# with a digit (order numbers, dates, phone numbers: nearly every message brings a new
+# one, and listing it cost a write per message) are not listed: a prefix starting with a
+# digit is FTS5's own prefix query, cheap because each such word is in few messages.
 MAX_EXPANSION = 64
 _WORDS_PER_STATEMENT = 400
 _PG_UPSERT = (

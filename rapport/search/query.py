@@ -3,8 +3,7 @@
     refund "double charge" -invoice from:jane@example.com tag:billing status:open
     inbox:Support channel:email assignee:me team:Tier2 after:2026-01-01 before:2026-02-01
 
-A word matches any word that starts with it (``refun`` finds *refund*, *refunded*; a word of
-1 or 2 letters only itself, ``MIN_PREFIX``); a word
+A word matches any word that starts with it (``refun`` finds *refund*, *refunded*); a word
 that holds punctuation (``jane@example.com``, ``order-1234``) is its words in a row. A
 phrase matches its words in a row exactly. ``-word`` and ``-"a phrase"`` leave out what
 contains them, ``-tag:x`` what is tagged x. An unknown ``name:`` is read as plain words
@@ -22,9 +21,6 @@ from rapport.core.errors import ValidationFailed
 from rapport.search.terms import terms
 
 MAX_QUERY = 500  # characters: longer is refused with a message, not cut silently
-# A word of fewer letters is searched as a whole word, not as the start of longer ones:
-# SQLite keeps a prefix index for 3 letters only (every message writes each prefix index).
-MIN_PREFIX = 3
 MAX_PARTS = 32  # words, phrases and operators together
 
 OPERATORS = frozenset(
@@ -57,15 +53,10 @@ class Query:
 
     def highlighted(self) -> tuple[set[str], set[str]]:
         """(prefixes, exact words) a snippet marks."""
-        prefixes = {group[-1] for group in self.words if is_prefix(group)}
-        exact = {t for g in self.words for t in (g[:-1] if is_prefix(g) else g)}
+        prefixes = {group[-1] for group in self.words}
+        exact = {t for group in self.words for t in group[:-1]}
         exact |= {t for group in self.phrases for t in group}
         return prefixes, exact
-
-
-def is_prefix(group: list[str]) -> bool:
-    """Whether the last word of a typed group also finds longer words it starts."""
-    return len(group[-1]) >= MIN_PREFIX
 
 
 def parse(text: str) -> Query:

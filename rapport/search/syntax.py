@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from rapport.search.query import Query, is_prefix
+from rapport.search.query import Query
 
 Expand = Callable[[str], "list[str] | None"]  # a prefix → the words it starts, if few
 
@@ -30,7 +30,7 @@ def _pg_group(words: Sequence[str], *, prefix: bool) -> str:
 
 
 def _groups(query: Query) -> list[tuple[list[str], bool]]:
-    return [(g, is_prefix(g)) for g in query.words] + [(g, False) for g in query.phrases]
+    return [(g, True) for g in query.words] + [(g, False) for g in query.phrases]
 
 
 def full_text(query: Query, vendor: str, expand: Expand | None = None) -> str:
