@@ -40,7 +40,9 @@ class SearchQuery(QuerySchema):
     cursor: Text | None = Field(
         default=None, max_length=40, description="next_cursor of the last page"
     )
-    limit: int = Field(default=20, ge=1, description="conversations per page; more than 50 gives 50")
+    limit: int = Field(
+        default=20, ge=1, description="conversations per page; more than 50 gives 50"
+    )
 
     @field_validator("after", "before", mode="before")
     @classmethod

@@ -218,9 +218,7 @@ def test_narrow_filters_lead_when_the_words_are_common(
     assert found(admin, "lamp -jane from:jane") == []
 
 
-def test_a_conversation_is_one_result_shown_by_its_newest_match(
-    admin: User, webform_inbox: Inbox
-):
+def test_a_conversation_is_one_result_shown_by_its_newest_match(admin: User, webform_inbox: Inbox):
     a1 = receive(webform_inbox, "lamp a1", email="a@example.com", new=True)
     receive(webform_inbox, "lamp b1", email="b@example.com", new=True)
     reply(a1, admin, "lamp a2")
