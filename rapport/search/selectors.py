@@ -42,7 +42,7 @@ SORTS = ("newest", "best")
 MAX_PAGE_SIZE = 50
 MAX_RANKED = 1000
 CANDIDATES = 2000  # newest messages with the words looked at before the filters lead
-WALK_BATCH = 200  # matches read at a time when the filters lead
+WALK_BATCH = 200  # matches read at a time (a page of conversations rarely needs more)
 MAX_ID = 2**63 - 1
 _PHONE_CHARACTERS = set("0123456789+-(). /")
 
@@ -184,8 +184,9 @@ def _matches_below(
     # Read first, as ids: inside a subquery PostgreSQL may walk every row the filters pass
     # and test each against it (a word in no message took seconds).
     window = list(words.order_by("-message_id").values_list("message_id", flat=True)[:CANDIDATES])
-    if window:
-        yield list(pairs.filter(message_id__in=window))
+    if window:  # a page's worth first: most pages need no more of the window
+        in_window = pairs.filter(message_id__in=window)
+        yield from _walk(lambda below: in_window.filter(message_id__lt=below), before)
     if len(window) == CANDIDATES:  # more below the window: the filters lead from there
         by_filters = _by_filters(user, query, include_notes)
         yield from _walk(lambda below: by_filters.filter(pk__lt=below), window[-1])

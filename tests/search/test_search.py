@@ -257,3 +257,21 @@ def test_a_number_is_found_by_its_first_digits(admin: User, webform_inbox: Inbox
     assert found(admin, "10423") == ["order 104233 is late"]
     assert found(admin, "104") == ["order 2026-104 too", "order 104233 is late"]
     assert found(admin, "2026 104") == ["order 2026-104 too"]
+
+
+def test_conversations_are_gathered_across_batches(
+    admin: User, webform_inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+):
+    # Matches are read 2 at a time: a conversation with many matches fills batches alone.
+    monkeypatch.setattr("rapport.search.selectors.WALK_BATCH", 2)
+    older = receive(webform_inbox, "lamp older", email="o@example.com", new=True)
+    busy = receive(webform_inbox, "lamp busy 0", email="b@example.com", new=True)
+    for n in range(1, 5):
+        reply(busy, admin, f"lamp busy {n}")
+    reply(older, admin, "no match here")
+
+    assert found(admin, "lamp") == ["lamp busy 4", "lamp older"]
+    page = search_messages(admin, parse("lamp"), limit=1)
+    rest = search_messages(admin, parse("lamp"), limit=1, cursor=page.next_cursor)
+    assert [h.message.text for h in rest.hits] == ["lamp older"]
+    assert rest.next_cursor is None
