@@ -74,8 +74,14 @@ def setup_django(target: Target, settings: str = "rapport.config.settings") -> N
 
 def recreate_postgres_database(name: str) -> None:
     """Drop and create one of the benchmark's own databases (never anything else)."""
-    if not name.startswith("rapport_bench"):
-        raise SystemExit(f"refusing to drop {name!r}: benchmark databases start with rapport_bench")
+    # A helper's own benchmark database is rapport_<helper>_bench.
+    if not (
+        name.startswith("rapport_bench")
+        or (name.startswith("rapport_") and name.endswith("_bench"))
+    ):
+        raise SystemExit(
+            f"refusing to drop {name!r}: benchmark databases are rapport_bench… or rapport_…_bench"
+        )
     import psycopg
 
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:

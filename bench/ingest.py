@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -41,6 +42,7 @@ from bench.common import (
     command_line,
     markdown_table,
     ms,
+    percentile,
     setup_django,
     target_for,
 )
@@ -56,10 +58,16 @@ class Run:
     seconds: float
     latencies: list[float]
     errors: dict[int, int] = field(default_factory=dict)
+    cpu_seconds: float = 0.0  # the server's (user + system), when measured
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per request: what the shared machine's load does not change much."""
+        return self.cpu_seconds / self.requests * 1000
 
 
 # --- the server -------------------------------------------------------------------------
@@ -86,6 +94,22 @@ def tree_rss_mib(pid: int) -> float:
         except (FileNotFoundError, ProcessLookupError):
             continue
     return total_kib / 1024
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and all its descendants."""
+    ticks = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 APPS = {
@@ -291,9 +315,13 @@ def interleaved(
     pid: int,
     rss_peak: list[float],
     ports: list[int] | None = None,
+    slices: list[list[Run]] | None = None,
+    cpu_pids: list[int] | None = None,
 ) -> list[Run]:
     """Each run's requests in ``rounds`` slices, taking turns: A1 B1 A2 B2 …
-    (``ports``: each run to its own server; else all to ``port``).
+    (``ports``: each run to its own server; else all to ``port``; ``slices`` collects each
+    round's runs, for a ratio per round; ``cpu_pids``: each run's server, whose CPU time
+    is measured).
 
     On a shared, noisy machine the load of other work changes by the minute; taking turns
     puts the same noise on both sides of the ratio.
@@ -301,14 +329,22 @@ def interleaved(
     totals = [Run(label, 0, 0.0, []) for label, _ in runs]
     targets = ports or [port] * len(runs)
     for index in range(rounds):
+        this_round: list[Run] = []
         for total, (label, requests), to in zip(totals, runs, targets, strict=True):
             part = requests[index::rounds]
+            cpu_pid = cpu_pids[len(this_round)] if cpu_pids else None
+            cpu_before = tree_cpu_seconds(cpu_pid) if cpu_pid else 0.0
             run = run_load(label, to, part, concurrency, pid, rss_peak)
+            run.cpu_seconds = tree_cpu_seconds(cpu_pid) - cpu_before if cpu_pid else 0.0
+            total.cpu_seconds += run.cpu_seconds
+            this_round.append(run)
             total.requests += run.requests
             total.seconds += run.seconds
             total.latencies += run.latencies
             for status, n in run.errors.items():
                 total.errors[status] = total.errors.get(status, 0) + n
+        if slices is not None:
+            slices.append(this_round)
     return totals
 
 
@@ -409,6 +445,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="instead of the baseline: the API channel with the search index on and off",
     )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="with --search-index-cost: time each request's CPU in-process, no server",
+    )
     args = parser.parse_args(argv)
     count = args.messages or (2_000 if args.quick else 20_000)
     customers = args.customers or max(1, count // 10)
@@ -423,6 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.verbose:
         for label, sql in statements.items():
             print(f"-- {label}: {len(sql)} statements\n" + "\n".join(f"   {s[:200]}" for s in sql))
+    if args.search_index_cost and args.in_process:
+        return search_index_cost_in_process(args, target, inbox_id, token, count, customers)
     connection.close()
     if args.search_index_cost:
         return search_index_cost(args, target, inbox_id, token, count, customers)
@@ -537,6 +580,7 @@ def search_index_cost(
         ),
     ]
     path = f"/api/v1/inboxes/{inbox_id}/messages"
+    rounds: list[list[Run]] = []
     try:
         time.sleep(2)
         for port, tag in zip(ports, ("warm-on", "warm-off"), strict=True):
@@ -546,13 +590,24 @@ def search_index_cost(
             (label, [post(path, b, token) for b in message_bodies(count, customers, tag)])
             for label, tag in (("search index on", "on"), ("search index off", "off"))
         ]
+        load_before = os.getloadavg()
         on, off = interleaved(
-            runs, args.rounds, ports[0], args.concurrency, servers[0].pid, [], ports=ports
+            runs,
+            args.rounds,
+            ports[0],
+            args.concurrency,
+            servers[0].pid,
+            [],
+            ports=ports,
+            slices=rounds,
+            cpu_pids=[server.pid for server in servers],
         )
+        load_after = os.getloadavg()
     finally:
         for server in servers:
             server.terminate()
             server.wait(timeout=30)
+    ratios = [first.rate / second.rate for first, second in rounds]
     rows = [
         [
             run.label,
@@ -561,22 +616,104 @@ def search_index_cost(
             f"**{run.rate:,.0f}**",
             ms(Timing(run.latencies).p50),
             ms(Timing(run.latencies).p99),
+            f"{run.cpu_ms:.2f}",
         ]
         for run in (on, off)
     ]
+    cpu_ratios = [second.cpu_ms / first.cpu_ms for first, second in rounds]
     body = (
         f"{target.engine}; two servers (uvicorn, {args.workers} worker each) on one database,"
         f" one with the search index written by the actions and one without, {args.concurrency}"
         f" concurrent clients, {count:,} messages each from {customers:,} customers, taking"
         f" turns in {args.rounds} rounds.\n\n"
-        + markdown_table(["server", "messages", "errors", "messages/s", "p50 ms", "p99 ms"], rows)
+        + markdown_table(
+            ["server", "messages", "errors", "messages/s", "p50 ms", "p99 ms", "server CPU ms/msg"],
+            rows,
+        )
         + f"\n\n- With the index / without: **{on.rate / off.rate:.0%}** of the throughput"
         f" (indexing costs {1 - on.rate / off.rate:.1%}; target ≤ 10 %)\n"
+        f"- Per round (on / off): {', '.join(f'{r:.0%}' for r in ratios)}; median"
+        f" **{statistics.median(ratios):.0%}** (indexing costs"
+        f" {1 - statistics.median(ratios):.1%})\n"
+        f"- Server CPU per message, off / on: **{off.cpu_ms / on.cpu_ms:.0%}** (indexing costs"
+        f" {1 - off.cpu_ms / on.cpu_ms:.1%} of the CPU); per round:"
+        f" {', '.join(f'{r:.0%}' for r in cpu_ratios)}; median"
+        f" **{statistics.median(cpu_ratios):.0%}**\n"
+        f"- Load average (1, 5, 15 min) before: {_loads(load_before)}; after:"
+        f" {_loads(load_after)}\n"
     )
     print("\n" + body)
     if args.append_docs:
         append_to_docs(f"Search index cost on ingest, {target.engine}", command_line(), body)
     return 0 if not on.errors and not off.errors else 1
+
+
+def search_index_cost_in_process(
+    args: argparse.Namespace, target: Target, inbox_id: int, token: str, count: int, customers: int
+) -> int:
+    """The same messages through the whole API stack (Django's test client: middleware,
+    token, action, SQLite in this thread), the index on and off in turns of 100 messages;
+    each request's thread CPU time (``time.thread_time``), which the load of the shared
+    machine changes far less than wall time. Off is what bench_settings does: no ``_put``."""
+    from django.test import Client
+
+    from rapport.search import index
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    path = f"/api/v1/inboxes/{inbox_id}/messages"
+    real_put = index._put
+    sides = {
+        "on": message_bodies(count, customers, "on"),
+        "off": message_bodies(count, customers, "off"),
+    }
+    cpu: dict[str, list[float]] = {"on": [], "off": []}
+    turn = 100
+    load_before = os.getloadavg()
+    for start in range(0, count, turn):
+        for side, bodies in sides.items():
+            index._put = real_put if side == "on" else (lambda table, rows, **options: None)
+            for payload in bodies[start : start + turn]:
+                started = time.thread_time()
+                response = client.post(path, payload, content_type="application/json")
+                cpu[side].append((time.thread_time() - started) * 1000)
+                assert response.status_code in (200, 201), response.content
+    index._put = real_put
+    load_after = os.getloadavg()
+    on, off = statistics.mean(cpu["on"]), statistics.mean(cpu["off"])
+    turns = [
+        statistics.mean(cpu["off"][i : i + turn]) / statistics.mean(cpu["on"][i : i + turn])
+        for i in range(0, count, turn)
+    ]
+    body = (
+        f"{target.engine}; in-process (Django test client, one thread), {count:,} messages"
+        f" each from {customers:,} customers, index on and off in turns of {turn}.\n\n"
+        + markdown_table(
+            ["index", "messages", "CPU ms/message (mean)", "median", "p90"],
+            [
+                [
+                    side,
+                    f"{len(v):,}",
+                    f"{statistics.mean(v):.2f}",
+                    f"{statistics.median(v):.2f}",
+                    f"{percentile(v, 90):.2f}",
+                ]
+                for side, v in cpu.items()
+            ],
+        )
+        + f"\n\n- Without the index / with: **{off / on:.0%}** of the CPU per message"
+        f" (indexing costs {1 - off / on:.1%}); per turn: median"
+        f" **{statistics.median(turns):.0%}**, range {min(turns):.0%} to {max(turns):.0%}\n"
+        f"- Load average (1, 5, 15 min) before: {_loads(load_before)}; after:"
+        f" {_loads(load_after)}\n"
+    )
+    print("\n" + body)
+    if args.append_docs:
+        append_to_docs(f"Search index cost on ingest CPU, {target.engine}", command_line(), body)
+    return 0
+
+
+def _loads(loads: tuple[float, float, float]) -> str:
+    return " / ".join(f"{load:.1f}" for load in loads)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,13 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     # Someone's API token (the world's is the admin's): its owner and admins; to anyone
     # else it does not exist.
     "token-owner": {**dict.fromkeys(SUBJECTS[1:], 404), "admin": OK},
+    # Deleting a conversation: admins only; to those who cannot see it, it does not exist.
+    "delete-conversation": {
+        **dict.fromkeys(SUBJECTS[1:], 403),
+        "admin": OK,
+        "agent-outsider": 404,
+        "light-outsider": 404,
+    },
     # A canned reply of an inbox: seen by its members, managed by admins and supervisors.
     "manage-reply": {
         **dict.fromkeys(SUBJECTS[1:], 403),
@@ -148,6 +155,7 @@ PAGES: dict[str, Rule] = {
     # Every staff member may list them; the pairs are held to what each sees in tests/customers.
     "customer_duplicates": Rule("staff"),
     "customer_merge": Rule("write", "post", params={"other_id": "other_customer_id"}),
+    "conversation_delete": Rule("delete-conversation", "post"),
     "conversation_canned_replies": Rule("read"),
     "conversation_canned_reply": Rule("read"),
     "attachment": Rule("read"),
@@ -230,6 +238,7 @@ API: dict[tuple[str, str], Rule] = {
     ),
     ("get", "/conversations"): Rule("staff"),
     ("get", "/conversations/{conversation_id}"): Rule("read"),
+    ("delete", "/conversations/{conversation_id}"): Rule("delete-conversation"),
     ("get", "/conversations/{conversation_id}/messages"): Rule("read"),
     ("post", "/conversations/{conversation_id}/messages"): Rule("write", body={"text": "Hi"}),
     ("post", "/conversations/{conversation_id}/notes"): Rule("read", body={"text": "Hm"}),

@@ -58,6 +58,20 @@ def get_conversation(request: AuthedRequest, conversation_id: ObjectId) -> Conve
     return access_conversation(request.auth, conversation_id)
 
 
+@router.delete(
+    "/conversations/{conversation_id}",
+    response={204: None},
+    summary="Delete a conversation (admins only)",
+)
+def delete_conversation(request: AuthedRequest, conversation_id: ObjectId) -> Status[None]:
+    """Deletes the conversation with every message, note and attachment, and removes it
+    from search; the audit log keeps who deleted it and when. It cannot be undone. Only
+    admins may (403 for anyone else); 404 for a conversation the caller cannot see."""
+    conversation = access_conversation(request.auth, conversation_id)
+    actions.delete_conversation(conversation=conversation, actor=request.auth)
+    return Status(204, None)
+
+
 def _decode_list_cursor(after: str) -> object:
     key, _ = decode_cursor(after)
     if key.tzinfo is None:  # every cursor we hand out has one; a naive time is made up

@@ -37,5 +37,10 @@ urlpatterns = [
         name="conversation_priority",
     ),
     path("conversations/<int:conversation_id>/tags", properties.tags, name="conversation_tags"),
+    path(
+        "conversations/<int:conversation_id>/delete",
+        properties.delete,
+        name="conversation_delete",
+    ),
     path("attachments/<int:attachment_id>", files.attachment, name="attachment"),
 ]

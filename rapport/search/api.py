@@ -16,7 +16,8 @@ router = Router(tags=["search"])
 
 @router.get("/search", response=SearchOut, summary="Search messages and customers")
 def search(request: AuthedRequest, params: Query[SearchQuery]) -> dict[str, Any]:
-    """Newest (or best-matching) messages first, each with its conversation and a snippet;
+    """Conversations with a matching message, newest (or best-matching) first: each
+    conversation once, by its newest (or best) matching message, with a snippet of it;
     only conversations the caller may open are searched, and only customers they may see.
     A search the index cannot answer (only punctuation, an unknown inbox, a bad date) is a
     400 that says why."""

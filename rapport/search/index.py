@@ -25,7 +25,10 @@ WORDS = "search_word"
 # before returning the first row: 200 ms for a common word at 5M messages, where one word
 # takes 0.3 ms. So SQLite keeps the list of words, and a prefix of 4 or more letters
 # becomes the words it starts, ORed (``words_starting``), which FTS5 walks lazily.
-# Shorter prefixes use FTS5's own prefix indexes (2 and 3 letters, see the migration).
+# Shorter prefixes use FTS5's own prefix indexes (2 and 3 letters). Words that start
+# with a digit (order numbers, dates, phone numbers: nearly every message brings a new
+# one, and listing it cost a write per message) are not listed: a prefix starting with a
+# digit is FTS5's own prefix query, cheap because each such word is in few messages.
 MAX_EXPANSION = 64
 _WORDS_PER_STATEMENT = 400
 _PG_UPSERT = (
@@ -126,7 +129,7 @@ def forget_known_words() -> None:
 
 
 def _remember_words(words: set[str]) -> None:
-    new = words - _known_words
+    new = {word for word in words if not word[0].isdigit()} - _known_words
     if not new:
         return
     if len(_known_words) > MAX_KNOWN_WORDS:
@@ -143,7 +146,7 @@ def _remember_words(words: set[str]) -> None:
 def words_starting(prefix: str) -> list[str] | None:
     """SQLite: the indexed words that start with ``prefix`` (4+ letters), or None when
     there are more than ``MAX_EXPANSION`` (or it is shorter): then FTS5's prefix query."""
-    if _is_postgres() or len(prefix) < 4:
+    if _is_postgres() or len(prefix) < 4 or prefix[0].isdigit():
         return None
     with connection.cursor() as cursor:
         cursor.execute(

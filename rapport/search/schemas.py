@@ -40,7 +40,9 @@ class SearchQuery(QuerySchema):
     cursor: Text | None = Field(
         default=None, max_length=40, description="next_cursor of the last page"
     )
-    limit: int = Field(default=20, ge=1, description="messages per page; more than 50 gives 50")
+    limit: int = Field(
+        default=20, ge=1, description="conversations per page; more than 50 gives 50"
+    )
 
     @field_validator("after", "before", mode="before")
     @classmethod
@@ -82,7 +84,9 @@ class CustomerHitOut(Schema):
 
 
 class SearchOut(Schema):
-    messages: list[MessageHitOut]
+    messages: list[MessageHitOut] = Field(
+        description="one per conversation: its newest (or, sorted by best, best) match"
+    )
     customers: list[CustomerHitOut] = Field(
         description="customers whose name or address matches q (first page only)"
     )

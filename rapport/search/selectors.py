@@ -5,15 +5,18 @@ messages, ``customers.selectors.visible_customers`` for customers, the same rule
 rest of the app — so results, snippets and whether there is a next page only ever come
 from conversations the user could open.
 
+A conversation is one result, shown by its newest (or best-matching) matching message.
 Newest first walks the index by message id downwards and stops after one page, so a word
 in a million messages costs what a rare one does; pages continue below the last id seen
 (keyset). Best match orders by each database's relevance (bm25 / ts_rank) and pages by
-position, within the first ``MAX_RANKED`` hits.
+position, within the conversations of the first ``MAX_RANKED`` hits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
@@ -39,6 +42,8 @@ SORTS = ("newest", "best")
 MAX_PAGE_SIZE = 50
 MAX_RANKED = 1000
 CANDIDATES = 2000  # newest messages with the words looked at before the filters lead
+WALK_BATCH = 200  # matches read at a time (a page of conversations rarely needs more)
+MAX_ID = 2**63 - 1
 _PHONE_CHARACTERS = set("0123456789+-(). /")
 
 
@@ -65,17 +70,18 @@ def search_messages(
     limit: int = 20,
     include_notes: bool = True,
 ) -> MessagePage:
-    """One page of the messages ``user`` may see that match ``query``.
+    """One page of the conversations ``user`` may see that have a message matching
+    ``query``: each conversation once, with its newest (or best-matching) such message.
 
     ``include_notes`` False leaves internal notes out (anything a customer could read).
     """
     if sort not in SORTS:
         raise ValidationFailed(f"sort is one of {', '.join(SORTS)}, not {sort[:20]!r}")
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    rows = _matching(user, query, include_notes)
     if sort == "best" and query.has_text:
         offset = _decode(cursor, "r") or 0
-        ids = list(_ranked(rows, query)[offset : offset + limit + 1])
+        ranked = _one_per_conversation(_ranked(_matching(user, query, include_notes), query))
+        ids = ranked[offset : offset + limit + 1]
         following = (
             f"r{offset + limit}" if len(ids) > limit and offset + limit < MAX_RANKED else None
         )
@@ -108,66 +114,127 @@ def _filtered(user: User, query: Query, include_notes: bool) -> QuerySet[Message
     return apply_filters(rows, user, query, "message__")
 
 
+def _one_per_conversation(pairs: Iterable[tuple[int, int]]) -> list[int]:
+    """The first message id of each conversation in ``(message id, conversation id)``."""
+    seen: dict[int, int] = {}
+    for message_id, conversation_id in pairs:
+        seen.setdefault(conversation_id, message_id)
+    return list(seen.values())
+
+
 def _newest(
     user: User, query: Query, include_notes: bool, before: int | None, count: int
 ) -> list[int]:
-    """The ids of the newest ``count`` matches below ``before``.
+    """The newest matching message of each of the ``count`` conversations whose newest
+    match is below ``before`` (the cursor: the last page's last message), newest first.
+
+    Matches are read newest first in batches, and each conversation is taken at its first
+    (newest) one. After the first page, a conversation that also matches at or above the
+    cursor was on an earlier page and is left out.
+    """
+    picked: dict[int, int] = {}  # conversation → its newest match below the cursor
+    earlier: set[int] = set()  # conversations already shown on an earlier page
+    for batch in _matches_below(user, query, include_notes, before):
+        fresh = {c: m for m, c in reversed(batch) if c not in picked and c not in earlier}
+        if before and fresh:
+            earlier |= _matching_from(user, query, include_notes, set(fresh), before)
+        for message_id, conversation_id in batch:
+            if conversation_id in fresh and conversation_id not in earlier:
+                picked.setdefault(conversation_id, message_id)
+        if len(picked) >= count:
+            break
+    return sorted(picked.values(), reverse=True)[:count]
+
+
+def _matching_from(
+    user: User, query: Query, include_notes: bool, conversations: set[int], since: int
+) -> set[int]:
+    """Which of ``conversations`` have a match at or above message ``since``."""
+    rows = _filtered(user, query, include_notes).filter(
+        message__conversation_id__in=conversations, message_id__gte=since
+    )
+    if query.has_text:
+        rows = rows.filter(body__matches=_full_text(query))
+    return set(rows.values_list("message__conversation_id", flat=True))
+
+
+Batch = list[tuple[int, int]]  # (message id, conversation id), newest first
+
+
+def _matches_below(
+    user: User, query: Query, include_notes: bool, before: int | None
+) -> Iterator[Batch]:
+    """Every match below ``before``, newest first, in batches.
 
     Two ways to one answer: when the words are the narrower part, the newest
     ``CANDIDATES`` messages with the words are read from the index and then filtered (a
-    common word with the user's inboxes); when those run out with the page not full, the
-    filters are the narrower part (``from:`` one customer, ``assignee:`` one agent), and the
-    messages that pass them are walked newest first, each looked up in the index by id.
-    Walking the index alone made ``order from:jane`` read every message with *order*.
+    common word with the user's inboxes); when that leaves too few, the filters are the
+    narrower part (``from:`` one customer, ``assignee:`` one agent), and the messages that
+    pass them are walked newest first, each looked up in the index by id. Walking the
+    index alone made ``order from:jane`` read every message with *order*.
     """
-    rows = _filtered(user, query, include_notes)
-    if before:
-        rows = rows.filter(message_id__lt=before)
+    rows = _filtered(user, query, include_notes).order_by("-message_id")
+    pairs = rows.values_list("message_id", "message__conversation_id")
     if not query.has_text:
-        return list(rows.order_by("-message_id").values_list("message_id", flat=True)[:count])
+        yield from _walk(lambda below: pairs.filter(message_id__lt=below), before)
+        return
     words = MessageDoc.objects.filter(body__matches=_full_text(query))
     if before:
         words = words.filter(message_id__lt=before)
     # Read first, as ids: inside a subquery PostgreSQL may walk every row the filters pass
     # and test each against it (a word in no message took seconds).
     window = list(words.order_by("-message_id").values_list("message_id", flat=True)[:CANDIDATES])
-    if not window:
-        return []
-    ids = list(
-        rows.filter(message_id__in=window)
-        .order_by("-message_id")
-        .values_list("message_id", flat=True)[:count]
-    )
-    if len(ids) >= count or len(window) < CANDIDATES:
-        return ids
-    return _newest_by_filters(user, query, include_notes, before, count)
+    if window:  # a page's worth first: most pages need no more of the window
+        # Messages, not index rows: the window's ids are known to match, and joining
+        # FTS5 back by 2,000 rowids was most of a search's time on SQLite.
+        in_window = _passing_filters(user, query, include_notes).filter(pk__in=window)
+        yield from _walk(lambda below: in_window.filter(pk__lt=below), before)
+    if len(window) == CANDIDATES:  # more below the window: the filters lead from there
+        by_filters = _by_filters(user, query, include_notes)
+        yield from _walk(lambda below: by_filters.filter(pk__lt=below), window[-1])
 
 
-def _newest_by_filters(
-    user: User, query: Query, include_notes: bool, before: int | None, count: int
-) -> list[int]:
-    has_words = MessageDoc.objects.filter(
-        message_id=OuterRef("pk"), body__matches=_full_text(query)
-    )
-    rows = Message.objects.filter(seen_by(user), Exists(has_words))
-    if before:
-        rows = rows.filter(pk__lt=before)
+def _passing_filters(
+    user: User, query: Query, include_notes: bool
+) -> QuerySet[Message, tuple[int, int]]:
+    """(id, conversation id) of the messages the user may see that pass the operators,
+    newest first (the words not applied)."""
+    rows = Message.objects.filter(seen_by(user))
     if not include_notes:
         rows = rows.exclude(direction=Direction.NOTE)
     rows = apply_filters(rows, user, query, "")
-    return list(rows.order_by("-pk").values_list("pk", flat=True)[:count])
+    return rows.order_by("-pk").values_list("pk", "conversation_id")
 
 
-def _ranked(rows: QuerySet[MessageDoc], query: Query) -> QuerySet[MessageDoc, int]:
+def _by_filters(
+    user: User, query: Query, include_notes: bool
+) -> QuerySet[Message, tuple[int, int]]:
+    has_words = MessageDoc.objects.filter(
+        message_id=OuterRef("pk"), body__matches=_full_text(query)
+    )
+    return _passing_filters(user, query, include_notes).filter(Exists(has_words))
+
+
+def _walk(below: Callable[[int], QuerySet[Any, Any]], start: int | None) -> Iterator[Batch]:
+    """``below(id)``'s rows (newest first) in batches of ``WALK_BATCH``, down to the end."""
+    position = start if start else MAX_ID
+    while batch := list(below(position)[:WALK_BATCH]):
+        yield batch
+        if len(batch) < WALK_BATCH:
+            return
+        position = batch[-1][0]
+
+
+def _ranked(rows: QuerySet[MessageDoc], query: Query) -> QuerySet[MessageDoc, tuple[int, int]]:
     """Best match first (FTS5's bm25 ``rank``: lower is better; PostgreSQL's ts_rank:
-    higher is better), newest first among equals."""
+    higher is better), newest first among equals: the first ``MAX_RANKED`` matches."""
     if connection.vendor == "postgresql":
         words = full_text(query, "postgresql")
         score = RawSQL("-ts_rank(search_message.body, to_tsquery('simple', %s))", [words])
     else:
         score = RawSQL("search_message.rank", [])
     ordered = rows.annotate(score=score).order_by("score", "-message_id")
-    return ordered.values_list("message_id", flat=True)
+    return ordered.values_list("message_id", "message__conversation_id")[:MAX_RANKED]
 
 
 def _decode(cursor: str | None, kind: str) -> int | None:

@@ -22,6 +22,9 @@ from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 QUERIES = [
     "refund",
     "refun",
+    "re",
+    "ref",
+    "ca",
     "REFUND",
     "crème",
     "creme brulee",

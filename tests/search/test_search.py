@@ -144,7 +144,8 @@ def test_notes_are_found_by_staff_but_left_out_for_customers(admin: User, webfor
     message = receive(webform_inbox, "Broken kettle")
     note(message, admin, "kettle supplier is slow, escalate")
 
-    assert found(admin, "kettle") == ["kettle supplier is slow, escalate", "Broken kettle"]
+    # One conversation: shown by its newest match, which for a customer is not the note.
+    assert found(admin, "kettle") == ["kettle supplier is slow, escalate"]
     assert found(admin, "kettle", include_notes=False) == ["Broken kettle"]
 
 
@@ -204,10 +205,10 @@ def test_narrow_filters_lead_when_the_words_are_common(
 ):
     # Only the 2 newest messages with the words are filtered; then the filters lead.
     monkeypatch.setattr("rapport.search.selectors.CANDIDATES", 2)
-    receive(webform_inbox, "lamp one from jane", email="jane@example.com")
+    receive(webform_inbox, "lamp one from jane", email="jane@example.com", new=True)
     for n in range(4):
         receive(webform_inbox, f"lamp other {n}", email=f"o{n}@example.com", name=f"Other {n}")
-    receive(webform_inbox, "lamp two from jane", email="jane@example.com")
+    receive(webform_inbox, "lamp two from jane", email="jane@example.com", new=True)
     receive(webform_inbox, "lamp last", email="z@example.com", name="Zed")
 
     assert found(admin, "lamp from:jane") == ["lamp two from jane", "lamp one from jane"]
@@ -215,3 +216,62 @@ def test_narrow_filters_lead_when_the_words_are_common(
     rest = search_messages(admin, parse("lamp from:jane"), limit=1, cursor=page.next_cursor)
     assert [h.message.text for h in rest.hits] == ["lamp one from jane"]
     assert found(admin, "lamp -jane from:jane") == []
+
+
+def test_a_conversation_is_one_result_shown_by_its_newest_match(admin: User, webform_inbox: Inbox):
+    a1 = receive(webform_inbox, "lamp a1", email="a@example.com", new=True)
+    receive(webform_inbox, "lamp b1", email="b@example.com", new=True)
+    reply(a1, admin, "lamp a2")
+    receive(webform_inbox, "lamp c1", email="c@example.com", new=True)
+
+    assert found(admin, "lamp") == ["lamp c1", "lamp a2", "lamp b1"]
+    pages, cursor = [], None
+    for _ in range(4):
+        page = search_messages(admin, parse("lamp"), limit=1, cursor=cursor)
+        pages.append([hit.message.text for hit in page.hits])
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    # A's older match (a1) is below the cursor of page 2, but A was shown already.
+    assert pages == [["lamp c1"], ["lamp a2"], ["lamp b1"]]
+
+
+def test_best_match_shows_a_conversation_once_by_its_best_message(
+    admin: User, webform_inbox: Inbox
+):
+    best = receive(webform_inbox, "lamp lamp lamp, the lamp again", email="a@example.com")
+    reply(best, admin, "a reply that says lamp once among many other words here")
+    receive(webform_inbox, "one lamp in a longer message of words", email="b@example.com")
+
+    assert found(admin, "lamp", sort="best") == [
+        "lamp lamp lamp, the lamp again",
+        "one lamp in a longer message of words",
+    ]
+
+
+def test_a_number_is_found_by_its_first_digits(admin: User, webform_inbox: Inbox):
+    # Words starting with a digit are not in the word list: FTS5's prefix query finds them.
+    receive(webform_inbox, "order 104233 is late", email="a@example.com")
+    receive(webform_inbox, "order 2026-104 too", email="b@example.com")
+
+    assert found(admin, "10423") == ["order 104233 is late"]
+    assert found(admin, "104") == ["order 2026-104 too", "order 104233 is late"]
+    assert found(admin, "2026 104") == ["order 2026-104 too"]
+
+
+def test_conversations_are_gathered_across_batches(
+    admin: User, webform_inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+):
+    # Matches are read 2 at a time: a conversation with many matches fills batches alone.
+    monkeypatch.setattr("rapport.search.selectors.WALK_BATCH", 2)
+    older = receive(webform_inbox, "lamp older", email="o@example.com", new=True)
+    busy = receive(webform_inbox, "lamp busy 0", email="b@example.com", new=True)
+    for n in range(1, 5):
+        reply(busy, admin, f"lamp busy {n}")
+    reply(older, admin, "no match here")
+
+    assert found(admin, "lamp") == ["lamp busy 4", "lamp older"]
+    page = search_messages(admin, parse("lamp"), limit=1)
+    rest = search_messages(admin, parse("lamp"), limit=1, cursor=page.next_cursor)
+    assert [h.message.text for h in rest.hits] == ["lamp older"]
+    assert rest.next_cursor is None

@@ -18,6 +18,7 @@ from rapport.conversations.actions.common import (
     move_count,
     preview_of,
 )
+from rapport.conversations.actions.deleting import delete_conversation
 from rapport.conversations.actions.receiving import (
     Received,
     receive_message,
@@ -33,6 +34,7 @@ __all__ = [
     "change_status",
     "check_may_change",
     "check_text",
+    "delete_conversation",
     "move_count",
     "preview_of",
     "receive_message",

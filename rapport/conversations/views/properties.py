@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import formats, timezone
 from django.views.decorators.http import require_POST
 
 from rapport.conversations.actions import (
     assign_conversation,
     change_status,
+    delete_conversation,
     set_priority,
     set_tags,
 )
 from rapport.conversations.forms import parse_assignment, parse_priority, parse_status, parse_tags
 from rapport.conversations.models import Conversation, Priority, Status
 from rapport.conversations.selectors import access_conversation
-from rapport.conversations.views.common import agent, agent_page, check_may_change, done
+from rapport.conversations.views.common import (
+    agent,
+    agent_page,
+    check_may_change,
+    done,
+    is_htmx,
+)
 
 STATUS_NOTES = {
     Status.OPEN: "Conversation reopened",
@@ -82,3 +91,19 @@ def tags(request: HttpRequest, conversation_id: int) -> HttpResponse:
     names = parse_tags(request.POST)
     saved = set_tags(conversation=conversation, actor=agent(request), names=names)
     return done(request, conversation, "Tags saved" if saved else "Tags cleared")
+
+
+@require_POST
+@agent_page
+def delete(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The conversation menu's Delete (admins only; the page asked to confirm first)."""
+    conversation = access_conversation(agent(request), conversation_id)
+    number = conversation.pk
+    delete_conversation(conversation=conversation, actor=agent(request))
+    messages.success(request, f"Conversation #{number} deleted")
+    inbox = redirect("inbox")
+    if not is_htmx(request):
+        return inbox
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = inbox.url  # htmx follows it as a whole page
+    return response

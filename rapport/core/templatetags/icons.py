@@ -68,6 +68,14 @@ PATHS: dict[str, str] = {
         '0 1 10 0v4"/>'
     ),
     "x": '<path d="M18 6 6 18"/><path d="m6 6 12 12"/>',
+    "more": (
+        '<circle cx="12" cy="12" r="1"/><circle cx="19" cy="12" r="1"/>'
+        '<circle cx="5" cy="12" r="1"/>'
+    ),
+    "trash": (
+        '<path d="M3 6h18"/><path d="M19 6v14a2 2 0 0 1-2 2H7a2 2 0 0 1-2-2V6"/>'
+        '<path d="M8 6V4a2 2 0 0 1 2-2h4a2 2 0 0 1 2 2v2"/>'
+    ),
     "menu": (
         '<line x1="4" x2="20" y1="12" y2="12"/><line x1="4" x2="20" y1="6" y2="6"/><line '
         'x1="4" x2="20" y1="18" y2="18"/>'
