@@ -60,7 +60,9 @@ class ProviderServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                provider.requests.append(Recorded("GET", self.path, dict(self.headers.items()), b""))
+                provider.requests.append(
+                    Recorded("GET", self.path, dict(self.headers.items()), b"")
+                )
                 status, headers, data = provider.files.get(
                     self.path, (404, {"Content-Type": "application/json"}, b'{"status": 404}')
                 )

@@ -92,7 +92,11 @@ def media_name(stem: str, content_type: str) -> str:
 
 def _on_api_host(url: str, account_sid: str) -> bool:
     given, base = urlsplit(url), urlsplit(api_base())
-    same_host = (given.scheme, given.hostname, given.port) == (base.scheme, base.hostname, base.port)
+    same_host = (given.scheme, given.hostname, given.port) == (
+        base.scheme,
+        base.hostname,
+        base.port,
+    )
     account_path = f"{base.path.rstrip('/')}/2010-04-01/Accounts/{account_sid}/"
     return same_host and given.path.startswith(account_path) and not given.username
 
@@ -118,7 +122,10 @@ def fetch(config: dict[str, Any], media: Media) -> SimpleUploadedFile:
             location = urljoin(media.url, answer.headers.get("Location", ""))
             body, content_type = _follow(location, limit)
         elif answer.status_code == 200:
-            body, content_type = _read_limited(answer, limit), answer.headers.get("Content-Type", "")
+            body, content_type = (
+                _read_limited(answer, limit),
+                answer.headers.get("Content-Type", ""),
+            )
         else:
             raise MediaFailed(f"Twilio answered HTTP {answer.status_code}")
     return SimpleUploadedFile(media.name, body, content_type or media.content_type)
@@ -154,7 +161,9 @@ def _follow(location: str, limit: int) -> tuple[bytes, str]:
     raise MediaFailed("Twilio's media server redirected too often")
 
 
-def fetch_all(config: dict[str, Any], media: list[Media]) -> tuple[list[SimpleUploadedFile], list[str]]:
+def fetch_all(
+    config: dict[str, Any], media: list[Media]
+) -> tuple[list[SimpleUploadedFile], list[str]]:
     """The files that could be fetched, and a note for each that could not."""
     files: list[SimpleUploadedFile] = []
     notes: list[str] = []
@@ -162,5 +171,7 @@ def fetch_all(config: dict[str, Any], media: list[Media]) -> tuple[list[SimpleUp
         try:
             files.append(fetch(config, item))
         except MediaFailed as error:
-            notes.append(f"[The {item.content_type or 'file'} attachment could not be fetched: {error}]")
+            notes.append(
+                f"[The {item.content_type or 'file'} attachment could not be fetched: {error}]"
+            )
     return files, notes

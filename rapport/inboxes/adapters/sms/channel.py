@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.conf import settings
@@ -19,10 +19,10 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from rapport.conversations.inbound import InboundMessage
+from rapport.conversations.links import shared_attachment_url
 from rapport.conversations.models import Message
 from rapport.core.errors import ValidationFailed
 from rapport.customers.addresses import normalize_phone
-from rapport.conversations.links import shared_attachment_url
 from rapport.inboxes.adapters import twilio
 from rapport.inboxes.adapters.sms import inbound, outbound, signature
 from rapport.inboxes.channels import (
@@ -91,7 +91,7 @@ class SmsChannel(Channel):
     icon, tint = "phone", ("#e8f1fd", "#1f5fbf")
     pick = ("An SMS number", "Texts through Twilio")
     address_kind = "phone"
-    settings_form = SmsSettingsForm
+    settings_form: ClassVar[type[ChannelSettingsForm] | None] = SmsSettingsForm
     settings_tab = SettingsTab(
         label="SMS settings",
         template="inboxes/settings/channel.html",

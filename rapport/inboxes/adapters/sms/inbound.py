@@ -97,5 +97,7 @@ def media(fields: dict[str, str]) -> list[Media]:
         if not url.startswith(("https://", "http://")):
             raise ValidationFailed(f"MediaUrl{number} is not a link")
         kind = fields.get(f"MediaContentType{number}", "")
-        found.append(Media(url=url, content_type=kind, name=media_name(f"media-{number + 1}", kind)))
+        found.append(
+            Media(url=url, content_type=kind, name=media_name(f"media-{number + 1}", kind))
+        )
     return found

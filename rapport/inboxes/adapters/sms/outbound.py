@@ -3,9 +3,10 @@
 POST {TWILIO_API_BASE}/2010-04-01/Accounts/{sid}/Messages.json, basic auth (account SID,
 auth token), form fields To, From or MessagingServiceSid, Body, StatusCallback (the
 inbox's webhook URL: delivery statuses come back there) and a MediaUrl per attachment (a
-signed, expiring link to that one file on this server: ``conversations/links.py``). The base URL is a setting so
-tests talk to a local server. 429 waits as long as ``Retry-After`` says; 5xx and lost
-connections are tried again; any other 4xx is permanent and its words shown on the reply.
+signed, expiring link to that one file on this server: ``conversations/links.py``). The
+base URL is a setting so tests talk to a local server. 429 waits as long as
+``Retry-After`` says; 5xx and lost connections are tried again; any other 4xx is
+permanent and its words shown on the reply.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ the Twilio number as caller ID. A note on the conversation says who called whom.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import requests
@@ -78,10 +79,8 @@ def place_call(inbox: Inbox, *, agent_phone: str, customer_phone: str) -> str:
             f"Twilio could not be reached to place the call ({type(error).__name__})"
         ) from None
     found: Any = {}
-    try:
+    with contextlib.suppress(ValueError):
         found = answer.json()
-    except ValueError:
-        pass
     if answer.status_code in (200, 201) and isinstance(found, dict) and found.get("sid"):
         return str(found["sid"])
     words = found.get("message") if isinstance(found, dict) else ""

@@ -74,7 +74,7 @@ def key(fields: dict[str, str]) -> str:
 
 
 def duration(seconds_text: str) -> str:
-    """"4 min 12 s", "45 s", "1 h 2 min" from a number of seconds."""
+    """ "4 min 12 s", "45 s", "1 h 2 min" from a number of seconds."""
     try:
         seconds = max(int(seconds_text or 0), 0)
     except ValueError:

@@ -213,7 +213,7 @@ class VoiceChannel(SmsChannel):
         ]
 
     def customer_tools(self, conversation: Conversation, user: User) -> list[Tool]:
-        """"Call back", for a customer with a phone, when the agent may answer the
+        """ "Call back", for a customer with a phone, when the agent may answer the
         conversation and a phone inbox is at hand (the conversation's, or one of theirs)."""
         phone = conversation.customer.phone
         if not phone or not user.can_reply or not can_change(user, conversation):

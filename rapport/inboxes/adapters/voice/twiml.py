@@ -32,9 +32,7 @@ def dial(numbers: list[str], *, action: str, ring_seconds: int) -> str:
     """Ring every forwarding number at once; Twilio requests ``action`` when it ends
     (``DialCallStatus``: answered and completed, or no-answer, busy, failed)."""
     response = Element("Response")
-    verb = SubElement(
-        response, "Dial", action=action, method="POST", timeout=str(ring_seconds)
-    )
+    verb = SubElement(response, "Dial", action=action, method="POST", timeout=str(ring_seconds))
     for number in numbers:
         SubElement(verb, "Number").text = number
     return _document(response)
