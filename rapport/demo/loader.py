@@ -36,6 +36,7 @@ from rapport.customers.identities import identity_address, normalize_phone
 from rapport.customers.models import Company, Customer, Identity, IdentityKind
 from rapport.demo import messengers, people, whatsapp
 from rapport.demo.access import create_access
+from rapport.demo.calls import create_voicemail
 from rapport.demo.plan import PlannedCustomer, assign_api_ids, plan_conversations, plan_customers
 from rapport.demo.social import INBOXES as SOCIAL_INBOXES
 from rapport.demo.social import create_social_inboxes
@@ -95,6 +96,7 @@ def load_demo(*, now: datetime | None = None, seed: int = SEED) -> DemoSummary:
         messages += create_social_inboxes(staff, now)
         extra = create_messenger_threads(staff, now)
         messages += create_whatsapp(staff, customers, now)
+        create_voicemail(inboxes[people.PHONE])
         counts.recount()
         rebuild_search_index()
     added = len(SOCIAL_INBOXES) + len(extra)
