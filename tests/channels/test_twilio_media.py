@@ -246,3 +246,27 @@ def test_the_other_twilio_channels_check_the_keys_too(admin, twilio_api, kind):
 
     assert page.status_code == 400
     assert "Twilio refused the Account SID and auth token" in page.content.decode()
+
+
+def test_whatsapp_media_are_fetched_the_same_way(admin, agent, twilio_api):
+    whatsapp = twilio_suite.TestWhatsAppThroughTwilio()
+    whatsapp.api = twilio_api
+    inbox = whatsapp.make_inbox(admin, agent)
+    url = twilio_api.add_file(twilio_api.media_path("MEwa"), b"%PDF-1.4 invoice", "application/pdf")
+    fields = {
+        "MessageSid": "SMwa1",
+        "AccountSid": ACCOUNT,
+        "From": "whatsapp:+34612345678",
+        "To": "whatsapp:+14155550177",
+        "ProfileName": "Ana Ruiz",
+        "Body": "",
+        "NumMedia": "1",
+        "MediaUrl0": url,
+        "MediaContentType0": "application/pdf",
+    }
+    whatsapp.post(Client(), inbox, (urlencode(fields).encode(), twilio_suite.FORM))
+
+    message = Message.objects.get()
+    assert message.text == "📎 media-1.pdf"
+    assert message.attachments.get().content_type == "application/pdf"
+    assert message.conversation.customer.phone == "+34612345678"

@@ -388,3 +388,29 @@ def test_an_outsider_cannot_call_back(inbox, outsider):
     conversation = missed_call(inbox)
     response = logged_in(outsider).post(f"/voice/call-back/{conversation.pk}", {})
     assert response.status_code == 404
+
+
+def test_the_transcription_is_found_by_search(inbox, agent, twilio_api):
+    from rapport.search.query import parse as parse_query
+    from rapport.search.selectors import search_messages
+
+    post(inbox, MISSED["requests"]["dial"])
+    post(inbox, MISSED["requests"]["transcription"])
+
+    page = search_messages(agent, parse_query("cracked Whitfield"))
+    assert [hit.message.external_id for hit in page.hits] == [MISSED["expected"]["external_id"]]
+
+
+def test_call_back_from_an_sms_conversation_uses_the_agents_phone_inbox(inbox, admin, agent):
+    sms = twilio_suite.TestTwilioSms()
+    sms.api = VOICE.api
+    sms_inbox = sms.make_inbox(admin, agent)
+    sms.post(Client(), sms_inbox, sms.message(sms_inbox, "+14155550123", "Call me?", "SM9"))
+    conversation = Conversation.objects.get(inbox=sms_inbox)
+    page = logged_in(agent).get(f"/conversations/{conversation.pk}").content.decode()
+
+    assert f'action="/voice/call-back/{conversation.pk}"' in page
+    VOICE.api.api.answers[:] = [(201, {}, {"sid": "CAfromsms"})]
+    assert logged_in(agent).post(f"/voice/call-back/{conversation.pk}", {}).status_code == 302
+    [call] = [r for r in VOICE.api.api.requests if r.path.endswith("/Calls.json")]
+    assert dict(parse_qsl(call.body.decode()))["To"] == TEAM_PHONES[0]
