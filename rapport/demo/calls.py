@@ -15,14 +15,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from rapport.conversations.actions import add_to_message, receive_message
 from rapport.conversations.inbound import InboundMessage, Sender
+from rapport.conversations.models import Message
 from rapport.inboxes.models import Inbox
 
-CALLER = "+14155550123"  # 555-01xx: a range set aside for fiction
 CALL_SID = "CAdemo000000000000000000000000001"
 RECORDING_SID = "REdemo000000000000000000000000001"
 TRANSCRIPTION = (
-    "Hi, this is Dana Whitfield. I'm calling about order 1042, the ceramic jar came with a"
-    " cracked lid. Could someone call me back on this number? Thanks."
+    "Hi, this is {name}. I'm calling about order 1042, the ceramic jar came with a cracked"
+    " lid. Could someone call me back on this number? Thanks."
 )
 
 
@@ -36,12 +36,15 @@ def silence(seconds: int = 2, rate: int = 8000) -> bytes:
     return buffer.getvalue()
 
 
-def create_voicemail(inbox: Inbox) -> None:
-    receive_message(
+def create_voicemail(inbox: Inbox, *, caller: str, name: str) -> Message:
+    """The missed call from ``caller`` (a demo customer's phone, so the call lands on that
+    customer), with its voicemail and transcription; stamped now, the loader moves it to
+    the demo's own time."""
+    received = receive_message(
         inbox=inbox,
         message=InboundMessage(
-            sender=Sender("phone", CALLER, "Dana Whitfield"),
-            text=f"Missed call from {CALLER}",
+            sender=Sender("phone", caller, name),
+            text=f"Missed call from {caller}",
             subject="Missed call",
             external_id=CALL_SID,
         ),
@@ -50,4 +53,6 @@ def create_voicemail(inbox: Inbox) -> None:
     add_to_message(
         inbox=inbox, external_id=CALL_SID, text="Voicemail, 23 s", attachments=[recording]
     )
-    add_to_message(inbox=inbox, external_id=CALL_SID, text=f"Transcription: “{TRANSCRIPTION}”")
+    words = TRANSCRIPTION.format(name=name)
+    add_to_message(inbox=inbox, external_id=CALL_SID, text=f"Transcription: “{words}”")
+    return received.message
