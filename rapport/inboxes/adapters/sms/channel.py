@@ -104,6 +104,11 @@ class SmsChannel(Channel):
     takes_webhooks = True
     max_inbound_bytes = 64 * 1024  # a Twilio form is a few kilobytes
     prefix = ""  # WhatsApp through Twilio: "whatsapp:"
+    # Under the webhook URL on the settings tab: where to paste it.
+    webhook_help = (
+        "On the Twilio console, paste this as your number's (or Messaging Service's)"
+        " “A message comes in” webhook, HTTP POST. Delivery statuses come back to it too."
+    )
 
     def clean_config(
         self, values: Mapping[str, Any], previous: Mapping[str, Any]
@@ -134,6 +139,9 @@ class SmsChannel(Channel):
         config = {k: v for k, v in inbox.config.items() if k != "auth_token"}
         config["sender"] = config.get("messaging_service_sid") or config.get("phone_number", "")
         return config
+
+    def settings_context(self, request: HttpRequest, inbox: Inbox | None) -> dict[str, Any]:
+        return {"webhook_help": self.webhook_help}
 
     # Inbound ------------------------------------------------------------------------
 

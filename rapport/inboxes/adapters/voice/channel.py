@@ -66,8 +66,7 @@ class VoiceSettingsForm(TwilioKeysForm):
     phone_number = forms.CharField(
         max_length=40,
         label="Twilio number",
-        help_text="The number customers call (+14155550100). Point its “A call comes in”"
-        " webhook at the URL below.",
+        help_text="The number customers call (+14155550100); replies leave from it as SMS.",
     )
     forward_to = forms.CharField(
         max_length=400,
@@ -117,6 +116,11 @@ class VoiceChannel(SmsChannel):
         max_length=1600, segment_length=160, hint="Sent as SMS from the inbox's Twilio number"
     )
     url_prefix = "voice"
+    webhook_help = (
+        "On the Twilio console, paste this as your number's “A call comes in” webhook,"
+        " HTTP POST. The call's later requests (the ringing's end, the voicemail, its"
+        " transcription) and replies' SMS statuses come back to it on their own."
+    )
 
     # Settings -----------------------------------------------------------------------
 
