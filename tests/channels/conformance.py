@@ -47,11 +47,13 @@ class Recorded:
 class ProviderServer:
     """A local HTTP server standing in for the provider's API: it records each request
     and answers a POST from ``answers`` (status, headers, JSON body), the last one
-    repeated, and a GET from ``files`` by path (status, headers, body bytes; else 404)."""
+    repeated, and a GET from ``files`` by path (status, headers, body bytes; else 404),
+    recorded apart in ``fetched`` (a channel's GETs do not count as sends)."""
 
     answers: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     files: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
+    fetched: list[Recorded] = field(default_factory=list)
     url: str = ""
     host: str = "127.0.0.1"
 
@@ -60,9 +62,7 @@ class ProviderServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                provider.requests.append(
-                    Recorded("GET", self.path, dict(self.headers.items()), b"")
-                )
+                provider.fetched.append(Recorded("GET", self.path, dict(self.headers.items()), b""))
                 status, headers, data = provider.files.get(
                     self.path, (404, {"Content-Type": "application/json"}, b'{"status": 404}')
                 )

@@ -69,10 +69,10 @@ def test_media_are_fetched_with_the_accounts_keys_and_stored_as_attachments(inbo
         "image/jpeg",
         PHOTO,
     )
-    [api_get] = [r for r in twilio_api.api.requests if "/Media/" in r.path]
+    [api_get] = [r for r in twilio_api.api.fetched if "/Media/" in r.path]
     keys = base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
     assert api_get.headers["Authorization"] == f"Basic {keys}"
-    [cdn_get] = twilio_api.cdn.requests
+    [cdn_get] = twilio_api.cdn.fetched
     assert "Authorization" not in cdn_get.headers  # the keys never leave for the CDN
 
 
@@ -92,7 +92,7 @@ def test_media_are_not_fetched_while_twilio_waits(inbox, twilio_api):
     [message] = channels.get("sms").parse(request, inbox, urlencode(fields).encode())
 
     assert message.attachments == ()
-    assert not [r for r in twilio_api.api.requests if "/Media/" in r.path]
+    assert not [r for r in twilio_api.api.fetched if "/Media/" in r.path]
 
 
 def test_a_media_url_on_another_host_is_not_fetched_and_gets_no_keys(inbox, twilio_api):
@@ -105,7 +105,7 @@ def test_a_media_url_on_another_host_is_not_fetched_and_gets_no_keys(inbox, twil
         "See the photo\n[The image/jpeg attachment could not be fetched: its address is not"
         " on Twilio's API for this account]"
     )
-    assert not twilio_api.cdn.requests
+    assert not twilio_api.cdn.fetched
 
 
 def test_a_redirect_to_an_internal_address_is_refused(inbox, twilio_api, settings):
@@ -116,7 +116,7 @@ def test_a_redirect_to_an_internal_address_is_refused(inbox, twilio_api, setting
     message = Message.objects.get()
     assert not message.attachments.exists()
     assert "Twilio's media address was refused: the URL points to 127.0.0.2" in message.text
-    assert not twilio_api.cdn.requests
+    assert not twilio_api.cdn.fetched
 
 
 def test_a_file_over_the_limit_is_left_out_with_a_note(inbox, twilio_api, settings):
@@ -220,7 +220,7 @@ def test_twilios_answer_on_the_keys_is_shown_in_plain_words(admin, twilio_api, s
     assert page.status_code == 400
     assert words in page.content.decode()
     assert not Inbox.objects.exists()
-    [check] = [r for r in twilio_api.api.requests if r.method == "GET"]
+    [check] = twilio_api.api.fetched
     assert check.path == f"/2010-04-01/Accounts/{account}.json"
     keys = base64.b64encode(f"{account}:{TOKEN}".encode()).decode()
     assert check.headers["Authorization"] == f"Basic {keys}"

@@ -195,9 +195,9 @@ def test_a_missed_call_with_voicemail_and_transcription_is_one_message(inbox, tw
     assert audio.content_type == "audio/mpeg"
     assert audio.file.read() == b"ID3\x03\x00 voicemail audio"
     # Fetched with the account's keys from the API host, then from the CDN without them.
-    api_get = [r for r in twilio_api.api.requests if r.path.endswith(".mp3")]
+    api_get = [r for r in twilio_api.api.fetched if r.path.endswith(".mp3")]
     assert api_get[0].headers["Authorization"].startswith("Basic ")
-    assert "Authorization" not in twilio_api.cdn.requests[0].headers
+    assert "Authorization" not in twilio_api.cdn.fetched[0].headers
     assert set(RawWebhook.objects.values_list("state", flat=True)) == {WebhookState.PROCESSED}
 
 
