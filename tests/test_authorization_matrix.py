@@ -121,6 +121,8 @@ PUBLIC = {
     "chat-attachments": "a chat visitor's files (their signed visitor token)",
     "chat-contact": "a chat visitor leaves an address (their signed visitor token)",
     "chat-file": "a file link signed for one visitor",
+    "attachment_shared": "one reply attachment for the provider sending it (signed, expiring link)",
+    "voice_connect": "Twilio's fetch when an agent picks up a call-back (signed link and request)",
     "login": "signing in",
     "logout": "signing out (POST; ends whatever session there is)",
     "password_reset": "asking for a reset mail (limited per address and network)",
@@ -187,6 +189,9 @@ PAGES: dict[str, Rule] = {
     "settings_inbox_x": Rule("admin", params={"inbox_id": "x_inbox"}),
     "settings_inbox_new_whatsapp": Rule("admin"),
     "settings_inbox_whatsapp": Rule("admin", params={"inbox_id": "whatsapp_cloud_inbox"}),
+    "settings_inbox_new_voice": Rule("admin"),
+    "settings_inbox_voice": Rule("admin", params={"inbox_id": "voice_inbox"}),
+    "voice_call_back": Rule("write", "post"),
     "settings_inbox_chat_try": Rule("admin", params={"inbox_id": "chat_inbox"}),
     "settings_agents": Rule("admin"),
     "settings_agent_new": Rule("admin"),
@@ -374,6 +379,9 @@ def world(db: None) -> dict[str, Any]:
         ).pk,
         "x_inbox": InboxFactory(name="DMs", kind="x", config={"account_id": "1"}).pk,
         "whatsapp_cloud_inbox": InboxFactory(name="WAC", kind="whatsapp", config=WA_CONFIG).pk,
+        "voice_inbox": InboxFactory(
+            name="Phone", kind="voice", config={**SMS_CONFIG, "forward_to": ["+14155550101"]}
+        ).pk,
         "email_message": email_message.pk,
         "reply_id": reply.pk,
         "raw_id": raw.pk,

@@ -165,13 +165,13 @@ def test_other_commands_go_to_django(db: None, capsys: Any) -> None:
 
 def test_demo_command_loads_the_promised_data_once(db: None, capsys: Any) -> None:
     assert main(["demo"]) == 0
-    assert "2,004 conversations" in capsys.readouterr().out
+    assert "2,005 conversations" in capsys.readouterr().out
 
     # Four inboxes with conversations (WhatsApp's two show its 24-hour window), a chat
     # inbox to try the widget with, an e-mail inbox holding one quarantined mail to look
-    # at, and a Facebook Page, an Instagram account, a Telegram bot and an X account with
-    # one conversation each.
-    assert Inbox.objects.count() == 10
+    # at, a Facebook Page, an Instagram account, a Telegram bot and an X account with
+    # one conversation each, and a phone line with a voicemail.
+    assert Inbox.objects.count() == 11
     kinds = {
         "webform",
         "api",
@@ -182,6 +182,7 @@ def test_demo_command_loads_the_promised_data_once(db: None, capsys: Any) -> Non
         "telegram",
         "x",
         "whatsapp",
+        "voice",
     }
     assert set(Inbox.objects.values_list("kind", flat=True)) == kinds
     assert not Conversation.objects.filter(inbox__kind__in=["chat", "email"]).exists()
@@ -191,7 +192,8 @@ def test_demo_command_loads_the_promised_data_once(db: None, capsys: Any) -> Non
     assert User.objects.count() == 10
     assert Team.objects.count() == 2
     assert Customer.objects.count() == 304
-    assert Conversation.objects.count() == 2004
+    assert Conversation.objects.count() == 2005
+    assert Conversation.objects.filter(inbox__kind="voice").get().messages.count() == 1
     roles = User.objects.values("role").annotate(n=Count("id"))
     assert {row["role"]: row["n"] for row in roles} == {
         Role.ADMIN: 1,
@@ -219,7 +221,7 @@ def test_demo_counts_match_a_real_count(db: None) -> None:
         for row in ConversationCount.objects.exclude(count=0)
     }
     assert kept == real
-    assert ConversationCount.objects.aggregate(total=Sum("count"))["total"] == 2004
+    assert ConversationCount.objects.aggregate(total=Sum("count"))["total"] == 2005
     assert Conversation.objects.filter(status=Status.OPEN).count() == sum(
         n for (_, status, _), n in kept.items() if status == Status.OPEN
     )
@@ -315,7 +317,7 @@ def test_demo_is_deterministic_and_reset_replaces_it(db: None) -> None:
 
     again = demo_fingerprint()
     assert again == first
-    assert Inbox.objects.count() == 10
+    assert Inbox.objects.count() == 11
     assert len(quarantine.list_items()) == 1  # the reset took the first one with its inbox
 
 
@@ -325,8 +327,8 @@ def test_recount_rebuilds_the_counts(db: None, capsys: Any) -> None:
 
     assert main(["recount"]) == 0
 
-    assert "Recounted 2,004 conversations." in capsys.readouterr().out
-    assert ConversationCount.objects.aggregate(total=Sum("count"))["total"] == 2004
+    assert "Recounted 2,005 conversations." in capsys.readouterr().out
+    assert ConversationCount.objects.aggregate(total=Sum("count"))["total"] == 2005
 
 
 # --- a real start ----------------------------------------------------------------------------
@@ -415,7 +417,7 @@ def reply_by_api(base: str, token: str) -> None:
     """Reply to an open web-form conversation of the demo through the REST API."""
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as api:
         inboxes = {inbox["name"]: inbox["id"] for inbox in api.get("/api/v1/inboxes").json()}
-        assert len(inboxes) == 10
+        assert len(inboxes) == 11
         listed = api.get(
             "/api/v1/conversations",
             params={"inbox_id": inboxes["Website contact form"], "status": "open"},
@@ -463,7 +465,7 @@ def test_serve_with_demo_starts_prints_a_working_login_and_stops_on_ctrl_c(
     try:
         wait_until_up(base, process, output)
         email, password = printed_login(output)
-        assert "2,004 conversations" in output.text
+        assert "2,005 conversations" in output.text
         with httpx.Client(base_url=base, timeout=10) as browser:
             answer = log_in(browser, email, password)
             assert answer.status_code == 302, answer.text[:500]

@@ -45,6 +45,7 @@ RAPPORT_CHANNELS = [
     "rapport.inboxes.adapters.telegram.channel.TelegramChannel",
     "rapport.inboxes.adapters.x.channel.XChannel",
     "rapport.inboxes.adapters.whatsapp.channel.WhatsAppChannel",
+    "rapport.inboxes.adapters.voice.channel.VoiceChannel",
 ]
 
 INSTALLED_APPS = [
@@ -237,7 +238,8 @@ RAPPORT_MAX_MESSAGE_CHARS = env_int("MAX_MESSAGE_CHARS", 50_000)
 # Where phone numbers written without a country code are read from (an ISO 3166 code such
 # as "US" or "DE"); empty: such numbers are refused rather than guessed.
 RAPPORT_PHONE_REGION = env_str("PHONE_REGION", "").upper()
-# Where the Twilio channel (SMS) sends; a setting so tests run against a local server.
+# Where the Twilio channels (SMS, WhatsApp, Voice) send and fetch media; a setting so
+# tests run against a local server.
 TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com")
 # The same for Meta's Graph API (WhatsApp Cloud, Messenger, Instagram), Telegram's Bot API
 # and X's API.

@@ -43,4 +43,10 @@ urlpatterns = [
         name="conversation_delete",
     ),
     path("attachments/<int:attachment_id>", files.attachment, name="attachment"),
+    # Public, for providers: a signed, expiring link to one reply attachment.
+    path(
+        "attachments/shared/<str:signed>/<str:name>",
+        files.attachment_shared,
+        name="attachment_shared",
+    ),
 ]

@@ -36,6 +36,7 @@ from rapport.customers.identities import identity_address, normalize_phone
 from rapport.customers.models import Company, Customer, Identity, IdentityKind
 from rapport.demo import messengers, people, whatsapp
 from rapport.demo.access import create_access
+from rapport.demo.calls import create_voicemail
 from rapport.demo.plan import PlannedCustomer, assign_api_ids, plan_conversations, plan_customers
 from rapport.demo.social import INBOXES as SOCIAL_INBOXES
 from rapport.demo.social import create_social_inboxes
@@ -95,6 +96,7 @@ def load_demo(*, now: datetime | None = None, seed: int = SEED) -> DemoSummary:
         messages += create_social_inboxes(staff, now)
         extra = create_messenger_threads(staff, now)
         messages += create_whatsapp(staff, customers, now)
+        place_voicemail(inboxes[people.PHONE], customers, now)
         counts.recount()
         rebuild_search_index()
     added = len(SOCIAL_INBOXES) + len(extra)
@@ -103,8 +105,9 @@ def load_demo(*, now: datetime | None = None, seed: int = SEED) -> DemoSummary:
         agents=len(staff),
         teams=len(teams),
         customers=len(customers) + added,
-        conversations=len(conversations) + added + len(whatsapp.THREADS),
-        messages=messages + sum(len(thread.messages) for thread in messengers.THREADS),
+        # and the phone line's missed call (+ 1)
+        conversations=len(conversations) + added + len(whatsapp.THREADS) + 1,
+        messages=messages + sum(len(thread.messages) for thread in messengers.THREADS) + 1,
         seconds=time.monotonic() - started,
     )
 
@@ -432,6 +435,18 @@ def create_quarantined_mail(inbox: Inbox) -> None:
     from rapport.inboxes.adapters.email.models import RawSource
 
     ingest(inbox, QUARANTINED_MAIL, source=RawSource.SMTP, source_ref="demo")
+
+
+def place_voicemail(inbox: Inbox, customers: list[Customer], now: datetime) -> None:
+    """The phone line's missed call from a demo customer (``calls.py``, made through the
+    actions), moved to 25 minutes before ``now`` like every planned conversation's times."""
+    caller = next(customer for customer in customers if customer.phone)
+    message = create_voicemail(inbox, caller=caller.phone, name=caller.name)
+    at = now - timedelta(minutes=25)
+    Message.objects.filter(pk=message.pk).update(created_at=at)
+    Conversation.objects.filter(pk=message.conversation_id).update(
+        created_at=at, last_activity_at=at, last_customer_message_at=at, waiting_since=at
+    )
 
 
 def create_tags(plans: list[PlannedConversation], conversations: list[Conversation]) -> None:

@@ -26,6 +26,9 @@ WHOLESALE = "Wholesale enquiries"
 # Settings → Quarantine has something to show (``loader.create_quarantined_mail``).
 SHOP_MAIL = "Shop mail"
 SHOP_MAIL_ADDRESS = "hello@alder-finch.example"
+# The shop's phone line (Twilio Voice): one missed call with a voicemail and its
+# transcription (``calls.create_voicemail``). Its Twilio keys are invented.
+PHONE = "Phone line"
 
 
 @dataclass(frozen=True)
@@ -45,12 +48,12 @@ class StaffMember:
         return self.name.split()[0]
 
 
-ALL_INBOXES = (WEBSITE, LIVE_CHAT, SHOP_API, WHOLESALE, SHOP_MAIL)
+ALL_INBOXES = (WEBSITE, LIVE_CHAT, SHOP_API, WHOLESALE, SHOP_MAIL, PHONE)
 
 STAFF: tuple[StaffMember, ...] = (
     StaffMember("Owen Fairweather", "owen", "admin", None, ALL_INBOXES),
     StaffMember("Priya Raman", "priya", "supervisor", CARE, ALL_INBOXES),
-    StaffMember("Maya Okafor", "maya", "agent", CARE, (WEBSITE, LIVE_CHAT, SHOP_API)),
+    StaffMember("Maya Okafor", "maya", "agent", CARE, (WEBSITE, LIVE_CHAT, SHOP_API, PHONE)),
     StaffMember("Tomas Varga", "tomas", "agent", CARE, (WEBSITE, LIVE_CHAT, SHOP_API)),
     StaffMember("Lena Hoffmann", "lena", "agent", CARE, (WEBSITE, LIVE_CHAT, SHOP_API)),
     StaffMember("Samir Haddad", "samir", "agent", CARE, (WEBSITE, LIVE_CHAT, SHOP_API)),
@@ -97,6 +100,17 @@ INBOXES: tuple[InboxSpec, ...] = (
         {"title": f"{SHOP} wholesale", "accent_color": "#8a5a2b"},
     ),
     InboxSpec(SHOP_MAIL, "email", "", {"addresses": [SHOP_MAIL_ADDRESS], "from_name": SHOP}),
+    InboxSpec(
+        PHONE,
+        "voice",
+        "",
+        {
+            "account_sid": "AC" + "0" * 31 + "d",
+            "auth_token": "demo-auth-token-not-real",
+            "phone_number": "+14155550100",
+            "forward_to": ["+14155550111", "+14155550112"],
+        },
+    ),
 )
 
 FIRST_NAMES = (

@@ -14,19 +14,19 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest
 from django.utils import timezone
 
-from rapport.conversations.actions import receive_message
+from rapport.conversations.actions import add_to_message, receive_message
 from rapport.conversations.actions.deliveries import record_provider_status
 from rapport.conversations.inbound import InboundMessage
 from rapport.core.errors import RapportError, ValidationFailed
 from rapport.core.inbound import clean_text, problem_in
 from rapport.inboxes import channels
-from rapport.inboxes.channels import StatusUpdate
+from rapport.inboxes.channels import MessageAddition, StatusUpdate
 from rapport.inboxes.models import RawWebhook, WebhookState
 
 logger = logging.getLogger(__name__)
 
 STATUS_ATTEMPTS = 5  # a status callback for a reply not (yet) known is tried this often
-Parsed = Sequence[InboundMessage | StatusUpdate]
+Parsed = Sequence[InboundMessage | StatusUpdate | MessageAddition]
 
 
 def quarantine(raw: RawWebhook, reason: str) -> None:
@@ -43,6 +43,11 @@ def checked(parsed: Parsed) -> Parsed:
         if isinstance(item, StatusUpdate):
             clean_text(item.external_id, field="message id", limit=255)
             clean_text(item.error, field="error", limit=2000)
+            continue
+        if isinstance(item, MessageAddition):
+            clean_text(item.external_id, field="message id", limit=255)
+            clean_text(item.text, field="text", limit=limit)
+            _check_raw(item.raw)
             continue
         clean_text(item.text, field="text", limit=limit)
         clean_text(item.html, field="html", limit=limit)
@@ -86,7 +91,9 @@ def rebuilt_request(raw: RawWebhook) -> HttpRequest:
 
 def process(raw_id: int) -> None:
     """Turn a stored request into messages and statuses. Safe to run twice: a processed
-    row is skipped, and messages are unique on the provider's id."""
+    row is skipped, and messages are unique on the provider's id. Media are fetched here
+    (``Channel.complete``, ``complete_addition``), outside any transaction and never while
+    the provider waits."""
     raw = RawWebhook.objects.select_related("inbox").filter(pk=raw_id).first()
     if raw is None or raw.state == WebhookState.PROCESSED:
         return
@@ -100,6 +107,16 @@ def process(raw_id: int) -> None:
         for item in checked(channel.parse(request, raw.inbox, bytes(raw.body))):
             if isinstance(item, StatusUpdate):
                 waiting |= not record_provider_status(inbox=raw.inbox, update=item)
+                continue
+            if isinstance(item, MessageAddition):
+                addition = channel.complete_addition(raw.inbox, item)  # fetches its files
+                checked([addition])
+                waiting |= not add_to_message(
+                    inbox=raw.inbox,
+                    external_id=addition.external_id,
+                    text=addition.text,
+                    attachments=addition.attachments,
+                )
             else:
                 message = channel.complete(raw.inbox, item)  # names, files: asks the provider
                 checked([message])
@@ -108,7 +125,9 @@ def process(raw_id: int) -> None:
         quarantine(raw, error.message)
         return
     if waiting and raw.attempts < STATUS_ATTEMPTS:
-        return  # a status for a reply whose hand-over is not recorded yet: the sweep's
+        # A status for a reply whose hand-over is not recorded yet, or an addition to a
+        # message not stored yet: the sweep's.
+        return
     RawWebhook.objects.filter(pk=raw.pk).update(
         state=WebhookState.PROCESSED, error="", processed_at=timezone.now()
     )

@@ -46,16 +46,33 @@ class Recorded:
 @dataclass
 class ProviderServer:
     """A local HTTP server standing in for the provider's API: it records each request
-    and answers from ``answers`` (status, headers, JSON body), the last one repeated."""
+    and answers a POST from ``answers`` (status, headers, JSON body), the last one
+    repeated, and a GET from ``files`` by path (status, headers, body bytes; else 404),
+    recorded apart in ``fetched`` (a channel's GETs do not count as sends)."""
 
     answers: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
+    files: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
+    fetched: list[Recorded] = field(default_factory=list)
     url: str = ""
+    host: str = "127.0.0.1"
 
     def start(self) -> None:
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                provider.fetched.append(Recorded("GET", self.path, dict(self.headers.items()), b""))
+                status, headers, data = provider.files.get(
+                    self.path, (404, {"Content-Type": "application/json"}, b'{"status": 404}')
+                )
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 provider.requests.append(
@@ -75,8 +92,8 @@ class ProviderServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server = ThreadingHTTPServer((self.host, 0), Handler)
+        self.url = f"http://{self.host}:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
@@ -105,7 +122,12 @@ class WebhookConformance:
         raise NotImplementedError
 
     def message(self, inbox: Inbox, sender: str, text: str, message_id: str) -> Body:
+        """A customer's message (for voice: a call, ``text`` unused) from ``sender``."""
         raise NotImplementedError
+
+    def shown(self, sender: str, text: str) -> str:
+        """How ``message(..., sender, text, ...)`` reads on the timeline."""
+        return text
 
     def status(self, inbox: Inbox, external_id: str, status: str) -> Body:
         """A status callback saying ``status`` (queued, sent, delivered, read, failed)."""
@@ -208,7 +230,8 @@ class WebhookConformance:
 
         assert answers == [200, 200, 200]
         assert RawWebhook.objects.count() == 1
-        assert list(Message.objects.values_list("text", flat=True)) == ["Once"]
+        once = self.shown("+14155550123", "Once")
+        assert list(Message.objects.values_list("text", flat=True)) == [once]
 
     def test_parallel_duplicate_deliveries_give_one_message(self, inbox):
         body = self.message(inbox, "+14155550123", "Twice at once", "SMparallel")
@@ -230,7 +253,8 @@ class WebhookConformance:
 
         assert answers == [200] * 6
         assert RawWebhook.objects.count() == 1
-        assert Message.objects.filter(text="Twice at once").count() == 1
+        shown = self.shown("+14155550123", "Twice at once")
+        assert Message.objects.filter(text=shown).count() == 1
 
     def test_out_of_order_statuses_end_in_the_right_state(self, inbox, client, agent, provider):
         provider.answers[:] = [self.accepted("SMread"), self.accepted("SMfailed")]

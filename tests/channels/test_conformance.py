@@ -20,15 +20,16 @@ from rapport.inboxes import channels
 from rapport.inboxes.adapters.sms import signature
 from rapport.inboxes.models import Inbox
 from tests.channels.conformance import Body, ProviderServer, Recorded, WebhookConformance
+from tests.channels.twilio import ACCOUNT, TOKEN, TwilioApi
 from tests.conftest import logged_in
 from tests.email.conftest import shared_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FIXTURES = Path(__file__).parent / "fixtures"
-ACCOUNT = "AC00000000000000000000000000000001"
-TOKEN = "f" * 32
 FORM = "application/x-www-form-urlencoded"
+TWILIO_HOST = "https://api.twilio.com"
+__all__ = ["ACCOUNT", "TOKEN"]
 
 
 def twilio_vectors() -> list[dict[str, Any]]:
@@ -45,6 +46,12 @@ class TestTwilioSms(WebhookConformance):
     kind = "sms"
     prefix = ""  # before both numbers: "whatsapp:" for WhatsApp through Twilio
     sample_file = "twilio_inbound_sms.json"
+
+    @pytest.fixture(autouse=True)
+    def twilio(self, twilio_api: TwilioApi) -> TwilioApi:
+        """Twilio's API host (the keys are checked on save) and its media CDN, locally."""
+        self.api = twilio_api
+        return twilio_api
 
     @property
     def vectors(self) -> list[dict[str, Any]]:  # type: ignore[override]
@@ -70,8 +77,13 @@ class TestTwilioSms(WebhookConformance):
         return signature.matches(vector_token(), url, [tuple(p) for p in params], given)
 
     def sample(self, inbox: Inbox) -> tuple[Body, dict[str, str]]:
+        """The documented sample, its media served by the local Twilio (same path)."""
         fixture = json.loads((FIXTURES / self.sample_file).read_text())
-        return (urlencode(fixture["fields"]).encode(), FORM), fixture["expected"]
+        fields = fixture["fields"]
+        for name in [name for name in fields if name.startswith("MediaUrl")]:
+            path = fields[name].removeprefix(TWILIO_HOST)
+            fields[name] = self.api.add_file(path, b"\xff\xd8\xff\xe0 a photo", "image/jpeg")
+        return (urlencode(fields).encode(), FORM), fixture["expected"]
 
     def message(self, inbox: Inbox, sender: str, text: str, message_id: str) -> Body:
         fields = {

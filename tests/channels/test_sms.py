@@ -22,7 +22,8 @@ SMS = suite.TestTwilioSms()  # the module, not the class: imported, it would run
 
 
 @pytest.fixture
-def inbox(admin, agent) -> Inbox:
+def inbox(admin, agent, twilio_api) -> Inbox:
+    SMS.api = twilio_api
     return SMS.make_inbox(admin, agent)
 
 
@@ -53,7 +54,7 @@ def test_the_settings_tab_shows_the_webhook_url_and_never_the_token(inbox, admin
         ({"account_sid": ACCOUNT, "auth_token": "t", "sender": "my number"}, "Messaging Service"),
     ],
 )
-def test_wrong_settings_are_explained(admin, fields, error):
+def test_wrong_settings_are_explained(admin, twilio_api, fields, error):
     page = logged_in(admin).post("/settings/inboxes/new/sms", {"name": "Texts", **fields})
 
     assert page.status_code == 400

@@ -13,6 +13,9 @@ from rapport.customers.models import Customer, Identity
 from rapport.inboxes.models import Inbox
 from tests.api.conftest import Api
 from tests.channels import test_conformance as conformance
+from tests.channels.twilio import TwilioApi, twilio_api
+
+__all__ = ["twilio_api"]  # the local Twilio the settings forms check the keys against
 
 
 @pytest.mark.parametrize(
@@ -48,7 +51,7 @@ def test_what_is_not_a_number_is_refused(junk: str) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_sms_whatsapp_and_the_api_channel_find_one_customer(
-    admin: User, agent: User, api_inbox: Inbox, client: Client
+    admin: User, agent: User, api_inbox: Inbox, client: Client, twilio_api: TwilioApi
 ) -> None:
     sms, whatsapp = conformance.TestTwilioSms(), conformance.TestWhatsAppThroughTwilio()
     sms_inbox = sms.make_inbox(admin, agent)

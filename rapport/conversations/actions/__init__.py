@@ -4,6 +4,7 @@ Each public action runs in one transaction, checks what the actor may do, writes
 entry where a person changed something, and publishes its events after commit.
 """
 
+from rapport.conversations.actions.additions import add_to_message
 from rapport.conversations.actions.changes import (
     assign_conversation,
     change_status,
@@ -30,6 +31,7 @@ __all__ = [
     "PREVIEW_CHARS",
     "Received",
     "add_note",
+    "add_to_message",
     "assign_conversation",
     "change_status",
     "check_may_change",

@@ -53,6 +53,11 @@ def page_context(request: HttpRequest, conversation: Conversation) -> dict[str, 
             "customer": customer,
             "identities": list(customer.identities.all()),
             "others": other_conversations(conversation, user),
+            "customer_tools": [
+                tool
+                for channel in channels.all_channels()
+                for tool in channel.customer_tools(conversation, user)
+            ],
             "staff": mentionable_staff(),
         }
     )

@@ -49,6 +49,31 @@ class StatusUpdate:
     error: str = ""
 
 
+@dataclass(frozen=True)
+class MessageAddition:
+    """More for a customer message already stored (found by the channel's ``external_id``):
+    text added under it and files attached to it — a voicemail's recording and, later, its
+    transcription on the missed call's message. ``raw`` is what the channel's ``complete``
+    reads to fetch the files. Waits (like a status) while that message is not stored yet."""
+
+    external_id: str
+    text: str = ""
+    attachments: Sequence[UploadedFile] = ()
+    raw: Any = None
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A button a channel adds to the customer card of a conversation (voice's "Call back"):
+    a form POSTed to ``url``; ``choices`` fill a select named ``choice`` beside it."""
+
+    label: str
+    url: str
+    icon: str = "phone"
+    choices: tuple[tuple[str, str], ...] = ()
+    hint: str = ""
+
+
 class ChannelSettingsForm(forms.Form):
     """The shape of every channel's settings form: typed text in, ``config()`` out.
 
@@ -314,7 +339,7 @@ class Channel:
 
     def parse(
         self, request: HttpRequest, inbox: Inbox, body: bytes
-    ) -> Sequence[InboundMessage | StatusUpdate]:
+    ) -> Sequence[InboundMessage | StatusUpdate | MessageAddition]:
         """The customer messages (``conversations.inbound``, the sender's address
         normalised for ``address_kind``) and delivery-status updates in a verified
         request; ``ValidationFailed`` when unreadable. Runs again when the stored request
@@ -327,6 +352,12 @@ class Channel:
         the job), never while the provider waits for its answer. A failure here must not
         lose the message: return it with a note in its text instead of raising."""
         return message
+
+    def complete_addition(self, inbox: Inbox, addition: MessageAddition) -> MessageAddition:
+        """``complete`` for a ``MessageAddition``: the files it points to fetched (a
+        voicemail's recording), in the job only; a file that cannot be fetched becomes a
+        note in its text."""
+        return addition
 
     def handshake(self, request: HttpRequest, inbox: Inbox) -> HttpResponse:
         """The answer to a GET on the webhook URL: providers that check a URL before they
@@ -351,6 +382,11 @@ class Channel:
     def live_message(self, message: Message) -> dict[str, object]:
         """What those widgets get of a new message of the conversation."""
         return {}
+
+    def customer_tools(self, conversation: Conversation, user: User) -> list[Tool]:
+        """Buttons the channel offers on the conversation's customer card (any channel may
+        offer them, whatever the conversation's own inbox is); none by default."""
+        return []
 
     # Replies ------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import replace
+from typing import Any, ClassVar
 
 from django import forms
 from django.conf import settings
@@ -18,15 +19,18 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from rapport.conversations.inbound import InboundMessage
+from rapport.conversations.links import shared_attachment_url
 from rapport.conversations.models import Message
 from rapport.core.errors import ValidationFailed
 from rapport.customers.addresses import normalize_phone
+from rapport.inboxes.adapters import twilio
 from rapport.inboxes.adapters.sms import inbound, outbound, signature
 from rapport.inboxes.channels import (
     Channel,
     ChannelSettingsForm,
     Composer,
     InboundRefused,
+    MessageAddition,
     SettingsTab,
     StatusUpdate,
     secret_field,
@@ -40,7 +44,23 @@ SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
-class SmsSettingsForm(ChannelSettingsForm):
+class TwilioKeysForm(ChannelSettingsForm):
+    """A settings form holding a Twilio Account SID and auth token: on save, Twilio is
+    asked whether they open the account, and a refusal is shown on the form in words."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        account_sid = str(cleaned.get("account_sid") or "").strip()
+        token = str(cleaned.get("auth_token") or "").strip() or self.stored.get("auth_token", "")
+        if ACCOUNT_SID.fullmatch(account_sid) and token and not self.errors:
+            try:
+                twilio.check_credentials(account_sid, token)
+            except ValidationFailed as error:
+                self.add_error(None, error.message)
+        return cleaned
+
+
+class SmsSettingsForm(TwilioKeysForm):
     account_sid = forms.CharField(
         max_length=34, label="Account SID", help_text="On the Twilio console's front page: AC…"
     )
@@ -71,7 +91,7 @@ class SmsChannel(Channel):
     icon, tint = "phone", ("#e8f1fd", "#1f5fbf")
     pick = ("An SMS number", "Texts through Twilio")
     address_kind = "phone"
-    settings_form = SmsSettingsForm
+    settings_form: ClassVar[type[ChannelSettingsForm] | None] = SmsSettingsForm
     settings_tab = SettingsTab(
         label="SMS settings",
         template="inboxes/settings/channel.html",
@@ -84,6 +104,11 @@ class SmsChannel(Channel):
     takes_webhooks = True
     max_inbound_bytes = 64 * 1024  # a Twilio form is a few kilobytes
     prefix = ""  # WhatsApp through Twilio: "whatsapp:"
+    # Under the webhook URL on the settings tab: where to paste it.
+    webhook_help = (
+        "On the Twilio console, paste this as your number's (or Messaging Service's)"
+        " “A message comes in” webhook, HTTP POST. Delivery statuses come back to it too."
+    )
 
     def clean_config(
         self, values: Mapping[str, Any], previous: Mapping[str, Any]
@@ -115,6 +140,9 @@ class SmsChannel(Channel):
         config["sender"] = config.get("messaging_service_sid") or config.get("phone_number", "")
         return config
 
+    def settings_context(self, request: HttpRequest, inbox: Inbox | None) -> dict[str, Any]:
+        return {"webhook_help": self.webhook_help}
+
     # Inbound ------------------------------------------------------------------------
 
     def webhook_url(self, inbox: Inbox) -> str:
@@ -136,11 +164,25 @@ class SmsChannel(Channel):
 
     def parse(
         self, request: HttpRequest, inbox: Inbox, body: bytes
-    ) -> Sequence[InboundMessage | StatusUpdate]:
+    ) -> Sequence[InboundMessage | StatusUpdate | MessageAddition]:
         fields = dict(inbound.form(request.META.get("CONTENT_TYPE", ""), body))
         if inbound.is_status(fields):
             return [inbound.status_update(fields)]
         return [inbound.message(fields, self.address_kind, self.prefix)]
+
+    def complete(self, inbox: Inbox, item: InboundMessage) -> InboundMessage:
+        """The message's pictures and files fetched from Twilio as its attachments; one
+        that cannot be fetched is named in a note under the text instead."""
+        if not isinstance(item.raw, dict):
+            return item
+        media = inbound.media(item.raw)
+        if not media:
+            return item
+        files, notes = twilio.fetch_all(inbox.config, media)
+        text = "\n".join(part for part in [item.text, *notes] if part)
+        if not text:  # a picture alone: the timeline and the inbox list show its name
+            text = "📎 " + ", ".join(file.name or "file" for file in files)
+        return replace(item, text=text, attachments=files)
 
     def answer(self, request: HttpRequest, inbox: Inbox, stored: int) -> HttpResponse:
         """Empty TwiML: the message is taken, and nothing is sent back automatically."""
@@ -161,4 +203,5 @@ class SmsChannel(Channel):
             text=message.text,
             status_callback=self.webhook_url(inbox),
             prefix=self.prefix,
+            media_urls=[shared_attachment_url(a) for a in message.attachments.all()],
         )

@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl
 from rapport.conversations.inbound import InboundMessage, Sender
 from rapport.core.errors import ValidationFailed
 from rapport.customers.identities import normalize_address
+from rapport.inboxes.adapters.twilio import Media, media_name
 from rapport.inboxes.channels import StatusUpdate
 
 # Twilio's MessageStatus values, as the reply's delivery status they mean.
@@ -64,14 +65,13 @@ def status_update(fields: dict[str, str]) -> StatusUpdate:
 
 
 def message(fields: dict[str, str], address_kind: str, prefix: str = "") -> InboundMessage:
-    """A customer's message; its pictures and files are kept as links to Twilio's copies."""
+    """A customer's message. Its pictures and files (``media``) are fetched from Twilio
+    when the stored request is processed (``SmsChannel.complete``), not here: this runs
+    while Twilio waits for its answer too."""
     sender = fields.get("From", "").removeprefix(prefix)
     if not sender:
         raise ValidationFailed("the form has no From number")
-    text = fields.get("Body", "")
-    links = media_links(fields)
-    if links:
-        text = "\n".join([text, *links]) if text else "\n".join(links)
+    media(fields)  # an unreadable media list is refused now, with the request
     return InboundMessage(
         # WhatsApp sends the customer's profile name; SMS has none.
         sender=Sender(
@@ -79,22 +79,25 @@ def message(fields: dict[str, str], address_kind: str, prefix: str = "") -> Inbo
             normalize_address(address_kind, sender),
             fields.get("ProfileName", "")[:200],
         ),
-        text=text,
+        text=fields.get("Body", ""),
         external_id=message_sid(fields),
         raw=fields,
     )
 
 
-def media_links(fields: dict[str, str]) -> list[str]:
+def media(fields: dict[str, str]) -> list[Media]:
+    """The files of an MMS or WhatsApp message (NumMedia, MediaUrlN, MediaContentTypeN)."""
     try:
         count = min(int(fields.get("NumMedia") or 0), 10)  # Twilio sends at most 10
     except ValueError:
         raise ValidationFailed("NumMedia is not a number") from None
-    links = []
+    found = []
     for number in range(count):
         url = fields.get(f"MediaUrl{number}", "")
-        if not url.startswith("https://"):
-            raise ValidationFailed(f"MediaUrl{number} is not an https:// link")
-        kind = fields.get(f"MediaContentType{number}", "a file")
-        links.append(f"Attachment ({kind}): {url}")
-    return links
+        if not url.startswith(("https://", "http://")):
+            raise ValidationFailed(f"MediaUrl{number} is not a link")
+        kind = fields.get(f"MediaContentType{number}", "")
+        found.append(
+            Media(url=url, content_type=kind, name=media_name(f"media-{number + 1}", kind))
+        )
+    return found

@@ -1,10 +1,12 @@
 """Sending a reply through Twilio's Messages API, and what its errors mean.
 
 POST {TWILIO_API_BASE}/2010-04-01/Accounts/{sid}/Messages.json, basic auth (account SID,
-auth token), form fields To, From or MessagingServiceSid, Body and StatusCallback (the
-inbox's webhook URL: delivery statuses come back there). The base URL is a setting so
-tests talk to a local server. 429 waits as long as ``Retry-After`` says; 5xx and lost
-connections are tried again; any other 4xx is permanent and its words shown on the reply.
+auth token), form fields To, From or MessagingServiceSid, Body, StatusCallback (the
+inbox's webhook URL: delivery statuses come back there) and a MediaUrl per attachment (a
+signed, expiring link to that one file on this server: ``conversations/links.py``). The
+base URL is a setting so tests talk to a local server. 429 waits as long as
+``Retry-After`` says; 5xx and lost connections are tried again; any other 4xx is
+permanent and its words shown on the reply.
 """
 
 from __future__ import annotations
@@ -26,11 +28,23 @@ def messages_url(account_sid: str) -> str:
 
 
 def send(
-    config: dict[str, Any], *, to: str, text: str, status_callback: str, prefix: str = ""
+    config: dict[str, Any],
+    *,
+    to: str,
+    text: str,
+    status_callback: str,
+    prefix: str = "",
+    media_urls: list[str] | None = None,
 ) -> str:
     """Hand one message to Twilio; its id (``SM…``), or ``DeliveryError``. ``prefix`` is
     put before both numbers ("whatsapp:" for WhatsApp through Twilio)."""
-    fields = {"To": prefix + to, "Body": text, "StatusCallback": status_callback}
+    fields: dict[str, str | list[str]] = {
+        "To": prefix + to,
+        "Body": text,
+        "StatusCallback": status_callback,
+    }
+    if media_urls:
+        fields["MediaUrl"] = media_urls  # repeated, one per file (Twilio takes up to 10)
     if config.get("messaging_service_sid"):
         fields["MessagingServiceSid"] = config["messaging_service_sid"]
     else:
