@@ -280,6 +280,9 @@ def worker(options: argparse.Namespace) -> int:
     # run_huey gives the "huey" logger its own handler; without this, Django's root
     # handler would print every line a second time.
     logging.getLogger("huey").propagate = False
+    from rapport.realtime import layer
+
+    layer.start_own_loop()  # one loop, one Redis connection for the jobs' pushes
     extra = ["--workers", str(options.threads)] if options.threads else []
     return django_command(["run_huey", *extra])
 

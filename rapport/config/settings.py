@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Providers' webhooks (/channels/<kind>/<key>) are answered here, past the rest.
+    "rapport.inboxes.middleware.ProviderWebhookMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -237,6 +239,12 @@ RAPPORT_MAX_MESSAGE_CHARS = env_int("MAX_MESSAGE_CHARS", 50_000)
 # Where phone numbers written without a country code are read from (an ISO 3166 code such
 # as "US" or "DE"); empty: such numbers are refused rather than guessed.
 RAPPORT_PHONE_REGION = env_str("PHONE_REGION", "").upper()
+# The webhook endpoint remembers the inbox at an address this long (inboxes/inbound.py):
+# a changed token or a switched-off inbox takes effect after it. 0: read it every time.
+RAPPORT_WEBHOOK_INBOX_SECONDS = env_int("WEBHOOK_INBOX_SECONDS", 0 if TESTING else 5)
+# Stored webhook requests (inboxes.RawWebhook) are deleted this many days after they were
+# processed; quarantined ones are kept until retried or deleted (inboxes/tasks.py).
+RAPPORT_WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 7)
 # Where the Twilio channel (SMS) sends; a setting so tests run against a local server.
 TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com")
 # The same for Meta's Graph API (WhatsApp Cloud, Messenger, Instagram), Telegram's Bot API

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -49,6 +50,31 @@ def remember_loop() -> None:
     channel_layer = get_channel_layer()
     if channel_layer is not None and not isinstance(channel_layer, InMemoryChannelLayer):
         resume.watch(channel_layer)  # pub/sub: sockets resume after a cut subscription
+
+
+def start_own_loop() -> None:
+    """For a process with no server loop (``rapport worker``): one event loop on a thread
+    of its own takes the pushes, as a server's loop would. Without it each send ran on a
+    new loop (``async_to_sync``) and opened a new Redis connection: a sixth of a
+    processed webhook's time in a worker (bench/webhooks.py). Pushes still waiting when
+    the process stops are lost, like a server's; agents' pages resume from their last id.
+    """
+    if _server_loop is not None:
+        return
+    ready = threading.Event()
+
+    def run() -> None:
+        global _server_loop, _pending, _sender
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        _pending = asyncio.Queue()
+        _sender = loop.create_task(_send_in_order(_pending))
+        _server_loop = loop
+        loop.call_soon(ready.set)
+        loop.run_forever()
+
+    threading.Thread(target=run, name="push-sender", daemon=True).start()
+    ready.wait(10)
 
 
 def forget_loop() -> None:
