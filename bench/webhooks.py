@@ -299,14 +299,21 @@ def accept_phase(args: argparse.Namespace, target: Target, inboxes: Inboxes) -> 
     ]
     runs.append((BASELINE, baseline_requests(args.messages, "accept")))
     with servers(target, args.workers, args.threads, with_workers=False) as port:
-        warm_up(port, inboxes, args.concurrency)
+        warm_up(port, inboxes, args.concurrency, "warm-accept", None)
         return interleaved(runs, args.rounds, port, args.concurrency, 0, [])
 
 
-def warm_up(port: int, inboxes: Inboxes, concurrency: int) -> None:
-    requests = [webhook(k, p, n, 20, "warm") for k, p in inboxes.paths.items() for n in range(200)]
-    requests += baseline_requests(200, "warm")
+WARM_UP = 200  # webhooks per channel before a phase is timed
+
+
+def warm_up(port: int, inboxes: Inboxes, concurrency: int, tag: str, agent: Agent | None) -> None:
+    """Warm the server; with workers, until the agent has every warm-up message's push
+    (``rapport worker`` takes seconds to start, which must not count as latency)."""
+    requests = [webhook(k, p, n, 20, tag) for k, p in inboxes.paths.items() for n in range(WARM_UP)]
+    requests += baseline_requests(WARM_UP, tag)
     asyncio.run(closed_loop(port, requests, concurrency))
+    if agent is not None and not agent.wait_for(WARM_UP * len(inboxes.paths), timeout=300):
+        raise SystemExit("the warm-up's messages did not all reach the agent within 300 s")
 
 
 async def closed_loop(
@@ -340,16 +347,15 @@ def processed_phase(args: argparse.Namespace, target: Target, inboxes: Inboxes) 
         servers(target, args.workers, args.threads, with_workers=True) as port,
         Agent(port, inboxes.cookie) as agent,
     ):
-        warm_up(port, inboxes, args.concurrency)
-        time.sleep(2)
+        warm_up(port, inboxes, args.concurrency, "warm-processed", agent)
         for index in range(args.rounds):
             for kind, path in inboxes.paths.items():
                 numbers = range(index, args.messages, args.rounds)
                 slice_ = [webhook(kind, path, n, args.customers, "done") for n in numbers]
-                expected = len(agent.arrived) + len(slice_) + 1  # + the warm-up's stragglers
+                expected = len(agent.arrived) + len(slice_)
                 started = time.perf_counter()
                 latencies, errors = asyncio.run(closed_loop(port, slice_, args.concurrency))
-                complete = agent.wait_for(expected - 1, timeout=120)
+                complete = agent.wait_for(expected, timeout=120)
                 elapsed = time.perf_counter() - started
                 total = totals[kind]
                 total.requests += len(slice_)
@@ -373,6 +379,7 @@ def processed_phase(args: argparse.Namespace, target: Target, inboxes: Inboxes) 
 @dataclass
 class Latency:
     kind: str
+    rate: int
     sent: int
     accepted_to_push: list[float]
     sent_to_push: list[float]
@@ -384,29 +391,32 @@ def latency_phase(args: argparse.Namespace, target: Target, inboxes: Inboxes) ->
         servers(target, args.workers, args.threads, with_workers=True) as port,
         Agent(port, inboxes.cookie) as agent,
     ):
-        warm_up(port, inboxes, args.concurrency)
-        time.sleep(2)
-        return [
-            asyncio.run(open_loop(port, agent, kind, path, args))
-            for kind, path in inboxes.paths.items()
-        ]
+        warm_up(port, inboxes, args.concurrency, "warm-latency", agent)
+        found = []
+        for rate in [int(r) for r in str(args.rate).split(",")]:
+            for kind, path in inboxes.paths.items():
+                found.append(asyncio.run(open_loop(port, agent, kind, path, rate, args)))
+                time.sleep(2)  # the last pushes; the next run starts from an empty queue
+        return found
 
 
 async def open_loop(
-    port: int, agent: Agent, kind: str, path: str, args: argparse.Namespace
+    port: int, agent: Agent, kind: str, path: str, rate: int, args: argparse.Namespace
 ) -> Latency:
-    """``--rate`` webhooks a second for ``--seconds``, on a pool of keep-alive connections
+    """``rate`` webhooks a second for ``--seconds``, on a pool of keep-alive connections
     (a late answer does not delay the next send)."""
-    total = int(args.rate * args.seconds)
+    total = int(rate * args.seconds)
     sent: dict[str, tuple[float, float]] = {}  # preview → (sent, accepted)
     idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
     for _ in range(args.concurrency):
         idle.put_nowait(await asyncio.open_connection("127.0.0.1", port))
 
     async def one(n: int) -> None:
-        text = f"latency {kind} message {n}: where is my order #{100000 + n}?"
+        text = f"latency {kind} at {rate}/s, message {n}: where is my order #{100000 + n}?"
         customer = kinds_offset(kind) + 500_000 + n % args.customers
-        signed = SAMPLES[kind].message(SITE_URL + path, customer, text, f"latency-{kind}-{n}")
+        signed = SAMPLES[kind].message(
+            SITE_URL + path, customer, text, f"latency-{kind}-{rate}-{n}"
+        )
         request = http_request(path, signed)
         reader, writer = await idle.get()
         began = time.perf_counter()
@@ -418,7 +428,7 @@ async def open_loop(
     tasks = []
     start = time.perf_counter()
     for n in range(total):
-        delay = start + n / args.rate - time.perf_counter()
+        delay = start + n / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(n)))
@@ -436,7 +446,7 @@ async def open_loop(
             continue
         accepted.append(max(0.0, arrived - answered) * 1000)
         from_sent.append((arrived - began) * 1000)
-    return Latency(kind, total, accepted, from_sent, lost)
+    return Latency(kind, rate, total, accepted, from_sent, lost)
 
 
 # --- report ------------------------------------------------------------------------------
@@ -514,7 +524,7 @@ def report(
         rows = [
             [
                 f"`{lat.kind}`",
-                f"{lat.sent} at {args.rate}/s",
+                f"{lat.sent} at {lat.rate}/s",
                 ms(Timing(lat.accepted_to_push or [float("nan")]).p50),
                 ms(Timing(lat.accepted_to_push or [float("nan")]).p95),
                 f"**{ms(Timing(lat.accepted_to_push or [float('nan')]).p99)}**",
@@ -607,15 +617,17 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--db", choices=["postgres", "sqlite", "both"], default="both")
-    parser.add_argument("--messages", type=int, help="per channel; default 6,000 (quick: 400)")
+    parser.add_argument("--messages", type=int, help="per channel; default 2,000 (quick: 400)")
     parser.add_argument("--customers", type=int, help="per channel; default messages / 10")
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=5, help="turns taken with the baseline")
+    parser.add_argument("--rounds", type=int, default=3, help="turns taken with the baseline")
     parser.add_argument(
         "--workers", type=int, default=2, help="rapport worker processes (PostgreSQL)"
     )
     parser.add_argument("--threads", type=int, default=4, help="threads per worker process")
-    parser.add_argument("--rate", type=int, default=50, help="latency phase: webhooks/s")
+    parser.add_argument(
+        "--rate", default="20,50", help="latency phase: webhooks/s, one run each (comma-separated)"
+    )
     parser.add_argument("--seconds", type=float, default=20, help="latency phase: per channel")
     parser.add_argument("--channels", default="", help="comma-separated kinds; default all")
     parser.add_argument("--phases", default="accept,processed,latency")
@@ -625,8 +637,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.messages = args.messages or 400
-        args.rounds, args.seconds, args.rate = 2, 3, 20
-    args.messages = args.messages or 6_000
+        args.rounds, args.seconds, args.rate = 2, 3, "20"
+    args.messages = args.messages or 2_000
     args.customers = args.customers or max(1, args.messages // 10)
     load_before = load_average()
     if args.db == "both":  # each database in its own process: Django is set up once per process

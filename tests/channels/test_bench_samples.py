@@ -1,0 +1,36 @@
+"""The webhook benchmark's signed samples (bench/webhook_samples.py) fit the channels: every
+registered webhook channel has one, and the real endpoint accepts and stores it."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from bench.webhook_samples import SAMPLES
+from rapport.conversations.models import Message
+from rapport.inboxes import channels
+from rapport.inboxes.models import Inbox, RawWebhook
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WEBHOOK_KINDS = [channel.kind for channel in channels.all_channels() if channel.takes_webhooks]
+
+
+def test_every_webhook_channel_has_a_benchmark_sample():
+    missing = set(WEBHOOK_KINDS) - set(SAMPLES)
+    assert not missing, f"add a sample to bench/webhook_samples.py for {missing}"
+
+
+@pytest.mark.parametrize("kind", sorted(set(WEBHOOK_KINDS) & set(SAMPLES)))
+def test_the_sample_is_accepted_stored_and_received(kind, client):
+    sample = SAMPLES[kind]
+    inbox = Inbox.objects.create(name=f"Bench {kind}", kind=kind, config=sample.config)
+    path = reverse("channel_inbound", args=[kind, inbox.public_key])
+    signed = sample.message(settings.SITE_URL + path, 7, "Where is my order?", "SMbench1")
+
+    response = client.post(path, signed.body, signed.content_type, headers=signed.headers)
+
+    assert response.status_code == 200, response.content
+    assert RawWebhook.objects.filter(inbox=inbox).count() == 1
+    assert Message.objects.get(conversation__inbox=inbox).text == "Where is my order?"
