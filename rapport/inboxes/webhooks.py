@@ -8,21 +8,23 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Sequence
+from functools import cache
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from rapport.conversations.actions import receive_message
 from rapport.conversations.actions.deliveries import record_provider_status
 from rapport.conversations.inbound import InboundMessage
+from rapport.core import rows
 from rapport.core.errors import RapportError, ValidationFailed
 from rapport.core.inbound import clean_text, problem_in
 from rapport.inboxes import channels
 from rapport.inboxes.channels import StatusUpdate
-from rapport.inboxes.models import RawWebhook, WebhookState
+from rapport.inboxes.models import Inbox, RawWebhook, WebhookState
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +102,7 @@ def process(raw_id: int) -> None:
     by tests/channels/test_webhook_statements.py). The try is counted by the UPDATE that
     closes the row, or on the way out when the work fails.
     """
-    raw = RawWebhook.objects.select_related("inbox").filter(pk=raw_id).first()
+    raw = _stored(raw_id)
     if raw is None or raw.state == WebhookState.PROCESSED:
         return
     tries = raw.attempts + 1
@@ -119,6 +121,31 @@ def process(raw_id: int) -> None:
     if waiting and raw.attempts < STATUS_ATTEMPTS:
         # A status for a reply whose hand-over is not recorded yet: the sweep's.
         RawWebhook.objects.filter(pk=raw.pk).update(attempts=tries)
+
+
+def _stored(raw_id: int) -> RawWebhook | None:
+    """The row with its inbox, in one statement compiled once (``core.rows``): through the
+    ORM (``select_related``) compiling it was a third of a processed webhook's CPU time."""
+    alias = router.db_for_write(RawWebhook)
+    found = rows.read_one((RawWebhook, Inbox), _select(alias), [raw_id], using=alias)
+    if found is None:
+        return None
+    raw, inbox = found
+    assert isinstance(raw, RawWebhook)
+    assert isinstance(inbox, Inbox)
+    raw.inbox = inbox
+    return raw
+
+
+@cache
+def _select(alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+    columns = rows.selected_columns(RawWebhook, "r", alias)
+    columns += rows.selected_columns(Inbox, "i", alias)
+    return (
+        f"SELECT {', '.join(columns)} FROM {quote(RawWebhook._meta.db_table)} r"  # noqa: S608
+        f" JOIN {quote(Inbox._meta.db_table)} i ON i.id = r.inbox_id WHERE r.id = %s"
+    )
 
 
 def _read(raw: RawWebhook) -> Parsed:
@@ -148,6 +175,10 @@ def _apply(raw: RawWebhook, items: Parsed) -> bool:
 
 
 def _close(raw: RawWebhook, tries: int) -> None:
-    RawWebhook.objects.filter(pk=raw.pk).update(
-        state=WebhookState.PROCESSED, error="", processed_at=timezone.now(), attempts=tries
-    )
+    values = {
+        "state": WebhookState.PROCESSED,
+        "error": "",
+        "processed_at": timezone.now(),
+        "attempts": tries,
+    }
+    rows.update_one(RawWebhook, raw.pk, values=values)
