@@ -36,6 +36,7 @@ Push = tuple[list[str], Payload]
 _server_loop: asyncio.AbstractEventLoop | None = None
 _pending: asyncio.Queue[list[Push]] | None = None  # lives on _server_loop
 _sender: asyncio.Task[None] | None = None  # kept referenced: asyncio holds tasks weakly
+_own_loop: asyncio.AbstractEventLoop | None = None  # start_own_loop's, in a worker
 
 
 def remember_loop() -> None:
@@ -64,9 +65,10 @@ def start_own_loop() -> None:
     ready = threading.Event()
 
     def run() -> None:
-        global _server_loop, _pending, _sender
+        global _server_loop, _pending, _sender, _own_loop
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
+        _own_loop = loop
         _pending = asyncio.Queue()
         _sender = loop.create_task(_send_in_order(_pending))
         _server_loop = loop
@@ -82,6 +84,8 @@ def forget_loop() -> None:
     global _server_loop, _pending, _sender
     if _sender is not None and _server_loop is not None and not _server_loop.is_closed():
         _server_loop.call_soon_threadsafe(_sender.cancel)
+        if _server_loop is _own_loop:  # start_own_loop's: its thread ends with it
+            _server_loop.call_soon_threadsafe(_server_loop.stop)
     _server_loop = _pending = _sender = None
     resume.stop_watching()
 
