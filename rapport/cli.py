@@ -266,6 +266,9 @@ def add_worker_arguments(parser: argparse.ArgumentParser) -> None:
 
 def worker(options: argparse.Namespace) -> int:
     """Only the job worker (Huey's consumer), for scale-out."""
+    # No health-check query before each job's first statement (config/settings.py): a
+    # round trip per job, a seventh of a processed webhook's (bench/webhooks.py).
+    os.environ.setdefault("DB_HEALTH_CHECKS", "0")
     setup_django()
     from huey.contrib.djhuey import HUEY
 

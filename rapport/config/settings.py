@@ -121,7 +121,10 @@ def _database() -> dict[str, object]:
     config: dict[str, object] = dict(
         dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
     )
-    config["CONN_HEALTH_CHECKS"] = True
+    # A `SELECT 1` before the first query of each request (and each job). `rapport worker`
+    # turns it off (DB_HEALTH_CHECKS=0): its jobs are all store-first with a sweep, so a
+    # broken connection fails one job, is closed after it, and the sweep retries the work.
+    config["CONN_HEALTH_CHECKS"] = env_bool("DB_HEALTH_CHECKS", True)
     pool_size = env_int("DB_POOL_SIZE", 0)
     if pool_size and config["ENGINE"] == "django.db.backends.postgresql":
         config["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django must not

@@ -160,3 +160,14 @@ def test_a_retried_message_after_its_request_was_deleted_is_still_one_message(
 
     assert SMS.post(client, inbox, body).status_code == 200
     assert Message.objects.filter(text="Only once").count() == 1
+
+
+def test_workers_can_skip_the_per_job_health_check(monkeypatch):
+    """`rapport worker` sets DB_HEALTH_CHECKS=0 (one `SELECT 1` less per job); the web
+    keeps Django's check."""
+    from rapport.config import settings as config
+
+    monkeypatch.delenv("DB_HEALTH_CHECKS", raising=False)
+    assert config._database()["CONN_HEALTH_CHECKS"] is True
+    monkeypatch.setenv("DB_HEALTH_CHECKS", "0")
+    assert config._database()["CONN_HEALTH_CHECKS"] is False
