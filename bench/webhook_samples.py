@@ -6,21 +6,18 @@ signed as the provider signs it. ``tests/test_bench_quick.py`` fails for a regis
 webhook channel without an entry, and posts each sample to the real endpoint (200, stored),
 so a sample can't drift from what the channel accepts.
 
-Adding one (a Meta channel, say) is a few lines::
-
-    class MetaSample:
-        config = {"app_secret": SECRET, ...}
-
-        def message(self, url, customer, text, message_id):
-            body = json.dumps({...}).encode()
-            digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-            return Signed(body, "application/json", {"X-Hub-Signature-256": f"sha256={digest}"})
-
-    SAMPLES["whatsapp"] = MetaSample()
+Adding one is a few lines: a class with ``config`` and ``message`` (``TwilioSample`` and
+``MetaSample`` below), and its kind in ``SAMPLES``. A channel whose processing calls the
+provider (Messenger's profile look-up) is pointed at a closed local port by the benchmark
+(``bench/webhooks.py``: ``META_GRAPH_API_BASE``), so nothing leaves the machine.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -28,6 +25,8 @@ from urllib.parse import urlencode
 TWILIO_ACCOUNT = "AC00000000000000000000000000000001"
 TWILIO_TOKEN = "b" * 32
 TWILIO_SERVICE = "MG00000000000000000000000000000042"
+META_SECRET = "bench-meta-app-secret"  # noqa: S105  (a benchmark's throw-away inbox)
+META_ACCOUNT = "106712345678901"  # the Page (Messenger) or Instagram account id
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,38 @@ class TwilioSample:
         )
 
 
+@dataclass(frozen=True)
+class MetaSample:
+    """Messenger and Instagram: one event in Meta's JSON envelope, ``X-Hub-Signature-256``
+    (HMAC-SHA256 of the body with the app secret)."""
+
+    object_name: str  # "page" for Messenger, "instagram"
+    config: dict[str, Any] = field(
+        default_factory=lambda: {
+            "page_id": META_ACCOUNT,
+            "page_token": "bench-page-token",
+            "app_secret": META_SECRET,
+            "verify_token": "bench-verify-token",
+        }
+    )
+
+    def message(self, url: str, customer: int, text: str, message_id: str) -> Signed:
+        now = int(time.time() * 1000)
+        event = {
+            "sender": {"id": str(customer)},
+            "recipient": {"id": META_ACCOUNT},
+            "timestamp": now,
+            "message": {"mid": message_id, "text": text},
+        }
+        entry = {"id": META_ACCOUNT, "time": now, "messaging": [event]}
+        body = json.dumps({"object": self.object_name, "entry": [entry]}).encode()
+        digest = hmac.new(META_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        return Signed(body, "application/json", {"X-Hub-Signature-256": f"sha256={digest}"})
+
+
 SAMPLES: dict[str, Sample] = {
     "sms": TwilioSample(),
     "whatsapp_twilio": TwilioSample(prefix="whatsapp:"),
+    "messenger": MetaSample(object_name="page"),
+    "instagram": MetaSample(object_name="instagram"),
 }

@@ -587,6 +587,9 @@ def run_target(args: argparse.Namespace, db: str) -> str:
     os.environ["SITE_URL"] = SITE_URL
     os.environ.setdefault("DB_CONN_MAX_AGE", "600")
     os.environ["RAPPORT_WORKER_THREADS"] = str(args.threads)  # rapport serve's (SQLite)
+    # Providers' APIs a channel calls while processing (Messenger's profile look-up): a
+    # closed local port, so the look-up fails at once and nothing leaves the machine.
+    os.environ["META_GRAPH_API_BASE"] = "http://127.0.0.1:9"
     if db == "postgres":
         os.environ["REDIS_URL"] = REDIS_URL
     else:
