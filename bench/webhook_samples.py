@@ -9,11 +9,13 @@ so a sample can't drift from what the channel accepts.
 Adding one is a few lines: a class with ``config`` and ``message`` (``TwilioSample`` and
 ``MetaSample`` below), and its kind in ``SAMPLES``. A channel whose processing calls the
 provider (Messenger's profile look-up) is pointed at a closed local port by the benchmark
-(``bench/webhooks.py``: ``META_GRAPH_API_BASE``), so nothing leaves the machine.
+(``bench/webhooks.py``: ``META_GRAPH_API_BASE`` and the others), so nothing leaves the
+machine.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -27,6 +29,14 @@ TWILIO_TOKEN = "b" * 32
 TWILIO_SERVICE = "MG00000000000000000000000000000042"
 META_SECRET = "bench-meta-app-secret"  # noqa: S105  (a benchmark's throw-away inbox)
 META_ACCOUNT = "106712345678901"  # the Page (Messenger) or Instagram account id
+TELEGRAM_SECRET = "bench-telegram-secret-token"  # noqa: S105
+X_SECRET = "bench-x-consumer-secret"  # noqa: S105
+X_ACCOUNT = "4337869213"  # the subscribed account (for_user_id)
+
+
+def number(message_id: str) -> int:
+    """A provider's numeric id for the benchmark's message id (Telegram counts in ints)."""
+    return int(hashlib.sha256(message_id.encode()).hexdigest()[:12], 16)
 
 
 @dataclass(frozen=True)
@@ -114,9 +124,64 @@ class MetaSample:
         return Signed(body, "application/json", {"X-Hub-Signature-256": f"sha256={digest}"})
 
 
+@dataclass(frozen=True)
+class TelegramSample:
+    """A Bot API update posted to the webhook, with the ``secret_token`` given to
+    ``setWebhook`` in ``X-Telegram-Bot-Api-Secret-Token``."""
+
+    config: dict[str, Any] = field(
+        default_factory=lambda: {"bot_token": "1:bench", "secret_token": TELEGRAM_SECRET}
+    )
+
+    def message(self, url: str, customer: int, text: str, message_id: str) -> Signed:
+        person = {"id": customer, "is_bot": False, "first_name": f"Customer {customer}"}
+        message = {
+            "message_id": number(message_id),
+            "date": int(time.time()),
+            "chat": {"id": customer, "type": "private", "first_name": person["first_name"]},
+            "from": person,
+            "text": text,
+        }
+        body = json.dumps({"update_id": number(message_id), "message": message}).encode()
+        return Signed(
+            body, "application/json", {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+        )
+
+
+@dataclass(frozen=True)
+class XSample:
+    """An Account Activity delivery: one ``message_create`` direct message event, signed
+    ``x-twitter-webhooks-signature: sha256=base64(HMAC-SHA256(consumer secret, body))``."""
+
+    config: dict[str, Any] = field(
+        default_factory=lambda: {"consumer_secret": X_SECRET, "account_id": X_ACCOUNT}
+    )
+
+    def message(self, url: str, customer: int, text: str, message_id: str) -> Signed:
+        sender = str(customer)
+        event = {
+            "type": "message_create",
+            "id": message_id,
+            "created_timestamp": str(int(time.time() * 1000)),
+            "message_create": {
+                "target": {"recipient_id": X_ACCOUNT},
+                "sender_id": sender,
+                "message_data": {"text": text},
+            },
+        }
+        users = {sender: {"id": sender, "name": f"Customer {customer}", "screen_name": "c"}}
+        payload = {"for_user_id": X_ACCOUNT, "direct_message_events": [event], "users": users}
+        body = json.dumps(payload).encode()
+        digest = hmac.new(X_SECRET.encode(), body, hashlib.sha256).digest()
+        signed = "sha256=" + base64.b64encode(digest).decode()
+        return Signed(body, "application/json", {"x-twitter-webhooks-signature": signed})
+
+
 SAMPLES: dict[str, Sample] = {
     "sms": TwilioSample(),
     "whatsapp_twilio": TwilioSample(prefix="whatsapp:"),
     "messenger": MetaSample(object_name="page"),
     "instagram": MetaSample(object_name="instagram"),
+    "telegram": TelegramSample(),
+    "x": XSample(),
 }

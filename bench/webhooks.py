@@ -589,7 +589,8 @@ def run_target(args: argparse.Namespace, db: str) -> str:
     os.environ["RAPPORT_WORKER_THREADS"] = str(args.threads)  # rapport serve's (SQLite)
     # Providers' APIs a channel calls while processing (Messenger's profile look-up): a
     # closed local port, so the look-up fails at once and nothing leaves the machine.
-    os.environ["META_GRAPH_API_BASE"] = "http://127.0.0.1:9"
+    for name in ("META_GRAPH_API_BASE", "TELEGRAM_API_BASE", "X_API_BASE", "TWILIO_API_BASE"):
+        os.environ[name] = "http://127.0.0.1:9"
     if db == "postgres":
         os.environ["REDIS_URL"] = REDIS_URL
     else:
