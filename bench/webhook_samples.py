@@ -125,6 +125,46 @@ class MetaSample:
 
 
 @dataclass(frozen=True)
+class WhatsAppCloudSample:
+    """WhatsApp Cloud API: a ``whatsapp_business_account`` change with one text message,
+    signed as Meta signs (``X-Hub-Signature-256``)."""
+
+    config: dict[str, Any] = field(
+        default_factory=lambda: {
+            "phone_number_id": "106540352242922",
+            "access_token": "bench-access-token",
+            "app_secret": META_SECRET,
+            "verify_token": "bench-verify-token",
+        }
+    )
+
+    def message(self, url: str, customer: int, text: str, message_id: str) -> Signed:
+        wa_id = f"1415{customer:07d}"
+        value = {
+            "messaging_product": "whatsapp",
+            "metadata": {
+                "display_phone_number": "15550783881",
+                "phone_number_id": "106540352242922",
+            },
+            "contacts": [{"profile": {"name": f"Customer {customer}"}, "wa_id": wa_id}],
+            "messages": [
+                {
+                    "from": wa_id,
+                    "id": message_id,
+                    "timestamp": str(int(time.time())),
+                    "type": "text",
+                    "text": {"body": text},
+                }
+            ],
+        }
+        change = {"field": "messages", "value": value}
+        post = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
+        body = json.dumps(post).encode()
+        digest = hmac.new(META_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        return Signed(body, "application/json", {"X-Hub-Signature-256": f"sha256={digest}"})
+
+
+@dataclass(frozen=True)
 class TelegramSample:
     """A Bot API update posted to the webhook, with the ``secret_token`` given to
     ``setWebhook`` in ``X-Telegram-Bot-Api-Secret-Token``."""
@@ -182,6 +222,7 @@ SAMPLES: dict[str, Sample] = {
     "whatsapp_twilio": TwilioSample(prefix="whatsapp:"),
     "messenger": MetaSample(object_name="page"),
     "instagram": MetaSample(object_name="instagram"),
+    "whatsapp": WhatsAppCloudSample(),
     "telegram": TelegramSample(),
     "x": XSample(),
 }
