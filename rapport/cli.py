@@ -266,6 +266,9 @@ def add_worker_arguments(parser: argparse.ArgumentParser) -> None:
 
 def worker(options: argparse.Namespace) -> int:
     """Only the job worker (Huey's consumer), for scale-out."""
+    # No health-check query before each job's first statement (config/settings.py): a
+    # round trip per job, a seventh of a processed webhook's (bench/webhooks.py).
+    os.environ.setdefault("DB_HEALTH_CHECKS", "0")
     setup_django()
     from huey.contrib.djhuey import HUEY
 
@@ -280,6 +283,9 @@ def worker(options: argparse.Namespace) -> int:
     # run_huey gives the "huey" logger its own handler; without this, Django's root
     # handler would print every line a second time.
     logging.getLogger("huey").propagate = False
+    from rapport.realtime import layer
+
+    layer.start_own_loop()  # one loop, one Redis connection for the jobs' pushes
     extra = ["--workers", str(options.threads)] if options.threads else []
     return django_command(["run_huey", *extra])
 

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Providers' webhooks (/channels/<kind>/<key>) are answered here, past the rest.
+    "rapport.inboxes.middleware.ProviderWebhookMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -120,7 +122,10 @@ def _database() -> dict[str, object]:
     config: dict[str, object] = dict(
         dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
     )
-    config["CONN_HEALTH_CHECKS"] = True
+    # A `SELECT 1` before the first query of each request (and each job). `rapport worker`
+    # turns it off (DB_HEALTH_CHECKS=0): its jobs are all store-first with a sweep, so a
+    # broken connection fails one job, is closed after it, and the sweep retries the work.
+    config["CONN_HEALTH_CHECKS"] = env_bool("DB_HEALTH_CHECKS", True)
     pool_size = env_int("DB_POOL_SIZE", 0)
     if pool_size and config["ENGINE"] == "django.db.backends.postgresql":
         config["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django must not
@@ -238,6 +243,12 @@ RAPPORT_MAX_MESSAGE_CHARS = env_int("MAX_MESSAGE_CHARS", 50_000)
 # Where phone numbers written without a country code are read from (an ISO 3166 code such
 # as "US" or "DE"); empty: such numbers are refused rather than guessed.
 RAPPORT_PHONE_REGION = env_str("PHONE_REGION", "").upper()
+# The webhook endpoint remembers the inbox at an address this long (inboxes/inbound.py):
+# a changed token or a switched-off inbox takes effect after it. 0: read it every time.
+RAPPORT_WEBHOOK_INBOX_SECONDS = env_int("WEBHOOK_INBOX_SECONDS", 0 if TESTING else 5)
+# Stored webhook requests (inboxes.RawWebhook) are deleted this many days after they were
+# processed; quarantined ones are kept until retried or deleted (inboxes/tasks.py).
+RAPPORT_WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 7)
 # Where the Twilio channels (SMS, WhatsApp, Voice) send and fetch media; a setting so
 # tests run against a local server.
 TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -35,6 +36,7 @@ Push = tuple[list[str], Payload]
 _server_loop: asyncio.AbstractEventLoop | None = None
 _pending: asyncio.Queue[list[Push]] | None = None  # lives on _server_loop
 _sender: asyncio.Task[None] | None = None  # kept referenced: asyncio holds tasks weakly
+_own_loop: asyncio.AbstractEventLoop | None = None  # start_own_loop's, in a worker
 
 
 def remember_loop() -> None:
@@ -51,11 +53,39 @@ def remember_loop() -> None:
         resume.watch(channel_layer)  # pub/sub: sockets resume after a cut subscription
 
 
+def start_own_loop() -> None:
+    """For a process with no server loop (``rapport worker``): one event loop on a thread
+    of its own takes the pushes, as a server's loop would. Without it each send ran on a
+    new loop (``async_to_sync``) and opened a new Redis connection: a sixth of a
+    processed webhook's time in a worker (bench/webhooks.py). Pushes still waiting when
+    the process stops are lost, like a server's; agents' pages resume from their last id.
+    """
+    if _server_loop is not None:
+        return
+    ready = threading.Event()
+
+    def run() -> None:
+        global _server_loop, _pending, _sender, _own_loop
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        _own_loop = loop
+        _pending = asyncio.Queue()
+        _sender = loop.create_task(_send_in_order(_pending))
+        _server_loop = loop
+        loop.call_soon(ready.set)
+        loop.run_forever()
+
+    threading.Thread(target=run, name="push-sender", daemon=True).start()
+    ready.wait(10)
+
+
 def forget_loop() -> None:
     """Tests run each case in a new loop; the next one must not hand over to a closed one."""
     global _server_loop, _pending, _sender
     if _sender is not None and _server_loop is not None and not _server_loop.is_closed():
         _server_loop.call_soon_threadsafe(_sender.cancel)
+        if _server_loop is _own_loop:  # start_own_loop's: its thread ends with it
+            _server_loop.call_soon_threadsafe(_server_loop.stop)
     _server_loop = _pending = _sender = None
     resume.stop_watching()
 

@@ -217,11 +217,29 @@ def _note_customer_activity(conversation: Conversation, preview: str, now: datet
     conversation.last_activity_at = now
     conversation.last_customer_message_at = now
     conversation.preview = preview
+    if old_status == Status.OPEN:
+        # The usual case, in a statement compiled once (``core.rows``): ``save()``
+        # compiled its UPDATE for every message (an eighth of a webhook's processing).
+        rows.update_one(
+            Conversation,
+            conversation.pk,
+            values={"last_activity_at": now, "last_customer_message_at": now, "preview": preview},
+            unless_set={"waiting_since": now},
+        )
+        conversation.waiting_since = conversation.waiting_since or now
+        return
+    # The customer wrote again: a pending or snoozed conversation reopens.
     conversation.waiting_since = conversation.waiting_since or now
-    fields = ["last_activity_at", "last_customer_message_at", "preview", "waiting_since"]
-    if old_status != Status.OPEN:  # the customer wrote again: a pending or snoozed one reopens
-        conversation.status = Status.OPEN
-        conversation.snoozed_until = None
-        fields += ["status", "snoozed_until"]
-        move_count(conversation, old_status, conversation.assignee_id)
-    conversation.save(update_fields=fields)
+    conversation.status = Status.OPEN
+    conversation.snoozed_until = None
+    move_count(conversation, old_status, conversation.assignee_id)
+    conversation.save(
+        update_fields=[
+            "last_activity_at",
+            "last_customer_message_at",
+            "preview",
+            "waiting_since",
+            "status",
+            "snoozed_until",
+        ]
+    )

@@ -1,0 +1,173 @@
+"""The webhook paths' cost and upkeep (issue 11): the statements of accepting and of
+processing a stored request, the endpoint past the agent app's middleware, the hand-over
+of jobs off the request thread, and the retention of processed requests."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from rapport.conversations.models import Message
+from rapport.inboxes import inbound, tasks
+from rapport.inboxes.models import Inbox, RawWebhook, WebhookState
+from rapport.inboxes.webhooks import process
+from tests.channels import test_conformance
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SMS = test_conformance.TestTwilioSms()
+CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+@pytest.fixture
+def inbox(admin, agent, twilio_api) -> Inbox:  # the settings form checks the keys
+    return SMS.make_inbox(admin, agent)
+
+
+def statements(captured: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(CONTROL)]
+
+
+def stored(client: Any, inbox: Inbox, monkeypatch: Any, sender: str, message_id: str) -> int:
+    """A customer's text accepted and stored, its job not run: the row's id."""
+    monkeypatch.setattr(inbound, "enqueue_processing", lambda raw_id: None)
+    # The same words every time: on SQLite a word the search index has never seen costs
+    # one more statement (search/index.py), which is the index's cost, not this path's.
+    body = SMS.message(inbox, sender, "Where is my order?", message_id)
+    assert SMS.post(client, inbox, body).status_code == 200
+    return RawWebhook.objects.get(key=message_id).pk
+
+
+def test_processing_a_continuing_conversation_takes_six_statements(inbox, client, monkeypatch):
+    first = stored(client, inbox, monkeypatch, "+14155550123", "SMfirst")
+    second = stored(client, inbox, monkeypatch, "+14155550123", "SMsecond")
+
+    with CaptureQueriesContext(connection) as new_customer:
+        process(first)
+    with CaptureQueriesContext(connection) as continuing:
+        process(second)
+
+    # Read the row; read the open conversation, note the customer's message on it, insert
+    # the message and its search entry; close the row: one transaction.
+    assert len(statements(continuing)) <= 6, statements(continuing)
+    # A new customer also creates the customer, their identity and search entry, the
+    # conversation and the open-count row: 12 on PostgreSQL, 13 on SQLite, whose search
+    # index also notes the words it had never seen (search/index.py).
+    assert len(statements(new_customer)) <= 13, statements(new_customer)
+    assert Message.objects.filter(conversation__inbox=inbox).count() == 2
+    assert set(RawWebhook.objects.values_list("state", "attempts")) == {(WebhookState.PROCESSED, 1)}
+
+
+def test_accepting_a_webhook_is_one_insert_once_the_inbox_is_remembered(
+    inbox, client, monkeypatch, settings
+):
+    settings.RAPPORT_WEBHOOK_INBOX_SECONDS = 60
+    monkeypatch.setattr(inbound, "enqueue_processing", lambda raw_id: None)
+    SMS.post(client, inbox, SMS.message(inbox, "+14155550123", "One", "SMone"))
+
+    with CaptureQueriesContext(connection) as accepted:
+        response = SMS.post(client, inbox, SMS.message(inbox, "+14155550123", "Two", "SMtwo"))
+
+    assert response.status_code == 200
+    [insert] = statements(accepted)
+    assert insert.startswith('INSERT INTO "inboxes_rawwebhook"')
+
+
+def test_a_switched_off_inbox_refuses_webhooks_once_it_is_forgotten(
+    inbox, client, monkeypatch, settings
+):
+    settings.RAPPORT_WEBHOOK_INBOX_SECONDS = 60
+    body = SMS.message(inbox, "+14155550123", "Hi", "SMoff")
+    assert SMS.post(client, inbox, body).status_code == 200
+    Inbox.objects.filter(pk=inbox.pk).update(is_active=False)
+    monkeypatch.setattr(inbound, "_inboxes", {})  # as after RAPPORT_WEBHOOK_INBOX_SECONDS
+
+    assert SMS.post(client, inbox, body).status_code == 404
+
+
+def test_the_endpoint_runs_past_the_agent_apps_middleware(inbox, client):
+    answered = SMS.post(client, inbox, SMS.message(inbox, "+14155550123", "Hi", "SMmw"))
+    page = client.get("/login")
+
+    assert answered.status_code == 200
+    assert answered["Content-Type"] == "text/xml"
+    assert int(answered["Content-Length"]) == len(answered.content)
+    # No session, CSRF cookie or content policy on a provider's answer; pages keep theirs.
+    assert not answered.cookies
+    assert "Content-Security-Policy" not in answered
+    assert "Content-Security-Policy" in page
+    assert client.get(f"/channels/sms/{inbox.public_key}").status_code == 405
+    missing = client.post("/channels/sms/no-such-inbox", b"", content_type="text/plain")
+    assert missing.status_code == 404
+
+
+def test_jobs_are_queued_off_the_request_thread_in_order(monkeypatch):
+    queued: list[int] = []
+    done = threading.Event()
+
+    def send(raw_id: int) -> None:
+        queued.append(raw_id)
+        if len(queued) == 3:
+            done.set()
+
+    monkeypatch.setattr(tasks, "_send", send)
+    handoff = tasks._Handoff()
+    for raw_id in (7, 8, 9):
+        handoff.put(raw_id)
+
+    assert done.wait(10)
+    assert queued == [7, 8, 9]
+    assert handoff._thread is not threading.current_thread()
+
+
+def old_row(inbox: Inbox, key: str, state: str, days: float) -> RawWebhook:
+    raw = RawWebhook.objects.create(inbox=inbox, key=key, body=b"x", size=1, state=state)
+    when = timezone.now() - timedelta(days=days)
+    RawWebhook.objects.filter(pk=raw.pk).update(
+        received_at=when, processed_at=when if state != WebhookState.PENDING else None
+    )
+    return raw
+
+
+def test_processed_requests_are_deleted_after_the_retention_quarantined_kept(inbox, settings):
+    settings.RAPPORT_WEBHOOK_RETENTION_DAYS = 7
+    expired = [old_row(inbox, f"old{n}", WebhookState.PROCESSED, 8) for n in range(5)]
+    recent = old_row(inbox, "recent", WebhookState.PROCESSED, 6)
+    quarantined = old_row(inbox, "bad", WebhookState.UNPROCESSABLE, 30)
+    pending = old_row(inbox, "waiting", WebhookState.PENDING, 30)
+
+    assert tasks.delete_old_webhooks(batch=2) == len(expired)  # in three batches
+
+    kept = set(RawWebhook.objects.values_list("pk", flat=True))
+    assert kept == {recent.pk, quarantined.pk, pending.pk}
+    tasks.delete_old_webhooks_task.call_local()  # the hourly job: nothing more to delete
+    assert RawWebhook.objects.count() == 3
+
+
+def test_a_retried_message_after_its_request_was_deleted_is_still_one_message(
+    inbox, client, settings
+):
+    body = SMS.message(inbox, "+14155550123", "Only once", "SMretried")
+    assert SMS.post(client, inbox, body).status_code == 200
+    RawWebhook.objects.update(processed_at=timezone.now() - timedelta(days=8))
+    tasks.delete_old_webhooks()
+
+    assert SMS.post(client, inbox, body).status_code == 200
+    assert Message.objects.filter(text="Only once").count() == 1
+
+
+def test_workers_can_skip_the_per_job_health_check(monkeypatch):
+    """`rapport worker` sets DB_HEALTH_CHECKS=0 (one `SELECT 1` less per job); the web
+    keeps Django's check."""
+    from rapport.config import settings as config
+
+    monkeypatch.delenv("DB_HEALTH_CHECKS", raising=False)
+    assert config._database()["CONN_HEALTH_CHECKS"] is True
+    monkeypatch.setenv("DB_HEALTH_CHECKS", "0")
+    assert config._database()["CONN_HEALTH_CHECKS"] is False
