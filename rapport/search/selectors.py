@@ -215,8 +215,9 @@ def _in_widening_windows(words: QuerySet[MessageDoc], before: int | None) -> Ite
     keep the newest. Bounded to a window of ids, PostgreSQL ANDs the GIN bitmap with the
     primary key's range and reads only the window's rows; a common word or a phrase walks
     the primary key downwards and stops at the limit. The first window is the newest
-    1/64 of the ids and the first read ``WALK_BATCH`` rows; both double each time, so a
-    page, which seldom needs more than the first, costs one small read.
+    1/64 of the ids, each next one 4 times as wide (a word in no message costs 4 reads),
+    and the first read is ``WALK_BATCH`` rows, doubling: a page seldom needs more than
+    the first read.
     """
     high = before or (MessageDoc.objects.aggregate(top=Max("message_id"))["top"] or 0) + 1
     span, limit, read = max(high // FIRST_WINDOW_PART, 1), WALK_BATCH, 0
@@ -224,14 +225,12 @@ def _in_widening_windows(words: QuerySet[MessageDoc], before: int | None) -> Ite
         low = max(high - span, 0)
         in_window = words.filter(message_id__gte=low, message_id__lt=high)
         wanted = min(limit, CANDIDATES - read)
-        ids = list(
-            in_window.order_by("-message_id").values_list("message_id", flat=True)[:wanted]
-        )
+        ids = list(in_window.order_by("-message_id").values_list("message_id", flat=True)[:wanted])
         if ids:
             yield ids
         read += len(ids)
         high = ids[-1] if len(ids) == wanted else low  # the window's rest, or below it
-        span, limit = span * 2, limit * 2
+        span, limit = span * 4, limit * 2
 
 
 def _passing_filters(
