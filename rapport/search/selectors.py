@@ -186,10 +186,14 @@ def _matches_below(
         # Messages, not index rows: the chunk's ids are known to match, and joining
         # FTS5 back by 2,000 rowids was most of a search's time on SQLite.
         in_chunk = _passing_filters(user, query, include_notes).filter(pk__in=chunk)
-        yield from _walk(lambda below, rows=in_chunk: rows.filter(pk__lt=below), None)
+        yield from _walk(_below_in(in_chunk), None)
     if read == CANDIDATES:  # more below the candidates: the filters lead from there
         by_filters = _by_filters(user, query, include_notes)
         yield from _walk(lambda below: by_filters.filter(pk__lt=below), last)
+
+
+def _below_in(rows: QuerySet[Message, tuple[int, int]]) -> Callable[[int], QuerySet[Any, Any]]:
+    return lambda below: rows.filter(pk__lt=below)
 
 
 def _with_words(words: QuerySet[MessageDoc], before: int | None) -> Iterator[list[int]]:
