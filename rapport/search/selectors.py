@@ -204,8 +204,9 @@ def _with_words(words: QuerySet[MessageDoc], before: int | None) -> Iterator[lis
         return
     if before:
         words = words.filter(message_id__lt=before)
-    # Read first, as ids: inside a subquery PostgreSQL may walk every row the filters pass
-    # and test each against it (a word in no message took seconds).
+    # Read first, as ids, on both databases (not a subquery of the filters: PostgreSQL
+    # then may walk every row the filters pass and test each; a word in no message took
+    # seconds).
     ids = list(words.order_by("-message_id").values_list("message_id", flat=True)[:CANDIDATES])
     if ids:
         yield ids
