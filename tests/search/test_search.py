@@ -275,3 +275,38 @@ def test_conversations_are_gathered_across_batches(
     rest = search_messages(admin, parse("lamp"), limit=1, cursor=page.next_cursor)
     assert [h.message.text for h in rest.hits] == ["lamp older"]
     assert rest.next_cursor is None
+
+
+def _every_page(user: User, text: str) -> list[str]:
+    texts, cursor = [], None
+    for _ in range(20):
+        page = search_messages(user, parse(text), limit=2, cursor=cursor)
+        texts += [hit.message.text for hit in page.hits]
+        cursor = page.next_cursor
+        if cursor is None:
+            return texts
+    raise AssertionError("the pages did not end")
+
+
+@pytest.mark.parametrize("first_window_part", [1, 10**12], ids=["all ids", "one id"])
+def test_matches_read_in_small_pieces_give_every_page_right(
+    admin: User, webform_inbox: Inbox, monkeypatch: pytest.MonkeyPatch, first_window_part: int
+):
+    # Newest first reads the words' matches in pieces — on PostgreSQL in widening windows
+    # of ids (here the first is every id, read 2 at a time, or one id), at most 5 before
+    # the filters lead. Every page must still hold the right conversations, in order.
+    monkeypatch.setattr("rapport.search.selectors.WALK_BATCH", 2)
+    monkeypatch.setattr("rapport.search.selectors.CANDIDATES", 5)
+    monkeypatch.setattr("rapport.search.selectors.FIRST_WINDOW_PART", first_window_part)
+    for n in range(14):
+        word = "chair" if n % 3 == 0 else "lamp"
+        email = "jane@example.com" if n % 2 else f"c{n}@example.com"
+        receive(webform_inbox, f"{word} {n}", email=email, name=f"C {n}", new=True)
+    newest_first = list(reversed(range(14)))
+
+    assert _every_page(admin, "lamp") == [f"lamp {n}" for n in newest_first if n % 3]
+    assert _every_page(admin, "chair") == [f"chair {n}" for n in newest_first if n % 3 == 0]
+    assert _every_page(admin, "lamp from:jane") == [
+        f"lamp {n}" for n in newest_first if n % 3 and n % 2
+    ]
+    assert _every_page(admin, "zyxwvutq") == []
