@@ -130,6 +130,8 @@ def test_pages_fit_the_screen_without_sideways_scrolling(browsing, desk, viewpor
         ("agents", "/settings/agents/"),
     ]:
         page.goto(path)
+        if screenshots:
+            page.screenshot(path=str(screenshots / f"test-{name}-{size}.png"), full_page=True)
         assert overflow(page) <= 0, f"{path} scrolls sideways at {viewport}"
         if screenshots:
             page.screenshot(path=str(screenshots / f"test-{name}-{size}.png"))
