@@ -15,6 +15,8 @@ Bodies are limited to ``RAPPORT_MAX_ATTACHMENT_BYTES``.
 from __future__ import annotations
 
 import mimetypes
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -42,6 +44,23 @@ class Media:
     url: str
     content_type: str
     name: str
+
+
+ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+
+
+def clean_keys(values: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, str]:
+    """The account SID and auth token of a Twilio channel's settings, checked in form only
+    (the settings form asks Twilio); a blank token keeps the stored one."""
+    account_sid = str(values.get("account_sid") or "").strip()
+    if not ACCOUNT_SID.fullmatch(account_sid):
+        raise ValidationFailed(
+            "the account SID is AC followed by 32 letters and digits (on Twilio's console)"
+        )
+    token = str(values.get("auth_token") or "").strip() or str(previous.get("auth_token", ""))
+    if not token:
+        raise ValidationFailed("the auth token is needed (on Twilio's console, beside the SID)")
+    return {"account_sid": account_sid, "auth_token": token}
 
 
 def api_base() -> str:

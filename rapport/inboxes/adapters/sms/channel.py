@@ -39,7 +39,7 @@ from rapport.inboxes.models import Inbox
 from rapport.outbox.errors import DeliveryError
 from rapport.outbox.models import Delivery
 
-ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+ACCOUNT_SID = twilio.ACCOUNT_SID
 SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
@@ -113,15 +113,7 @@ class SmsChannel(Channel):
     def clean_config(
         self, values: Mapping[str, Any], previous: Mapping[str, Any]
     ) -> dict[str, Any]:
-        account_sid = str(values.get("account_sid") or "").strip()
-        if not ACCOUNT_SID.fullmatch(account_sid):
-            raise ValidationFailed(
-                "the account SID is AC followed by 32 letters and digits (on Twilio's console)"
-            )
-        token = str(values.get("auth_token") or "").strip() or previous.get("auth_token", "")
-        if not token:
-            raise ValidationFailed("the auth token is needed (on Twilio's console, beside the SID)")
-        config = {"account_sid": account_sid, "auth_token": token}
+        config = twilio.clean_keys(values, previous)
         sender = str(values.get("sender") or "").strip()
         if SERVICE_SID.fullmatch(sender):
             config["messaging_service_sid"] = sender

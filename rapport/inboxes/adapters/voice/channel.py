@@ -37,7 +37,7 @@ from rapport.core.errors import ValidationFailed
 from rapport.customers.addresses import normalize_phone
 from rapport.inboxes.adapters import twilio
 from rapport.inboxes.adapters.sms import inbound as sms_inbound
-from rapport.inboxes.adapters.sms.channel import ACCOUNT_SID, SmsChannel, TwilioKeysForm
+from rapport.inboxes.adapters.sms.channel import SmsChannel, TwilioKeysForm
 from rapport.inboxes.adapters.voice import callback, calls, twiml
 from rapport.inboxes.channels import (
     Composer,
@@ -127,14 +127,7 @@ class VoiceChannel(SmsChannel):
     def clean_config(
         self, values: Mapping[str, Any], previous: Mapping[str, Any]
     ) -> dict[str, Any]:
-        account_sid = str(values.get("account_sid") or "").strip()
-        if not ACCOUNT_SID.fullmatch(account_sid):
-            raise ValidationFailed(
-                "the account SID is AC followed by 32 letters and digits (on Twilio's console)"
-            )
-        token = str(values.get("auth_token") or "").strip() or previous.get("auth_token", "")
-        if not token:
-            raise ValidationFailed("the auth token is needed (on Twilio's console, beside the SID)")
+        keys = twilio.clean_keys(values, previous)
         given = values.get("forward_to") or ""
         numbers = given if isinstance(given, list) else re.split(r"[,;\n]+", str(given))
         forward_to = [_phone(n, "a forwarding number") for n in numbers if str(n).strip()]
@@ -144,8 +137,7 @@ class VoiceChannel(SmsChannel):
         if not 5 <= int(ring) <= 60:
             raise ValidationFailed("ring for 5 to 60 seconds")
         return {
-            "account_sid": account_sid,
-            "auth_token": token,
+            **keys,
             "phone_number": _phone(str(values.get("phone_number") or ""), "the Twilio number"),
             "forward_to": list(dict.fromkeys(forward_to))[:10],
             "ring_seconds": int(ring),
