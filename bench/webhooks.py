@@ -1,7 +1,7 @@
 """Inbound webhooks per channel against a real server, with the one-row Django baseline.
 
     .venv/bin/python bench/webhooks.py                 # PostgreSQL + Redis, every phase, docs
-    .venv/bin/python bench/webhooks.py --db sqlite     # SQLite, jobs in SQLite, one process
+    .venv/bin/python bench/webhooks.py --db sqlite     # SQLite, one process
     .venv/bin/python bench/webhooks.py --quick         # a smoke run in seconds, no docs
     .venv/bin/python bench/webhooks.py --no-docs       # print only
 
@@ -10,14 +10,17 @@ Every registered channel that takes webhooks is measured, from its signed sample
 a fresh server (uvicorn on ``rapport.config.asgi``, bench settings: Rapport's own plus the
 baseline view of ``bench/ingest.py``):
 
-1. **Accept**: 32 concurrent keep-alive clients post signed webhooks (verified, stored raw,
-   queued, answered) to ``/channels/<kind>/<key>``, taking turns with the baseline
-   ``POST /bench/baseline`` (a plain Django view inserting one row) in ``--rounds``
-   slices; no worker runs, so only the accept path is timed. Target ≥ 100 %.
+1. **Accept**: 32 concurrent keep-alive clients post signed webhooks (verified, stored
+   raw, answered; the stored row is the workers' queue) to ``/channels/<kind>/<key>``,
+   taking turns with the baseline ``POST /bench/baseline`` (a plain Django view
+   inserting one row) in ``--rounds`` slices; no worker runs, so only the accept path is
+   timed. Target ≥ 100 %.
 2. **Processed**: the same with workers running (PostgreSQL: ``rapport worker``
-   processes on Redis; SQLite: ``rapport serve``, the worker's threads in the web
-   process). A slice's time runs until the open agent websocket has received the push of
-   every message in it: customer, conversation, message and push all done. Target ≥ 60 %.
+   processes, woken by the database's NOTIFY, pushing through Redis; SQLite: ``rapport
+   serve``, the worker's threads in the web process), each of their
+   ``--webhook-threads`` taking up to ``--batch`` waiting requests per transaction. A
+   slice's time runs until the open agent websocket has received the push of every
+   message in it: customer, conversation, message and push all done. Target ≥ 60 %.
 3. **Latency**: webhooks sent at a fixed rate (open loop), each timed from its accepted
    answer until the agent's websocket receives its push. Target p99 ≤ 1 s.
 
@@ -184,7 +187,7 @@ def count_statements(inboxes: Inboxes) -> dict[str, dict[str, int]]:
 
 
 def forget_queued_jobs() -> None:
-    """After the accept phase: its rows count as done and its jobs are dropped, so the
+    """After the accept phase: its rows count as done (and any jobs are dropped), so the
     workers of the next phase start from an empty queue."""
     from huey.contrib.djhuey import HUEY
 
@@ -496,12 +499,13 @@ def report(
     latencies: list[Latency] | None,
 ) -> str:
     setup = (
-        f"PostgreSQL + Redis (jobs and channel layer); {args.workers} `rapport worker` "
-        f"process(es) of {args.threads} threads"
+        f"PostgreSQL + Redis (channel layer); {args.workers} `rapport worker` "
+        f"process(es) of {args.webhook_threads} webhook threads"
         if target.is_postgres
-        else "SQLite, jobs in SQLite (`SqliteHuey`), in-memory channel layer; workers: "
-        "`rapport serve` (the worker's threads in the web process)"
+        else f"SQLite, in-memory channel layer; workers: `rapport serve` "
+        f"({args.webhook_threads} webhook threads in the web process)"
     )
+    setup += f", each taking up to {args.batch} waiting webhooks per transaction"
     parts = [
         f"**{target.engine}** — {setup}; uvicorn, 1 process, WEB_THREADS="
         f"{os.environ.get('WEB_THREADS', '4')}; {args.concurrency} concurrent keep-alive "
@@ -510,7 +514,7 @@ def report(
     ]
     if accepted:
         parts.append(
-            "Accept (verified, stored raw, queued, answered; no worker running; "
+            "Accept (verified, stored raw, answered; no worker running; "
             "target ≥ 100 %):\n\n" + rate_table(accepted, "accept") + "\n"
         )
     if processed:
@@ -587,6 +591,8 @@ def run_target(args: argparse.Namespace, db: str) -> str:
     os.environ["SITE_URL"] = SITE_URL
     os.environ.setdefault("DB_CONN_MAX_AGE", "600")
     os.environ["RAPPORT_WORKER_THREADS"] = str(args.threads)  # rapport serve's (SQLite)
+    os.environ["RAPPORT_WEBHOOK_THREADS"] = str(args.webhook_threads)
+    os.environ["RAPPORT_WEBHOOK_BATCH"] = str(args.batch)
     # Providers' APIs a channel calls while processing (Messenger's profile look-up): a
     # closed local port, so the look-up fails at once and nothing leaves the machine.
     for name in ("META_GRAPH_API_BASE", "TELEGRAM_API_BASE", "X_API_BASE", "TWILIO_API_BASE"):
@@ -628,7 +634,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers", type=int, default=2, help="rapport worker processes (PostgreSQL)"
     )
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker process")
+    parser.add_argument("--threads", type=int, default=4, help="job threads per worker process")
+    parser.add_argument(
+        "--webhook-threads", type=int, default=2, help="webhook threads per worker process"
+    )
+    parser.add_argument("--batch", type=int, default=32, help="waiting webhooks per transaction")
     parser.add_argument(
         "--rate", default="20,50", help="latency phase: webhooks/s, one run each (comma-separated)"
     )

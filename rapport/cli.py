@@ -228,6 +228,8 @@ def running_worker() -> Iterator[None]:
     from django.utils.module_loading import autodiscover_modules
     from huey.contrib.djhuey import HUEY
 
+    from rapport.inboxes.webhook_queue import running_drainers
+
     if HUEY.immediate:  # RAPPORT_JOBS_IMMEDIATE: jobs run inside the request instead
         yield
         return
@@ -238,7 +240,8 @@ def running_worker() -> Iterator[None]:
     with kept_signal_handlers():
         consumer.start()
     try:
-        yield
+        with running_drainers():  # stored webhook requests: the rows are their queue
+            yield
     finally:
         consumer.stop(graceful=True)
 
@@ -287,7 +290,10 @@ def worker(options: argparse.Namespace) -> int:
 
     layer.start_own_loop()  # one loop, one Redis connection for the jobs' pushes
     extra = ["--workers", str(options.threads)] if options.threads else []
-    return django_command(["run_huey", *extra])
+    from rapport.inboxes.webhook_queue import running_drainers
+
+    with running_drainers():  # stored webhook requests: the rows are their queue
+        return django_command(["run_huey", *extra])
 
 
 # --- admin and demo -----------------------------------------------------------------------

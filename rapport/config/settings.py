@@ -249,6 +249,11 @@ RAPPORT_WEBHOOK_INBOX_SECONDS = env_int("WEBHOOK_INBOX_SECONDS", 0 if TESTING el
 # Stored webhook requests (inboxes.RawWebhook) are deleted this many days after they were
 # processed; quarantined ones are kept until retried or deleted (inboxes/tasks.py).
 RAPPORT_WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 7)
+# Each worker process (rapport worker, or rapport serve's) processes stored webhook
+# requests on this many threads, each taking up to RAPPORT_WEBHOOK_BATCH waiting requests
+# into one transaction (inboxes/webhook_queue.py).
+RAPPORT_WEBHOOK_THREADS = env_int("RAPPORT_WEBHOOK_THREADS", 2)
+RAPPORT_WEBHOOK_BATCH = env_int("RAPPORT_WEBHOOK_BATCH", 32)
 # Where the Twilio channels (SMS, WhatsApp, Voice) send and fetch media; a setting so
 # tests run against a local server.
 TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Count, Sum
 
@@ -12,6 +16,11 @@ Bucket = tuple[str, int | None]  # (status, assignee id)
 
 def bump(inbox_id: int, bucket: Bucket, delta: int) -> None:
     status, assignee_id = bucket
+    waiting: dict[tuple[int, str, int], int] | None = getattr(_deferring, "bumps", None)
+    if waiting is not None:
+        key = (inbox_id, status, assignee_id or 0)
+        waiting[key] = waiting.get(key, 0) + delta
+        return
     if _add(inbox_id, status, assignee_id, delta):
         return
     try:
@@ -21,6 +30,27 @@ def bump(inbox_id: int, bucket: Bucket, delta: int) -> None:
             )
     except IntegrityError:  # another transaction created the row first
         _add(inbox_id, status, assignee_id, delta)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Bumps inside the block are added up and written when it ends without an error: one
+    UPDATE per bucket, in a fixed order. For a transaction that opens many conversations
+    (a worker's batch of webhooks): the count rows are the hottest rows of all, so they
+    are locked last, briefly, and always in the same order, which two such transactions
+    need in order never to deadlock."""
+    bumps: dict[tuple[int, str, int], int] = {}
+    _deferring.bumps = bumps
+    try:
+        yield
+    finally:
+        _deferring.bumps = None
+    for (inbox_id, status, assignee_id), delta in sorted(bumps.items()):
+        if delta:
+            bump(inbox_id, (status, assignee_id or None), delta)
+
+
+_deferring = threading.local()
 
 
 def _add(inbox_id: int, status: str, assignee_id: int | None, delta: int) -> bool:

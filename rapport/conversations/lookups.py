@@ -11,6 +11,7 @@ the models come back exactly as the ORM would build them.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import cache
 
 from django.db import connections, router
@@ -18,7 +19,7 @@ from django.db.models import Model
 
 from rapport.accounts.models import User
 from rapport.conversations.models import Conversation, Status
-from rapport.core.rows import read_one, selected_columns
+from rapport.core.rows import read_many, read_one, selected_columns
 from rapport.customers.models import Customer, Identity
 from rapport.inboxes.models import Inbox
 
@@ -83,3 +84,60 @@ def latest_unresolved(
     conversation.inbox = inbox  # type: ignore[assignment]
     conversation.customer = customer  # type: ignore[assignment]
     return conversation
+
+
+Key = tuple[int, str, str]  # (inbox id, identity kind, address)
+
+
+def latest_unresolved_many(keys: Collection[Key]) -> dict[Key, Conversation]:
+    """``latest_unresolved`` for many senders at once, in one statement: each key's latest
+    unresolved conversation, with inbox and customer loaded; keys without one are left out.
+    For a worker's batch of webhooks (``receive_many``)."""
+    if not keys:
+        return {}
+    alias = router.db_for_write(Conversation)
+    ordered = sorted(set(keys))
+    senders = " OR ".join(["(ci.kind = %s AND ci.address = %s)"] * len(ordered))
+    inbox_ids = sorted({inbox_id for inbox_id, _, _ in ordered})
+    sql = (
+        _select_many(alias)
+        + f" AND ({senders}) AND c.inbox_id IN ({', '.join(['%s'] * len(inbox_ids))})"
+    )
+    params: list[str | int] = [Status.RESOLVED]
+    for _, kind, address in ordered:
+        params += [kind, address]
+    params += inbox_ids
+    latest: dict[Key, Conversation] = {}
+    for conversation, inbox, customer, identity in read_many(
+        (*MODELS, Identity), sql, params, using=alias
+    ):
+        assert isinstance(conversation, Conversation)
+        assert isinstance(identity, Identity)
+        key = (conversation.inbox_id, identity.kind, identity.address)
+        known = latest.get(key)
+        if key in keys and (
+            known is None or known.last_activity_at < conversation.last_activity_at
+        ):
+            conversation.inbox = inbox  # type: ignore[assignment]
+            conversation.customer = customer  # type: ignore[assignment]
+            latest[key] = conversation
+    return latest
+
+
+@cache
+def _select_many(alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+    models: tuple[type[Model], ...] = (*MODELS, Identity)
+    columns = [
+        column
+        for model, table_alias in zip(models, (*ALIASES, "ci"), strict=True)
+        for column in selected_columns(model, table_alias, alias)
+    ]
+    return (
+        f"SELECT {', '.join(columns)}"  # noqa: S608
+        f" FROM {quote(Conversation._meta.db_table)} c"
+        f" JOIN {quote(Identity._meta.db_table)} ci ON ci.customer_id = c.customer_id"
+        f" JOIN {quote(Inbox._meta.db_table)} i ON i.id = c.inbox_id"
+        f" JOIN {quote(Customer._meta.db_table)} cu ON cu.id = c.customer_id"
+        " WHERE c.status <> %s"
+    )

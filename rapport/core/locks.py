@@ -1,4 +1,5 @@
-"""Locks that expire, held in the cache (Redis when scaled out, memory on one machine).
+"""Locks that expire, held in the cache (Redis when scaled out, memory on one machine),
+and locks held by a database transaction (``transaction_lock``).
 
 A job that must not overlap itself (the IMAP poll) takes one. Unlike a plain "set if
 empty" key, it cannot outlive its holder for good: it expires after ``ttl`` unless the
@@ -8,6 +9,7 @@ the locks that a killed process on the same machine left behind.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
@@ -83,4 +85,23 @@ def _running(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # another user's process: alive
+    return True
+
+
+def transaction_lock(name: str) -> bool:
+    """Wait until no other transaction holds ``name``, then hold it until this one ends;
+    False when the database needs no such lock.
+
+    A PostgreSQL advisory lock, for work whose conflict no row lock can catch because the
+    row does not exist yet (two transactions each opening a customer's first
+    conversation). SQLite needs none: its writers already take turns (``core/sqlite``).
+    Call it inside a transaction.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return False
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, signed=True)])
     return True

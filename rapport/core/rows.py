@@ -150,7 +150,22 @@ def read_one(
         row = cursor.fetchone()
     if row is None:
         return None
-    values = _convert(using, tuple(models), list(row))
+    return _instances(using, tuple(models), list(row))
+
+
+def read_many(
+    models: Sequence[type[Model]], sql: str, params: Sequence[Any], *, using: str
+) -> list[list[Model]]:
+    """``read_one`` for a SELECT of any number of rows: one list of instances per row."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    return [_instances(using, tuple(models), list(row)) for row in found]
+
+
+def _instances(using: str, models: tuple[type[Model], ...], row: list[Any]) -> list[Model]:
+    values = _convert(using, models, row)
     instances = []
     for model in models:
         names = [f.attname for f in model._meta.concrete_fields]

@@ -6,8 +6,8 @@ raw body) and names what it carries (``request_key``: the provider's message id)
 body, its content type and the headers the parser needs are stored as one ``RawWebhook``
 row, unique on (inbox, key), so a retried or doubled request is stored once. The body is
 then read (``parse``: no writes) and the provider answered at once; what it holds becomes
-messages and delivery statuses in a job after the commit (here, in the request, when the
-job queue is away), through ``receive_message`` and ``record_provider_status``.
+messages and delivery statuses when a worker claims the row (``webhook_queue.py``: the
+stored rows are the queue), through ``receive_message`` and ``record_provider_status``.
 
 A body that cannot be read is quarantined (Settings → Quarantine, ``inboxes.quarantine``)
 and answered 400 with the reason; one over ``max_inbound_bytes`` is refused before it is
@@ -15,10 +15,11 @@ read (413); a forged one is refused (403) and nothing is stored. Never a 500.
 
 Kept as light as the lightest Django view (``bench/webhooks.py`` measures it against a
 one-row view): the inbox at an address is remembered for a few seconds, the row is one
-INSERT compiled once (``core.rows``) that commits by itself, the job is queued by a
-thread of its own (``tasks.enqueue_processing``), and ``middleware.py`` skips the agent
-app's middleware for these URLs. On PostgreSQL that leaves two round trips to the
-database (Django's connection health check and the INSERT), as for the one-row view.
+INSERT compiled once (``core.rows``) that commits by itself, no job is queued (the
+workers are woken by the database's NOTIFY, or in this process by setting an event:
+``tasks.enqueue_processing``), and ``middleware.py`` skips the agent app's middleware
+for these URLs. On PostgreSQL that leaves two round trips to the database (Django's
+connection health check and the INSERT), as for the one-row view.
 """
 
 from __future__ import annotations

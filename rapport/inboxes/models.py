@@ -92,6 +92,11 @@ class RawWebhook(models.Model):
     error = models.TextField(blank=True)  # why it is quarantined
     attempts = models.PositiveSmallIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # A pending row is due when this is empty or past (``inboxes/webhook_queue.py``): a
+    # worker that claims it moves it past the time its batch may take (a lease, so a
+    # killed worker's rows come due again), and a status waiting for its reply moves it
+    # to the next try.
+    next_try_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -1,22 +1,27 @@
 """What a webhook channel's stored request becomes: its messages and delivery statuses
 (``receive_message``, ``record_provider_status``), or a quarantined item when its body
-cannot be read. Used by the endpoint (``inboxes/inbound.py``, which reads the body once
-to answer 400 at once), the jobs (``inboxes/tasks.py``) and the quarantine's retry."""
+cannot be read. Used by the workers' batches (``process_claimed``, from
+``inboxes/webhook_queue.py``), the endpoint (``inboxes/inbound.py``, which reads the body
+once to answer 400 at once, and processes the row itself when jobs run immediately) and
+the quarantine's retry (``process``)."""
 
 from __future__ import annotations
 
 import io
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 from functools import cache
+from typing import TypeGuard
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import connections, router, transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
-from rapport.conversations.actions import add_to_message, receive_message
+from rapport.conversations.actions import add_to_message, receive_many, receive_message
 from rapport.conversations.actions.deliveries import record_provider_status
 from rapport.conversations.inbound import InboundMessage
 from rapport.core import rows
@@ -29,6 +34,9 @@ from rapport.inboxes.models import Inbox, RawWebhook, WebhookState
 logger = logging.getLogger(__name__)
 
 STATUS_ATTEMPTS = 5  # a status callback for a reply not (yet) known is tried this often
+RETRY_AFTER = timedelta(seconds=30)  # times the try: 30 s, 1 min, 1.5 min, 2 min
+FAILURE_ATTEMPTS = 10  # a request whose processing fails this often is quarantined
+FAILURE_RETRY_AFTER = timedelta(seconds=5)  # times the try: 5 s, 10 s, … 45 s
 Parsed = Sequence[InboundMessage | StatusUpdate | MessageAddition]
 
 
@@ -97,62 +105,140 @@ def rebuilt_request(raw: RawWebhook) -> HttpRequest:
 
 
 def process(raw_id: int) -> None:
-    """Turn a stored request into messages and statuses. Safe to run twice: a processed
-    row is skipped, and messages are unique on the provider's id. Media are fetched first
-    (``Channel.complete``, ``complete_addition``), outside the transaction and never while
-    the provider waits.
+    """Turn one stored request into messages and statuses (the quarantine's retry, and
+    the endpoint's own processing when jobs run immediately). Safe to run twice: a
+    processed row is skipped, and messages are unique on the provider's id. Media are
+    fetched first (``Channel.complete``, ``complete_addition``), outside the transaction
+    and never while the provider waits.
 
-    The body is read first; then its messages and the row's new state are written in one
-    transaction, so the row is processed exactly when its messages are stored, and on
-    PostgreSQL that is one commit (one WAL flush) per request. A continuing conversation
-    takes 6 statements besides BEGIN/COMMIT and savepoints (the budget of issue 11, held
-    by tests/channels/test_webhook_statements.py). The try is counted by the UPDATE that
-    closes the row, or on the way out when the work fails.
+    A continuing conversation takes 6 statements besides BEGIN/COMMIT and savepoints
+    (the budget of issue 11, held by tests/channels/test_webhook_statements.py); the
+    workers' batches (``process_claimed``) take fewer per message.
     """
     raw = _stored(raw_id)
     if raw is None or raw.state == WebhookState.PROCESSED:
         return
-    tries = raw.attempts + 1
-    try:
-        items = _read(raw)
-        with transaction.atomic():
-            waiting = _apply(raw, items)
-            if not waiting or raw.attempts >= STATUS_ATTEMPTS:
-                _close(raw, tries)
-    except RapportError as error:
-        quarantine(raw, error.message, attempts=tries)
+    items = _read_or_set_aside(raw, reraise=True)
+    if items is not None:
+        _finish(raw, items, reraise=True)
+
+
+def process_claimed(raw_ids: Sequence[int]) -> None:
+    """Process rows a worker claimed (``webhook_queue.claim``) together.
+
+    Each body is read first (outside any transaction: a channel may fetch files); then
+    every message and status of the batch, and the rows' new states, are written in one
+    transaction: one commit instead of one per request, no savepoint per message, and
+    one statement to read the rows and one to close them for the whole batch. Should any
+    write fail (a message stored meanwhile by a provider's retry, a bug), the batch is
+    rolled back and each row goes alone as in ``process``, so one row can't hold up the
+    others and nothing is half-written.
+    """
+    ready: list[tuple[RawWebhook, Parsed]] = []
+    for raw in _stored_many(raw_ids):
+        if raw.state != WebhookState.PENDING:
+            continue  # processed or quarantined meanwhile (a retry from the quarantine page)
+        items = _read_or_set_aside(raw, reraise=False)
+        if items is not None:
+            ready.append((raw, items))
+    if not ready:
         return
+    try:
+        with transaction.atomic():
+            waiting = _apply_batch(ready)
+            _close_all([raw for raw, _ in ready if raw.pk not in waiting])
+            for raw, _ in ready:
+                if raw.pk in waiting:
+                    _wait(raw)
     except Exception:
-        RawWebhook.objects.filter(pk=raw.pk).update(attempts=tries)
-        raise
-    if waiting and raw.attempts < STATUS_ATTEMPTS:
-        # A status for a reply whose hand-over is not recorded yet, or an addition to a
-        # message not stored yet: the sweep's.
-        RawWebhook.objects.filter(pk=raw.pk).update(attempts=tries)
+        logger.info("a batch of %s webhook requests goes one by one", len(ready), exc_info=True)
+        for raw, items in ready:
+            _finish(raw, items, reraise=False)
+
+
+def _read_or_set_aside(raw: RawWebhook, *, reraise: bool) -> Parsed | None:
+    """The row's items; None when it was quarantined or its reading failed for now."""
+    try:
+        return _read(raw)
+    except RapportError as error:
+        quarantine(raw, error.message, attempts=raw.attempts + 1)
+    except Exception as error:  # a provider's API down while fetching a file, a bug
+        _failed(raw, error)
+        if reraise:
+            raise
+    return None
+
+
+def _finish(raw: RawWebhook, items: Parsed, *, reraise: bool) -> None:
+    """Write one row's items and its new state in a transaction of its own."""
+    try:
+        with transaction.atomic():
+            if _apply(raw, items, savepoint=True):
+                _wait(raw)
+            else:
+                _close(raw, raw.attempts + 1)
+    except RapportError as error:
+        quarantine(raw, error.message, attempts=raw.attempts + 1)
+    except Exception as error:
+        _failed(raw, error)
+        if reraise:
+            raise
+
+
+def _wait(raw: RawWebhook) -> None:
+    """A status for a reply whose hand-over is not recorded yet, or an addition to a
+    message not stored yet: tried again later, ``STATUS_ATTEMPTS`` times in all."""
+    tries = raw.attempts + 1
+    if tries >= STATUS_ATTEMPTS:
+        _close(raw, tries)
+        return
+    values = {"attempts": tries, "next_try_at": timezone.now() + RETRY_AFTER * tries}
+    rows.update_one(RawWebhook, raw.pk, values=values)
+
+
+def _failed(raw: RawWebhook, error: Exception) -> None:
+    """Count a failed try; after ``FAILURE_ATTEMPTS`` the row is quarantined with the
+    error (Settings → Quarantine, where it can be retried), else it comes due again a
+    little later."""
+    tries = raw.attempts + 1
+    logger.warning("webhook request %s failed (try %s)", raw.pk, tries, exc_info=error)
+    if tries >= FAILURE_ATTEMPTS:
+        quarantine(raw, f"processing failed {tries} times, last: {error!r}", attempts=tries)
+    else:  # most failures pass (a provider's API, the database): due again soon
+        again = timezone.now() + FAILURE_RETRY_AFTER * tries
+        RawWebhook.objects.filter(pk=raw.pk).update(attempts=tries, next_try_at=again)
 
 
 def _stored(raw_id: int) -> RawWebhook | None:
     """The row with its inbox, in one statement compiled once (``core.rows``): through the
     ORM (``select_related``) compiling it was a third of a processed webhook's CPU time."""
+    found = _stored_many([raw_id])
+    return found[0] if found else None
+
+
+def _stored_many(raw_ids: Sequence[int]) -> list[RawWebhook]:
     alias = router.db_for_write(RawWebhook)
-    found = rows.read_one((RawWebhook, Inbox), _select(alias), [raw_id], using=alias)
-    if found is None:
-        return None
-    raw, inbox = found
-    assert isinstance(raw, RawWebhook)
-    assert isinstance(inbox, Inbox)
-    raw.inbox = inbox
-    return raw
+    marks = ", ".join(["%s"] * len(raw_ids))
+    found = rows.read_many((RawWebhook, Inbox), _select(alias) % marks, list(raw_ids), using=alias)
+    stored = []
+    for raw, inbox in found:
+        assert isinstance(raw, RawWebhook)
+        assert isinstance(inbox, Inbox)
+        raw.inbox = inbox
+        stored.append(raw)
+    return stored
 
 
 @cache
 def _select(alias: str) -> str:
+    """The SELECT with its id list left as ``%s`` (then ``%%s`` stand for parameters)."""
     quote = connections[alias].ops.quote_name
     columns = rows.selected_columns(RawWebhook, "r", alias)
     columns += rows.selected_columns(Inbox, "i", alias)
     return (
         f"SELECT {', '.join(columns)} FROM {quote(RawWebhook._meta.db_table)} r"  # noqa: S608
-        f" JOIN {quote(Inbox._meta.db_table)} i ON i.id = r.inbox_id WHERE r.id = %s"
+        f" JOIN {quote(Inbox._meta.db_table)} i ON i.id = r.inbox_id"
+        " WHERE r.id IN (%s) ORDER BY r.id"
     )
 
 
@@ -174,22 +260,50 @@ def _read(raw: RawWebhook) -> Parsed:
     return checked(completed)
 
 
-def _apply(raw: RawWebhook, items: Parsed) -> bool:
-    """Receive the messages and statuses; whether a status waits for its reply."""
+def _apply(raw: RawWebhook, items: Parsed, *, savepoint: bool) -> bool:
+    """Receive the messages and statuses; whether a status waits for its reply.
+    ``savepoint``: see ``receive_message``."""
     waiting = False
     for item in items:
-        if isinstance(item, StatusUpdate):
-            waiting |= not record_provider_status(inbox=raw.inbox, update=item)
-        elif isinstance(item, MessageAddition):
-            waiting |= not add_to_message(
-                inbox=raw.inbox,
-                external_id=item.external_id,
-                text=item.text,
-                attachments=item.attachments,
-            )
-        else:
-            receive_message(inbox=raw.inbox, message=item)
+        waiting |= not _apply_one(raw.inbox, item, savepoint=savepoint)
     return waiting
+
+
+def _apply_batch(ready: list[tuple[RawWebhook, Parsed]]) -> set[int]:
+    """Every item of a batch: the messages together (``receive_many``: a few statements
+    for the whole batch, rows locked in one order so two workers' batches never
+    deadlock), then statuses and additions by the provider's id. The ids of the rows
+    whose status waits for its reply."""
+    receive_many([(raw.inbox, item) for raw, items in ready for item in items if _is_message(item)])
+    rest = [(raw, item) for raw, items in ready for item in items if not _is_message(item)]
+    rest.sort(key=lambda pair: (pair[1].external_id, pair[0].inbox_id))
+    waiting: set[int] = set()
+    for raw, item in rest:
+        if not _apply_one(raw.inbox, item, savepoint=False):
+            waiting.add(raw.pk)
+    return waiting
+
+
+def _is_message(item: InboundMessage | StatusUpdate | MessageAddition) -> TypeGuard[InboundMessage]:
+    return isinstance(item, InboundMessage)
+
+
+def _apply_one(
+    inbox: Inbox, item: InboundMessage | StatusUpdate | MessageAddition, *, savepoint: bool
+) -> bool:
+    """One item; False when it waits (a status for a reply, or an addition to a message,
+    not stored yet)."""
+    if isinstance(item, StatusUpdate):
+        return record_provider_status(inbox=inbox, update=item)
+    if isinstance(item, MessageAddition):
+        return add_to_message(
+            inbox=inbox,
+            external_id=item.external_id,
+            text=item.text,
+            attachments=item.attachments,
+        )
+    receive_message(inbox=inbox, message=item, savepoint=savepoint)
+    return True
 
 
 def _close(raw: RawWebhook, tries: int) -> None:
@@ -198,5 +312,18 @@ def _close(raw: RawWebhook, tries: int) -> None:
         "error": "",
         "processed_at": timezone.now(),
         "attempts": tries,
+        "next_try_at": None,
     }
     rows.update_one(RawWebhook, raw.pk, values=values)
+
+
+def _close_all(raws: list[RawWebhook]) -> None:
+    """``_close`` for a batch's rows, in one statement."""
+    if raws:
+        RawWebhook.objects.filter(pk__in=[raw.pk for raw in raws]).update(
+            state=WebhookState.PROCESSED,
+            error="",
+            processed_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            next_try_at=None,
+        )

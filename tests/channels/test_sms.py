@@ -1,5 +1,5 @@
 """Twilio SMS beyond the conformance suite: its settings page, the signed URL being the
-public one, the quarantine, the job queue being away, and the SMS count."""
+public one, the quarantine, and the SMS count."""
 
 from __future__ import annotations
 
@@ -111,21 +111,6 @@ def test_an_unreadable_request_is_on_settings_quarantine_and_retried(inbox, clie
     assert Message.objects.get().text == "Hi"
 
 
-def test_with_the_job_queue_away_the_request_is_processed_in_the_request(
-    inbox, client, monkeypatch
-):
-    from rapport.inboxes import tasks
-
-    def queue_away(raw_id: int) -> Any:
-        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
-
-    monkeypatch.setattr(tasks, "process_webhook_task", queue_away)
-    response = SMS.post(client, inbox, SMS.message(inbox, "+14155550123", "Still here", "SMq"))
-
-    assert response.status_code == 200
-    assert Message.objects.get().text == "Still here"
-
-
 @pytest.mark.parametrize(
     ("text", "count"),
     [
@@ -157,23 +142,3 @@ def test_the_reply_box_counts_sms(inbox, client, agent):
     assert 'data-segment-length="160"' in page
     assert "Sent as SMS: plain text only" in page
     assert SmsChannel.composer.segment_length == 160
-
-
-def test_a_request_whose_job_was_lost_is_processed_by_the_minutes_sweep(inbox):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from rapport.inboxes.tasks import process_pending_webhooks_task
-
-    body, content_type = SMS.message(inbox, "+14155550123", "Left behind", "SMlost")
-    raw = RawWebhook.objects.create(
-        inbox=inbox, key="SMlost", body=body, content_type=content_type, size=len(body)
-    )
-    RawWebhook.objects.filter(pk=raw.pk).update(received_at=timezone.now() - timedelta(minutes=5))
-
-    process_pending_webhooks_task.call_local()
-
-    raw.refresh_from_db()
-    assert raw.state == WebhookState.PROCESSED
-    assert Message.objects.get().text == "Left behind"

@@ -25,6 +25,7 @@ from rapport.conversations.actions.receiving import (
     receive_message,
     unresolved_conversations,
 )
+from rapport.conversations.actions.receiving_many import receive_many
 from rapport.conversations.actions.replies import add_note, send_automatic_reply, send_reply
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "delete_conversation",
     "move_count",
     "preview_of",
+    "receive_many",
     "receive_message",
     "send_automatic_reply",
     "send_reply",

@@ -30,6 +30,7 @@ from rapport.conversations.models import (
 from rapport.core import rows
 from rapport.core.errors import ValidationFailed
 from rapport.core.events import publish
+from rapport.core.locks import transaction_lock
 from rapport.customers.actions import find_or_create_customer
 from rapport.customers.models import Customer
 from rapport.inboxes.models import Inbox
@@ -56,13 +57,18 @@ def unresolved_conversations(*, identity_kind: str, address: str) -> QuerySet[Co
     )
 
 
-def receive_message(*, inbox: Inbox, message: InboundMessage) -> Received:
+def receive_message(*, inbox: Inbox, message: InboundMessage, savepoint: bool = True) -> Received:
     """Store a message from a customer: find them by identity, continue or open a conversation.
 
     Where it goes is ``message.thread`` (see ``conversations.inbound``): by default the
     customer's latest unresolved conversation in this inbox, else a new one. Receiving the
     same ``external_id`` twice is a no-op that returns the first message, even when two
     deliveries race.
+
+    ``savepoint=False`` is for a caller that stores many messages in one transaction of
+    its own (a worker's batch of webhooks): no savepoint pair per message, and a repeat
+    raises ``IntegrityError``, which spoils the caller's transaction; it then rolls back
+    and stores the messages one by one with savepoints.
     """
     thread = message.thread
     if isinstance(thread, ContinueConversation) and thread.conversation.inbox_id != inbox.pk:
@@ -72,11 +78,11 @@ def receive_message(*, inbox: Inbox, message: InboundMessage) -> Received:
     # catches a repeat inside the transaction, which then rolls back. Repeats are rare, and
     # skipping the look-up saves one statement on every new message (the ingest budget).
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             stored = _store_inbound(inbox, message, text)
     except IntegrityError:
         # The same message was received before, or two deliveries of it raced.
-        if not message.external_id:
+        if not message.external_id or not savepoint:
             raise
         existing = (
             Message.objects.select_related("conversation")
@@ -104,12 +110,25 @@ def _store_inbound(inbox: Inbox, message: InboundMessage, text: str) -> Message:
         return _add_inbound_message(seen, now, message, text)
     sender = message.sender
     conversation = latest_unresolved(inbox.pk, sender.kind, sender.address)
+    if conversation is None:
+        conversation = _after_others_opening(inbox, sender)
     is_new = conversation is None
     if conversation is None:
         conversation = _open_for(inbox, sender, message.subject, preview, now)
     else:
         _note_customer_activity(conversation, preview, now)
     return _add_inbound_message(conversation, now, message, text, opened=is_new)
+
+
+def _after_others_opening(inbox: Inbox, sender: Sender) -> Conversation | None:
+    """Before opening a customer's conversation: wait for any other transaction opening
+    one for the same sender in this inbox to end, then look again. Two messages of a new
+    customer received at once (two workers' batches of webhooks, two requests) opened two
+    conversations on PostgreSQL, neither seeing the other's before its commit. Two
+    statements, only on the way to a new conversation; SQLite's writers take turns."""
+    if not transaction_lock(f"open-conversation:{inbox.pk}:{sender.kind}:{sender.address}"):
+        return None
+    return latest_unresolved(inbox.pk, sender.kind, sender.address)
 
 
 def _add_inbound_message(
