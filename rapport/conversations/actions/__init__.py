@@ -20,6 +20,7 @@ from rapport.conversations.actions.common import (
     preview_of,
 )
 from rapport.conversations.actions.deleting import delete_conversation
+from rapport.conversations.actions.reactions import receive_reaction
 from rapport.conversations.actions.receiving import (
     Received,
     receive_message,
@@ -40,6 +41,7 @@ __all__ = [
     "move_count",
     "preview_of",
     "receive_message",
+    "receive_reaction",
     "send_automatic_reply",
     "send_reply",
     "set_priority",
