@@ -15,6 +15,7 @@ from rapport.core.errors import ValidationFailed
 from rapport.inboxes.adapters.whatsapp import inbound
 from rapport.inboxes.models import Inbox
 from rapport.outbox.models import Delivery
+from tests.api.conftest import Api
 from tests.channels import whatsapp_cloud as wa
 from tests.channels.test_whatsapp_cloud import pywa
 from tests.channels.test_whatsapp_cloud_replies import conversation, graph, page, reply
@@ -107,6 +108,14 @@ def test_the_conversation_page_shows_the_reaction_on_its_message(agent, conversa
     card = html.split(f'id="message-{ours.pk}"')[1].split("</li>")[0]
     assert '<span class="msg-reaction" title="Ana Ruiz reacted 👍"' in card
     assert "Reacted 👍" not in html  # no line of its own
+
+
+def test_the_api_gives_the_reaction_with_its_message(agent, conversation):
+    receive_reaction(inbox=inbox_of(conversation), reaction=reaction("wamid.in1", "😮"))
+
+    items = Api(agent).get(f"/conversations/{conversation.pk}/messages").json()["items"]
+
+    assert [(m["text"], m["reaction"]) for m in items] == [("Where is my order?", "😮")]
 
 
 @pytest.mark.xfail(
