@@ -194,6 +194,9 @@ def test_demo_command_loads_the_promised_data_once(db: None, capsys: Any) -> Non
     assert Customer.objects.count() == 304
     assert Conversation.objects.count() == 2005
     assert Conversation.objects.filter(inbox__kind="voice").get().messages.count() == 1
+    # The customer's reaction shows on Maya's WhatsApp reply.
+    [reacted] = Message.objects.exclude(reaction="")
+    assert (reacted.inbox.kind, reacted.direction, reacted.reaction) == ("whatsapp", "out", "👍")
     roles = User.objects.values("role").annotate(n=Count("id"))
     assert {row["role"]: row["n"] for row in roles} == {
         Role.ADMIN: 1,

@@ -14,7 +14,11 @@ SUBSCRIBERS: dict[str, list[str]] = {
         "rapport.conversations.notifications.notify_mentions",
         f"{PUSH}.note_added",
     ],
-    "conversation.created": [f"{PUSH}.conversation_created"],
+    "conversation.created": [
+        f"{PUSH}.conversation_created",
+        # A new Messenger or Instagram customer's name, asked of Meta by a job.
+        "rapport.inboxes.adapters.messenger.tasks.name_new_customer",
+    ],
     "conversation.assigned": [f"{PUSH}.conversation_assigned"],
     "conversation.status_changed": [f"{PUSH}.conversation_status_changed"],
     "conversation.updated": [f"{PUSH}.conversation_updated"],

@@ -71,3 +71,17 @@ class InboundMessage:
     external_id: str = ""  # the channel's id: received twice, stored once
     raw: Any = None  # the payload as received (JSON), kept on the message
     thread: Threading = ContinueLatest()
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction(InboundMessage):
+    """The customer's reaction — an emoji, or "" when they took it back — to a message of
+    their conversation, which the channel names by its own id for it (``reacts_to``: a
+    customer message's external id, or the id the provider gave one of our replies).
+
+    ``conversations.actions.receive_reaction`` shows it as a badge on that message. It is
+    also a plain message (its text: "Reacted 👍 to message …"), received as one when that
+    message is not known here, and by any code that does not know reactions."""
+
+    reacts_to: str = ""
+    emoji: str = ""

@@ -179,6 +179,9 @@ class Message(models.Model):
     # delivered (yet), or how it was ("sent by e-mail: the visitor had left").
     delivery_error = models.TextField(blank=True)
     raw = models.JSONField(null=True, blank=True)  # the payload as it arrived, kept for audits
+    # The customer's reaction to this message (an emoji; WhatsApp keeps one per person and
+    # message), shown as a badge on it; "" when none or taken back (``receive_reaction``).
+    reaction = models.CharField(max_length=32, blank=True, default="")
     created_at = models.DateTimeField()
 
     class Meta:

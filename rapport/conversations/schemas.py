@@ -107,6 +107,9 @@ class MessageOut(Schema):
     delivery_error: str = Field(
         description="in words: why it is not delivered (yet), or how it was delivered"
     )
+    reaction: str = Field(
+        description="the customer's reaction to this message, an emoji (WhatsApp); '' when none"
+    )
     created_at: datetime
     attachments: list[AttachmentOut]
 

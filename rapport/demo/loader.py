@@ -410,6 +410,7 @@ def create_whatsapp(staff: dict[str, User], customers: list[Customer], now: date
                 text=line.text,
                 external_id=f"wamid.demo-{number}-{index}",
                 delivery_status=DeliveryStatus.READ if line.direction == "out" else "",
+                reaction=line.reaction,
                 created_at=thread.at(now, line),
             )
             for index, line in enumerate(lines)

@@ -57,6 +57,7 @@ class Line:
     text: str
     ago: timedelta
     author: str | None = None  # a staff handle for "out"
+    reaction: str = ""  # the customer's reaction to it, shown as a badge on the message
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ THREADS = (
                 "Yes, if it has not left the warehouse yet. Which address should it go to?",
                 timedelta(hours=1, minutes=50),
                 "maya",
+                reaction="👍",
             ),
             Line("in", "Calle Mayor 12, 28013 Madrid. Thank you!", timedelta(minutes=40)),
         ),

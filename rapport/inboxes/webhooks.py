@@ -21,9 +21,14 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
-from rapport.conversations.actions import add_to_message, receive_many, receive_message
+from rapport.conversations.actions import (
+    add_to_message,
+    receive_many,
+    receive_message,
+    receive_reaction,
+)
 from rapport.conversations.actions.deliveries import record_provider_status
-from rapport.conversations.inbound import InboundMessage
+from rapport.conversations.inbound import InboundMessage, Reaction
 from rapport.core import rows
 from rapport.core.errors import RapportError, ValidationFailed
 from rapport.core.inbound import clean_text, problem_in
@@ -285,7 +290,9 @@ def _apply_batch(ready: list[tuple[RawWebhook, Parsed]]) -> set[int]:
 
 
 def _is_message(item: InboundMessage | StatusUpdate | MessageAddition) -> TypeGuard[InboundMessage]:
-    return isinstance(item, InboundMessage)
+    """A plain message (a reaction goes with the statuses: after the messages, one of
+    which it may react to)."""
+    return isinstance(item, InboundMessage) and not isinstance(item, Reaction)
 
 
 def _apply_one(
@@ -302,6 +309,9 @@ def _apply_one(
             text=item.text,
             attachments=item.attachments,
         )
+    if isinstance(item, Reaction):  # shown on the message it reacts to
+        receive_reaction(inbox=inbox, reaction=item)
+        return True
     receive_message(inbox=inbox, message=item, savepoint=savepoint)
     return True
 

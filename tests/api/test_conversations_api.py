@@ -172,6 +172,7 @@ def test_timeline_lists_messages_and_notes_oldest_first(agent, conversation):
                 "html": "",
                 "delivery_status": "",
                 "delivery_error": "",
+                "reaction": "",
                 "created_at": iso(first.created_at),
                 "attachments": [],
             },
@@ -184,6 +185,7 @@ def test_timeline_lists_messages_and_notes_oldest_first(agent, conversation):
                 "html": "",
                 "delivery_status": "",
                 "delivery_error": "",
+                "reaction": "",
                 "created_at": iso(note.created_at),
                 "attachments": [],
             },
@@ -224,6 +226,7 @@ def test_reply_queues_a_delivery_and_can_resolve(agent, conversation):
         "html": "",
         "delivery_status": "queued",
         "delivery_error": "",
+        "reaction": "",
         "created_at": iso(reply.created_at),
         "attachments": [],
     }

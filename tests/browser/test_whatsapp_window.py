@@ -13,8 +13,11 @@ import requests
 from django.utils import timezone
 
 from rapport.accounts.models import Role
+from rapport.conversations.actions import receive_message, receive_reaction
+from rapport.conversations.inbound import InboundMessage, Reaction, Sender
 from rapport.conversations.models import Conversation
 from rapport.inboxes.actions import create_inbox
+from rapport.inboxes.adapters.whatsapp import inbound as wa_inbound
 from rapport.inboxes.adapters.whatsapp.templates import from_meta
 from tests.channels import whatsapp_cloud as wa
 from tests.factories import UserFactory
@@ -131,3 +134,54 @@ def test_reply_then_the_window_closes_and_only_templates_are_offered(
     # Notes still work while the window is closed: the text box comes back for them.
     page.locator("#composer .composer-tab-note").click()
     assert page.locator("#composer textarea").is_visible()
+
+
+def reaction_to(target: str, emoji: str, wamid: str) -> Reaction:
+    message = {
+        "from": "14155550123",
+        "id": wamid,
+        "timestamp": "1733390000",
+        "type": "reaction",
+        "reaction": {"message_id": target, "emoji": emoji},
+    }
+    [parsed] = wa_inbound.parse(
+        wa.webhook(contacts=[wa.contact("14155550123")], messages=[message])
+    )
+    assert isinstance(parsed, Reaction)
+    return parsed
+
+
+def test_a_reaction_shows_on_the_reply_it_reacts_to(browsing, desk, graph, screenshots):
+    inbox = desk["inbox"]
+    received = receive_message(
+        inbox=inbox,
+        message=InboundMessage(
+            sender=Sender("phone", "+14155550123", "Ana Ruiz"),
+            text="Has my parcel left yet?",
+            external_id="wamid.in1",
+        ),
+    )
+    conversation = received.message.conversation
+    page = browsing.page(user=desk["maria"])
+    page.goto(f"/conversations/{conversation.pk}")
+    page.locator("#composer textarea").fill("Yes, it left this morning.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    reply = page.locator(".msg-out").last
+    reply.locator("[data-delivery=sent]").wait_for()
+
+    # A heart: the machines' fonts (DejaVu) draw it, where most emoji need a colour font.
+    receive_reaction(inbox=inbox, reaction=reaction_to("wamid.reply1", "❤️", "wamid.r1"))
+    page.reload()
+    badge = page.locator(".msg-out").last.locator(".msg-reaction")
+    assert badge.inner_text() == "❤️"
+    assert badge.get_attribute("title") == "Ana Ruiz reacted ❤️"
+    card, pill = page.locator(".msg-out .msg-card").last.bounding_box(), badge.bounding_box()
+    assert card is not None
+    assert pill is not None
+    assert card["y"] + card["height"] - 2 < pill["y"] + pill["height"]  # on the lower edge
+    if screenshots:
+        page.locator(".timeline").screenshot(path=str(screenshots / "whatsapp-reaction.png"))
+
+    receive_reaction(inbox=inbox, reaction=reaction_to("wamid.reply1", "", "wamid.r2"))
+    page.reload()
+    assert page.locator(".msg-reaction").count() == 0

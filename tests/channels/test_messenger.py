@@ -346,6 +346,16 @@ def test_a_new_customer_is_named_from_the_graph_api_once(messenger, client, grap
     assert lookups == ["/v21.0/6152837465019283?fields=first_name%2Clast_name"]
 
 
+def test_a_named_customers_next_conversation_asks_meta_nothing(messenger, client, graph):
+    received(MESSENGER, client, messenger, "text")
+    Conversation.objects.filter(inbox=messenger).update(status="resolved")
+    received(MESSENGER, client, messenger, "quick_reply")  # opens a second conversation
+
+    assert Conversation.objects.filter(inbox=messenger).count() == 2
+    lookups = [r.path for r in graph.sent("GET") if "6152837465019283" in r.path]
+    assert len(lookups) == 1
+
+
 def test_a_failed_name_look_up_never_keeps_the_message_out(messenger, client, graph):
     graph.routes["GET /v21.0/6152837465019283"] = (500, {}, {"error": {"message": "oops"}})
     message = received(MESSENGER, client, messenger, "text")

@@ -353,6 +353,94 @@ def test_call_back_asks_twilio_to_ring_the_agent_then_connect_the_customer(
     assert dial.findtext("Number") == "+14155550123"
 
 
+def call_back(agent: Any, conversation: Conversation, twilio_api: TwilioApi) -> dict[str, str]:
+    """The agent presses "Call back": the fields of the call Rapport asked Twilio for."""
+    twilio_api.api.answers[:] = [(201, {}, {"sid": "CAcallback", "status": "queued"})]
+    response = logged_in(agent).post(
+        f"/voice/call-back/{conversation.pk}", {"choice": "+14155550199"}
+    )
+    assert response.status_code == 302
+    [request] = [r for r in twilio_api.api.requests if r.path.endswith("/Calls.json")]
+    return dict(parse_qsl(request.body.decode()))
+
+
+def twilio_reports(url: str, fields: dict[str, str], token: str = TOKEN) -> Any:
+    """Twilio posting ``fields`` to ``url``, signed as it signs every request."""
+    signed = signature.compute(token, url, sorted(fields.items()))
+    return Client().post(
+        url.removeprefix("http://127.0.0.1:8000"),
+        urlencode(fields),
+        content_type=FORM,
+        HTTP_X_TWILIO_SIGNATURE=signed,
+    )
+
+
+def outcome_notes(conversation: Conversation) -> list[str]:
+    notes = conversation.messages.filter(direction=Direction.NOTE).order_by("id")
+    return [note.text for note in notes if note.text.startswith("Call back by")]
+
+
+def test_the_call_backs_end_is_reported_to_a_signed_link_by_both_legs(inbox, agent, twilio_api):
+    fields = call_back(agent, missed_call(inbox), twilio_api)
+
+    outcome = fields["StatusCallback"]
+    assert outcome.startswith("http://127.0.0.1:8000/voice/call-back/outcome/")
+    assert fields["StatusCallbackMethod"] == "POST"
+    dial = twiml(twilio_reports(fields["Url"], {"CallSid": "CAcallback"})).find("Dial")
+    assert dial is not None
+    assert (dial.get("action"), dial.get("method")) == (outcome, "POST")
+
+
+@pytest.mark.parametrize(
+    ("dialled", "line"),
+    [
+        ({"DialCallStatus": "completed", "DialCallDuration": "192"}, "answered, 3 min 12 s"),
+        ({"DialCallStatus": "no-answer", "DialCallDuration": "0"}, "no answer"),
+        ({"DialCallStatus": "busy"}, "busy"),
+        ({"DialCallStatus": "failed"}, "failed"),
+    ],
+)
+def test_how_the_customers_leg_went_is_noted_by_the_agent(inbox, agent, twilio_api, dialled, line):
+    conversation = missed_call(inbox)
+    outcome = call_back(agent, conversation, twilio_api)["StatusCallback"]
+
+    answer = twiml(twilio_reports(outcome, {"CallSid": "CAcallback", **dialled}))
+    # The agent's call ends after the <Dial>: its status callback adds nothing.
+    ended = {"CallSid": "CAcallback", "CallStatus": "completed", "CallDuration": "200"}
+    twiml(twilio_reports(outcome, ended))
+
+    assert outcome_notes(conversation) == [f"Call back by {agent.name}: {line}"]
+    note = conversation.messages.get(text__startswith="Call back by")
+    assert note.author == agent
+    said = answer.findtext("Say")
+    assert said == (None if line.startswith("answered") else "The customer did not answer.")
+
+
+def test_an_agents_phone_not_picked_up_is_noted_and_the_customer_never_rung(
+    inbox, agent, twilio_api
+):
+    conversation = missed_call(inbox)
+    outcome = call_back(agent, conversation, twilio_api)["StatusCallback"]
+
+    report = {"CallSid": "CAcallback", "CallStatus": "no-answer", "To": "+14155550199"}
+    twiml(twilio_reports(outcome, report))
+
+    assert outcome_notes(conversation) == [
+        f"Call back by {agent.name}: +14155550199 did not answer, so the customer was not called"
+    ]
+
+
+def test_the_outcome_link_refuses_a_forged_report_or_a_changed_link(inbox, agent, twilio_api):
+    conversation = missed_call(inbox)
+    outcome = call_back(agent, conversation, twilio_api)["StatusCallback"]
+    report = {"CallSid": "CAcallback", "DialCallStatus": "completed", "DialCallDuration": "9"}
+
+    assert twilio_reports(outcome, report, token="0" * 32).status_code == 403
+    assert twilio_reports(outcome + "x", report).status_code == 404
+    assert Client().get(outcome.removeprefix("http://127.0.0.1:8000")).status_code == 405
+    assert outcome_notes(conversation) == []
+
+
 def test_the_connect_url_refuses_a_changed_link_or_an_unsigned_request(inbox):
     url = callback.connect_url(inbox, "+14155550123")
     path = url.removeprefix("http://127.0.0.1:8000")

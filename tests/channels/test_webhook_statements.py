@@ -4,6 +4,7 @@ retention of processed requests. The workers' batches: test_webhook_queue.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -12,15 +13,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from rapport.conversations.models import Message
+from rapport.conversations.models import Conversation, Message
 from rapport.inboxes import inbound, tasks
 from rapport.inboxes.models import Inbox, RawWebhook, WebhookState
 from rapport.inboxes.webhooks import process
-from tests.channels import test_conformance
+from tests.channels import test_conformance, test_messenger
+from tests.channels.conformance import WebhookConformance
+from tests.channels.meta_graph import GraphServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SMS = test_conformance.TestTwilioSms()
+MESSENGER, INSTAGRAM = test_messenger.TestMessenger(), test_messenger.TestInstagram()
+PSID = "14155550123"  # the suites' phone number, as Meta's scoped id
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
 
 
@@ -33,14 +38,35 @@ def statements(captured: CaptureQueriesContext) -> list[str]:
     return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(CONTROL)]
 
 
-def stored(client: Any, inbox: Inbox, monkeypatch: Any, sender: str, message_id: str) -> int:
+@pytest.fixture
+def graph(settings: Any) -> Iterator[GraphServer]:
+    """Meta's Graph API for the Messenger and Instagram inboxes: the account, a profile."""
+    server = GraphServer()
+    server.start()
+    for suite in (MESSENGER, INSTAGRAM):
+        account = {"id": suite.page_id, **suite.account}
+        server.routes[f"GET /v21.0/{suite.page_id}"] = (200, {}, account)
+    server.routes[f"GET /v21.0/{PSID}"] = (200, {}, test_messenger.PROFILE)
+    settings.META_GRAPH_API_BASE = server.url + "/v21.0"
+    yield server
+    server.stop()
+
+
+def stored(
+    client: Any,
+    inbox: Inbox,
+    monkeypatch: Any,
+    sender: str,
+    message_id: str,
+    suite: WebhookConformance = SMS,
+) -> int:
     """A customer's text accepted and stored, its job not run: the row's id."""
     monkeypatch.setattr(inbound, "enqueue_processing", lambda raw_id: None)
     # The same words every time: on SQLite a word the search index has never seen costs
     # one more statement (search/index.py), which is the index's cost, not this path's.
-    body = SMS.message(inbox, sender, "Where is my order?", message_id)
-    assert SMS.post(client, inbox, body).status_code == 200
-    return RawWebhook.objects.get(key=message_id).pk
+    body = suite.message(inbox, sender, "Where is my order?", message_id)
+    assert suite.post(client, inbox, body).status_code == 200
+    return RawWebhook.objects.filter(inbox=inbox).latest("pk").pk
 
 
 def test_processing_a_continuing_conversation_takes_six_statements(inbox, client, monkeypatch):
@@ -62,6 +88,27 @@ def test_processing_a_continuing_conversation_takes_six_statements(inbox, client
     assert len(statements(new_customer)) <= 14, statements(new_customer)
     assert Message.objects.filter(conversation__inbox=inbox).count() == 2
     assert set(RawWebhook.objects.values_list("state", "attempts")) == {(WebhookState.PROCESSED, 1)}
+
+
+@pytest.mark.parametrize("suite", [MESSENGER, INSTAGRAM], ids=["messenger", "instagram"])
+def test_meta_messaging_continues_a_conversation_in_six_statements_and_names_the_new_customer(
+    suite, admin, agent, graph, client, monkeypatch
+):
+    """The new customer's name is asked once, by a job after their conversation is stored
+    (``adapters/messenger/tasks.py``), not by a look-up of the sender on every message."""
+    inbox = suite.make_inbox(admin, agent)
+    first = stored(client, inbox, monkeypatch, PSID, "m_first", suite)
+    second = stored(client, inbox, monkeypatch, PSID, "m_second", suite)
+
+    process(first)
+    with CaptureQueriesContext(connection) as continuing:
+        process(second)
+
+    assert len(statements(continuing)) <= 6, statements(continuing)
+    assert Conversation.objects.get(inbox=inbox).customer.name == "Ana Ruiz"
+    lookups = [r.path for r in graph.sent("GET") if PSID in r.path]
+    assert len(lookups) == 1, lookups
+    assert Message.objects.filter(conversation__inbox=inbox).count() == 2
 
 
 def test_accepting_a_webhook_is_one_insert_once_the_inbox_is_remembered(

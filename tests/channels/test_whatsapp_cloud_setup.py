@@ -5,11 +5,15 @@ API in the job, size-limited, never losing the message."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from rapport.conversations.models import Attachment, Message
+from rapport.inboxes.adapters.whatsapp import media, tasks
+from rapport.inboxes.adapters.whatsapp.models import MediaFetch
 from rapport.inboxes.models import Inbox, RawWebhook, WebhookState
 from rapport.inboxes.webhooks import process
 from tests.channels import whatsapp_cloud as wa
@@ -196,6 +200,7 @@ def test_a_failed_fetch_keeps_the_message_with_a_note(inbox, client, graph):
     assert "[The photo could not be fetched from WhatsApp: " in message.text
     assert "Invalid media id" in message.text
     assert not Attachment.objects.exists()
+    assert not MediaFetch.objects.exists()  # a refusal is not tried again
     assert RawWebhook.objects.get().state == WebhookState.PROCESSED
 
 
@@ -252,3 +257,105 @@ def test_media_are_fetched_by_the_job_not_while_the_webhook_is_answered(
 
     process(raw.pk)  # the job
     assert Attachment.objects.get().size == len(PHOTO)
+
+
+# Media Meta did not give at first ------------------------------------------------------
+
+MEDIA_URL = {"mime_type": "image/jpeg", "file_size": len(PHOTO), "id": "8801"}
+
+
+def meta_gives_the_photo(graph: wa.GraphServer) -> None:
+    graph.answer("GET", "/8801", (200, {}, {**MEDIA_URL, "url": f"{graph.url}/download/8801"}))
+    graph.answer("GET", "/download/8801", (200, {"Content-Type": "image/jpeg"}, PHOTO))
+
+
+def minutes_later(minutes: float) -> Any:
+    return timezone.now() + timedelta(minutes=minutes)
+
+
+def test_a_photo_meta_failed_to_give_is_fetched_on_a_later_try(inbox, client, graph):
+    graph.answer("GET", "/8801", wa.graph_error(503, 1, "Service temporarily unavailable"))
+    assert post(client, inbox, image_message()).status_code == 200
+
+    message = Message.objects.get()
+    assert message.text == (
+        "[Photo]\nThe box arrived like this\n[The photo could not be fetched yet (Meta had a"
+        " problem (503): Service temporarily unavailable (error 1)); trying again]"
+    )
+    assert RawWebhook.objects.get().state == WebhookState.PROCESSED  # the message is stored
+    row = MediaFetch.objects.get()
+    assert (row.message_id, row.media_id, row.tries) == ("wamid.photo", "8801", 1)
+
+    assert media.retry_due(now=minutes_later(0.5)) == 0  # its first wait is a minute
+    meta_gives_the_photo(graph)
+    assert media.retry_due(now=minutes_later(1.5)) == 1
+
+    message.refresh_from_db()
+    assert message.text == "[Photo]\nThe box arrived like this"
+    assert Attachment.objects.get(message=message).size == len(PHOTO)
+    assert not MediaFetch.objects.exists()
+
+
+def test_a_photo_meta_never_gives_is_tried_seven_times_with_growing_waits(inbox, client, graph):
+    graph.answer("GET", "/8801", wa.graph_error(500, 2, "An unexpected error has occurred"))
+    post(client, inbox, image_message())
+
+    waits = []
+    clock = timezone.now()
+    while (row := MediaFetch.objects.first()) is not None:
+        waits.append(round((row.next_try_at - clock).total_seconds() / 60))
+        clock = row.next_try_at
+        media.retry_due(now=clock)
+
+    assert waits == [1, 5, 15, 60, 180, 720]
+    assert len([r for r in graph.requests if r.path == "/8801"]) == 7
+    text = Message.objects.get().text
+    assert "could not be fetched yet" not in text
+    assert text.endswith(
+        "[The photo could not be fetched from WhatsApp after 7 tries: Meta had a problem"
+        " (500): An unexpected error has occurred (error 2)]"
+    )
+    assert not Attachment.objects.exists()
+
+
+def test_an_expired_photo_is_not_tried_again(inbox, client, graph):
+    graph.answer("GET", "/8801", wa.graph_error(503, 1, "Service temporarily unavailable"))
+    post(client, inbox, image_message())
+    graph.answer("GET", "/8801", wa.graph_error(404, 100, "Media expired"))
+
+    media.retry_due(now=minutes_later(2))
+
+    assert not MediaFetch.objects.exists()
+    text = Message.objects.get().text
+    assert "\n[The photo could not be fetched from WhatsApp after 2 tries: " in text
+    assert text.endswith("Media expired (error 100)]")
+    assert "could not be fetched yet" not in text
+    assert len([r for r in graph.requests if r.path == "/8801"]) == 2
+
+
+def test_a_graph_api_out_of_reach_is_tried_again_by_the_minutes_job(inbox, client, graph, settings):
+    settings.META_GRAPH_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    post(client, inbox, image_message())
+    assert "could not be fetched yet (Meta's Graph API could not be reached" in (
+        Message.objects.get().text
+    )
+    settings.META_GRAPH_API_BASE = graph.url
+    meta_gives_the_photo(graph)
+    MediaFetch.objects.update(next_try_at=timezone.now())
+
+    tasks.retry_media_task.call_local()
+
+    assert Attachment.objects.get().filename == "whatsapp-image.jpg"
+    assert Message.objects.get().text == "[Photo]\nThe box arrived like this"
+
+
+def test_a_retry_waits_for_a_message_not_stored_yet(inbox, graph):
+    meta_gives_the_photo(graph)
+    part = {"id": "8801", "mime_type": "image/jpeg"}
+    media.try_later(inbox, "wamid.later", "image", part, "[note]")
+
+    media.retry_due(now=minutes_later(2))
+
+    row = MediaFetch.objects.get()
+    assert row.tries == 2
+    assert row.next_try_at > minutes_later(4)

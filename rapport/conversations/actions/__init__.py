@@ -20,6 +20,7 @@ from rapport.conversations.actions.common import (
     preview_of,
 )
 from rapport.conversations.actions.deleting import delete_conversation
+from rapport.conversations.actions.reactions import receive_reaction
 from rapport.conversations.actions.receiving import (
     Received,
     receive_message,
@@ -42,6 +43,7 @@ __all__ = [
     "preview_of",
     "receive_many",
     "receive_message",
+    "receive_reaction",
     "send_automatic_reply",
     "send_reply",
     "set_priority",

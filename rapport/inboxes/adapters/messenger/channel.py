@@ -1,7 +1,8 @@
 """Facebook Messenger: a Facebook Page's messages, through a Meta app's webhooks.
 
 Customers are known by their page-scoped id (PSID, the identity kind ``messenger_psid``);
-their names are asked of the Graph API once, when a new customer first writes. Meta
+their names are asked of the Graph API once, by a job, when a new customer's first
+conversation is stored (``tasks.py``). Meta
 posts messages, button presses, deliveries and reads to the inbox's webhook URL (signed
 ``X-Hub-Signature-256``: ``adapters/meta.py``), stored first (``inboxes/inbound.py``).
 Replies go through the Send API within Meta's messaging window (``window.py``).
@@ -11,6 +12,7 @@ Instagram messaging uses the same platform and subclasses this (``adapters/insta
 from __future__ import annotations
 
 import dataclasses
+import logging
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -21,11 +23,10 @@ from django.core.validators import RegexValidator
 from django.http import HttpRequest
 from django.utils import timezone
 
-from rapport.conversations.inbound import InboundMessage, Sender
+from rapport.conversations.inbound import InboundMessage
 from rapport.conversations.models import Conversation, DeliveryStatus, Message
 from rapport.core.errors import ValidationFailed
 from rapport.customers.addresses import AddressKind
-from rapport.customers.lookups import identity_owner
 from rapport.customers.models import Identity
 from rapport.inboxes.adapters.messenger import events, graph, media, outbound
 from rapport.inboxes.adapters.messenger.window import (
@@ -47,6 +48,8 @@ from rapport.inboxes.channels import (
 from rapport.inboxes.models import Inbox
 from rapport.outbox.errors import DeliveryError
 from rapport.outbox.models import Delivery
+
+logger = logging.getLogger(__name__)
 
 DIGITS = RegexValidator(r"^[0-9]{1,32}$", "the id is a number (digits only)")
 # The delivery statuses a status from Meta moves a reply on from.
@@ -203,7 +206,7 @@ class MessengerChannel(MetaChannel):
         return find
 
     def complete(self, inbox: Inbox, message: InboundMessage) -> InboundMessage:
-        """The new customer's name, the files fetched, a deleted message quoted."""
+        """The files fetched, a deleted message quoted."""
         event = message.raw if isinstance(message.raw, dict) else {}
         body = event.get("message")
         body = body if isinstance(body, dict) else {}
@@ -214,9 +217,9 @@ class MessengerChannel(MetaChannel):
             fetched = media.fetch_files(body)
             files.extend(fetched.files)
             text = "\n".join([text, *fetched.notes])
-        name = self.customer_name(inbox, message.sender)
-        sender = dataclasses.replace(message.sender, name=name or message.sender.name)
-        return dataclasses.replace(message, sender=sender, text=text, attachments=files)
+        # The sender's name is not asked here: that needed a look-up of the sender on every
+        # message to tell a new one; ``tasks.py`` asks once the new customer is stored.
+        return dataclasses.replace(message, text=text, attachments=files)
 
     def _deleted(self, inbox: Inbox, mid: str, text: str) -> str:
         """The note of an unsent message, quoting it when it was received."""
@@ -230,15 +233,14 @@ class MessengerChannel(MetaChannel):
         quote = original if len(original) <= 200 else original[:199] + "…"
         return f"The customer deleted (unsent) their message: “{quote}”"
 
-    def customer_name(self, inbox: Inbox, sender: Sender) -> str:
-        """A first-time customer's name from the Graph API; "" when known or not to be had
-        (the look-up failing never keeps a message from being stored)."""
-        if identity_owner(sender.kind, sender.address) is not None:
-            return ""
+    def customer_name(self, inbox: Inbox, scoped_id: str) -> str:
+        """The customer's name from their Graph API profile; "" when Meta does not say
+        (asked by a job once a new customer is stored: ``tasks.py``)."""
         token = str(inbox.setting("page_token", ""))
         try:
-            found = graph.get(sender.address, token, self.profile_fields)
-        except graph.GraphError:
+            found = graph.get(scoped_id, token, self.profile_fields)
+        except graph.GraphError as error:
+            logger.info("no %s name for %s: %s", self.label, scoped_id, error)
             return ""
         return self.name_of(found)
 

@@ -206,6 +206,11 @@ class VoiceChannel(SmsChannel):
         return [
             path("connect/<str:signed>", callback.connect, name="voice_connect"),
             path("call-back/<int:conversation_id>", callback.call_back, name="voice_call_back"),
+            path(
+                "call-back/outcome/<str:signed>",
+                callback.outcome,
+                name="voice_call_back_outcome",
+            ),
         ]
 
     def customer_tools(self, conversation: Conversation, user: User) -> list[Tool]:

@@ -58,10 +58,21 @@ def voicemail(greeting: str, *, callback: str) -> str:
     return _document(response)
 
 
-def connect(customer: str, *, caller_id: str) -> str:
-    """The agent picked up a call-back: tell them, then ring the customer from our number."""
+def say_and_hang_up(words: str) -> str:
+    response = Element("Response")
+    SubElement(response, "Say").text = words
+    SubElement(response, "Hangup")
+    return _document(response)
+
+
+def connect(customer: str, *, caller_id: str, action: str = "") -> str:
+    """The agent picked up a call-back: tell them, then ring the customer from our number;
+    Twilio posts how that leg went to ``action`` (``DialCallStatus``, ``DialCallDuration``)."""
     response = Element("Response")
     SubElement(response, "Say").text = "Connecting your call-back."
     verb = SubElement(response, "Dial", callerId=caller_id)
+    if action:
+        verb.set("action", action)
+        verb.set("method", "POST")
     SubElement(verb, "Number").text = customer
     return _document(response)

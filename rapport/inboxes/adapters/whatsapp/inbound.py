@@ -14,8 +14,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from rapport.conversations.inbound import InboundMessage, Sender
+from rapport.conversations.inbound import InboundMessage, Reaction, Sender
 from rapport.core.errors import ValidationFailed
+from rapport.core.inbound import clean_text
 from rapport.customers.identities import normalize_address
 from rapport.inboxes.adapters.whatsapp.graph import error_words
 from rapport.inboxes.channels import StatusUpdate
@@ -134,11 +135,28 @@ def customer_message(message: Json, contact: Json, problems: list[Json]) -> Inbo
     profile = contact.get("profile")
     name = str(profile.get("name") or "") if isinstance(profile, dict) else ""
     lines = [*context_lines(message), text_of(message, problems)]
-    return InboundMessage(
+    found = InboundMessage(
         sender=Sender("phone", normalize_address("phone", "+" + sender.lstrip("+")), name[:200]),
         text="\n".join(line for line in lines if line),
         external_id=wamid,
         raw={"message": message, "contact": contact},
+    )
+    reaction = message.get("reaction")
+    if message.get("type") == "reaction" and isinstance(reaction, dict):
+        return reaction_of(found, reaction)
+    return found
+
+
+def reaction_of(message: InboundMessage, part: Json) -> Reaction:
+    """``message`` as the reaction it is: the message it names (ours or the customer's)
+    and the emoji, "" (or none) when the customer took their reaction back."""
+    return Reaction(
+        sender=message.sender,
+        text=message.text,
+        external_id=message.external_id,
+        raw=message.raw,
+        reacts_to=clean_text(part.get("message_id"), field="a reaction's message id", limit=255),
+        emoji=clean_text(part.get("emoji"), field="a reaction's emoji", limit=32),
     )
 
 

@@ -47,14 +47,59 @@ def me(token: str) -> dict[str, Any]:
     raise XError(answer.status_code, words(answer))
 
 
-def send_dm(
-    token: str, participant_id: str, text: str, renew: Callable[[], str] | None = None
-) -> str:
-    """``POST /2/dm_conversations/with/{participant_id}/messages``: the new event's id.
-    ``renew`` gives a fresh access token when X says this one is no longer good (401)."""
-    answer = _post_dm(token, participant_id, text)
-    if answer.status_code == 401 and renew is not None:
-        answer = _post_dm(renew(), participant_id, text)
+class Account:
+    """Requests to X as the inbox's account, for one send: the token, renewed once when X
+    answers 401 (``renew``) and then kept for the send's other requests (a file's upload
+    steps and the message)."""
+
+    def __init__(self, token: str, renew: Callable[[], str] | None = None) -> None:
+        self.token = token
+        self.renew = renew
+
+    def post(self, path: str, *, sends: bool = False, **kwargs: Any) -> requests.Response:
+        """POST ``path`` (``json=``, ``data=``, ``files=``). ``sends``: the request delivers
+        the message, so a lost answer may mean it went (``ambiguous``)."""
+        answer = self._post(path, sends, kwargs)
+        if answer.status_code == 401 and self.renew is not None:
+            self.token, self.renew = self.renew(), None
+            answer = self._post(path, sends, kwargs)
+        return answer
+
+    def _post(self, path: str, sends: bool, kwargs: dict[str, Any]) -> requests.Response:
+        try:
+            return requests.post(
+                url(path),
+                headers=headers(self.token),
+                timeout=TIMEOUT,
+                allow_redirects=False,
+                **kwargs,
+            )
+        except requests.ConnectionError as error:
+            raise DeliveryError(f"X could not be reached: {type(error).__name__}") from None
+        except requests.Timeout:
+            raise DeliveryError("X did not answer in time", ambiguous=sends) from None
+
+    def get(self, path: str, params: dict[str, str]) -> requests.Response:
+        try:
+            return requests.get(
+                url(path),
+                params=params,
+                headers=headers(self.token),
+                timeout=TIMEOUT,
+                allow_redirects=False,
+            )
+        except requests.RequestException as error:
+            raise DeliveryError(f"X could not be reached: {type(error).__name__}") from None
+
+
+def send_dm(account: Account, participant_id: str, text: str, media_id: str = "") -> str:
+    """``POST /2/dm_conversations/with/{participant_id}/messages``, with the uploaded file
+    ``media_id`` (X takes one per message): the new event's id."""
+    body: dict[str, Any] = {"text": text} if text else {}
+    if media_id:
+        body["attachments"] = [{"media_id": media_id}]
+    path = f"/2/dm_conversations/with/{participant_id}/messages"
+    answer = account.post(path, json=body, sends=True)
     if answer.status_code in (200, 201):
         data = as_json(answer).get("data")
         event_id = data.get("dm_event_id") if isinstance(data, dict) else None
@@ -62,22 +107,6 @@ def send_dm(
             raise DeliveryError("X's answer holds no message id", ambiguous=True)
         return event_id
     raise delivery_error(answer)
-
-
-def _post_dm(token: str, participant_id: str, text: str) -> requests.Response:
-    try:
-        answer = requests.post(
-            url(f"/2/dm_conversations/with/{participant_id}/messages"),
-            json={"text": text},
-            headers=headers(token),
-            timeout=TIMEOUT,
-            allow_redirects=False,
-        )
-    except requests.ConnectionError as error:
-        raise DeliveryError(f"X could not be reached: {type(error).__name__}") from None
-    except requests.Timeout:
-        raise DeliveryError("X did not answer in time", ambiguous=True) from None
-    return answer
 
 
 def refresh(refresh_token: str, client_id: str, client_secret: str) -> dict[str, str]:

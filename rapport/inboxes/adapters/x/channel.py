@@ -21,7 +21,7 @@ from rapport.core.errors import ValidationFailed
 from rapport.customers.addresses import AddressKind
 from rapport.customers.models import Identity
 from rapport.inboxes.actions import renew_credentials
-from rapport.inboxes.adapters.x import api, events, signature
+from rapport.inboxes.adapters.x import api, events, media, signature
 from rapport.inboxes.channels import (
     Channel,
     ChannelSettingsForm,
@@ -99,7 +99,9 @@ class XChannel(Channel):
         noun="X",
         pointer="The X account and the app's keys",
     )
-    composer = Composer(max_length=MAX_DM, hint="X message: text only")
+    composer = Composer(
+        max_length=MAX_DM, hint="X message: text, and one picture, GIF or MP4 video"
+    )
     takes_webhooks = True
     max_inbound_bytes = 512 * 1024
     kept_headers = (signature.SIGNATURE_HEADER,)
@@ -173,11 +175,14 @@ class XChannel(Channel):
         token = str(inbox.setting("access_token", ""))
         if not token:
             raise DeliveryError("the inbox has no X access token", permanent=True)
-        if message.attachments.exists():
+        files = list(message.attachments.all())
+        if len(files) > 1:
             raise DeliveryError(
-                "files cannot be sent as X direct messages from Rapport yet; send the text alone",
+                "an X direct message carries one file: send the others in replies of their own",
                 permanent=True,
             )
+        for attachment in files:
+            media.check(attachment)  # refused before anything is uploaded
         participant = (
             Identity.objects.filter(
                 customer_id=message.conversation.customer_id, kind=self.address_kind
@@ -189,7 +194,9 @@ class XChannel(Channel):
             raise DeliveryError("the customer has no X account", permanent=True)
         can_renew = bool(inbox.setting("refresh_token") and inbox.setting("client_id"))
         renew = (lambda: renewed_token(inbox, token)) if can_renew else None
-        return api.send_dm(token, participant, message.text, renew)
+        account = api.Account(token, renew)
+        media_id = media.upload(account, files[0]) if files else ""
+        return api.send_dm(account, participant, message.text, media_id)
 
 
 def renewed_token(inbox: Inbox, used: str) -> str:
