@@ -20,11 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connections, router
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
 from rapport.accounts.models import User
-from rapport.customers.models import Customer, Identity, IdentityKind
+from rapport.customers.models import Customer, DismissedDuplicate, Identity, IdentityKind
 from rapport.customers.selectors import visible_customers, with_profile
 
 SUGGESTED = 10  # on a customer's page
@@ -157,6 +157,8 @@ def ordered(reasons: Iterable[str]) -> tuple[str, ...]:
 def duplicates_of(user: User, customer: Customer, limit: int = SUGGESTED) -> list[Duplicate]:
     """The customers ``user`` may see who may be ``customer``: most reasons first."""
     others = matches([customer])[customer.pk]
+    for first, second in dismissed_pairs([customer.pk]):
+        others.pop(second if first == customer.pk else first, None)
     if not others:
         return []
     visible = _visible_by_id(user, others)
@@ -178,6 +180,9 @@ def possible_duplicates(user: User, *, before: int | None = None) -> DuplicatePa
         window = window.filter(pk__lt=before)
     customers = list(with_profile(window.order_by("-id"))[:WINDOW])
     found = matches(customers)
+    for first, second in dismissed_pairs(found):
+        found.get(first, {}).pop(second, None)
+        found.get(second, {}).pop(first, None)
     older_ids = {other for pk, others in found.items() for other in others if other < pk}
     visible = _visible_by_id(user, older_ids)
     pairs = [
@@ -188,6 +193,13 @@ def possible_duplicates(user: User, *, before: int | None = None) -> DuplicatePa
     ]
     next_before = customers[-1].pk if len(customers) == WINDOW else None
     return DuplicatePage(pairs=pairs, checked=len(customers), next_before=next_before)
+
+
+def dismissed_pairs(customer_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """The pairs said *not the same person* with any of ``customer_ids`` (lower id first)."""
+    ids = list(customer_ids)
+    rows = DismissedDuplicate.objects.filter(Q(first_id__in=ids) | Q(second_id__in=ids))
+    return set(rows.values_list("first_id", "second_id"))
 
 
 def _visible_by_id(user: User, ids: Iterable[int]) -> dict[int, Customer]:

@@ -93,3 +93,35 @@ class Identity(models.Model):
         from rapport.customers.addresses import icon
 
         return icon(self.kind)
+
+
+class DismissedDuplicate(models.Model):
+    """Two customers an agent said are *not the same person*: never suggested again.
+
+    The pair is unordered, so it is stored with the lower customer id first and is unique
+    on the two: dismissing it again from either side finds the same row.
+    """
+
+    first = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="dismissed_duplicate_pair"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")),
+                name="dismissed_duplicate_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} is not {self.second_id}"
+
+    @staticmethod
+    def ordered(one: int, other: int) -> tuple[int, int]:
+        """The pair as stored: the lower id first."""
+        return (one, other) if one < other else (other, one)
