@@ -8,9 +8,11 @@ who typed an address that writes by e-mail; a number kept on a profile after its
 identity was removed), or two profile fields.
 
 Only customers the viewer may see are suggested (``visible_customers``): a suggestion
-must not tell an agent that a customer of another inbox exists. Every look-up is an index
-probe (``Identity`` on kind and address, ``Customer`` on e-mail, phone and ``LOWER(name)``),
-for one customer's page or for a window of the newest customers at a time.
+must not tell an agent that a customer of another inbox exists, and never a pair said to
+be *not the same person* (``DismissedDuplicate``). One customer's page costs a few index
+probes (``Identity`` on kind and address, ``Customer`` on e-mail, phone and
+``LOWER(name)``); the list of every pair costs one grouping statement per reason over
+all customers (``shared``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connections, router
 from django.db.models import Q, QuerySet
@@ -28,7 +31,7 @@ from rapport.customers.models import Customer, DismissedDuplicate, Identity, Ide
 from rapport.customers.selectors import visible_customers, with_profile
 
 SUGGESTED = 10  # on a customer's page
-WINDOW = 200  # customers checked per page of the list of possible duplicates
+PAGE = 50  # pairs per page of the list of possible duplicates (a customer's all on one)
 # Why two customers match, in the words the page shows ("same phone").
 PHONE, EMAIL, NAME = "phone", "e-mail", "name"
 REASONS = (PHONE, EMAIL, NAME)
@@ -62,8 +65,7 @@ class DuplicatePair:
 @dataclass
 class DuplicatePage:
     pairs: list[DuplicatePair]
-    checked: int  # how many customers this page looked at
-    next_before: int | None  # ?before= for the next window; None at the oldest
+    next_before: int | None  # ?before= (a newer customer's id) for the next page; None at the end
 
 
 def name_key(name: str) -> str:
@@ -170,35 +172,134 @@ def duplicates_of(user: User, customer: Customer, limit: int = SUGGESTED) -> lis
 
 
 def possible_duplicates(user: User, *, before: int | None = None) -> DuplicatePage:
-    """Pairs among the newest ``WINDOW`` customers ``user`` may see (below ``before``).
+    """Every pair of customers ``user`` may see who may be one person, newest first.
 
-    Each pair is listed once, in the window of its newer customer, so a page costs the same
-    few index probes however many customers there are.
+    All customers are looked at, not a window: one grouping query per reason finds the
+    phones, e-mail addresses and names held by two customers or more (``shared``), so the
+    cost follows the number of customers through an index scan and the pairs through
+    their number. A page holds the pairs of the newer customers below ``before`` until
+    ``PAGE`` pairs are reached; each pair is listed once, under its newer customer.
     """
-    window = visible_customers(user)
-    if before is not None:
-        window = window.filter(pk__lt=before)
-    customers = list(with_profile(window.order_by("-id"))[:WINDOW])
-    found = matches(customers)
-    for first, second in dismissed_pairs(found):
-        found.get(first, {}).pop(second, None)
-        found.get(second, {}).pop(first, None)
-    older_ids = {other for pk, others in found.items() for other in others if other < pk}
-    visible = _visible_by_id(user, older_ids)
-    pairs = [
-        DuplicatePair(customer, visible[other], ordered(found[customer.pk][other]))
-        for customer in customers
-        for other in sorted(found[customer.pk], reverse=True)
-        if other < customer.pk and other in visible
-    ]
-    next_before = customers[-1].pk if len(customers) == WINDOW else None
-    return DuplicatePage(pairs=pairs, checked=len(customers), next_before=next_before)
+    holders = _shared_by_customer(user)
+    dismissed = dismissed_pairs()
+    pairs: list[tuple[int, int, tuple[str, ...]]] = []
+    next_before = None
+    for customer_id in sorted(holders, reverse=True):
+        if before is not None and customer_id >= before:
+            continue
+        older = _older_matches(customer_id, holders[customer_id], dismissed)
+        if older and len(pairs) >= PAGE:
+            next_before = pairs[-1][0]
+            break
+        pairs += [(customer_id, other, reasons) for other, reasons in older[:PAGE]]
+    customers = _visible_by_id(user, {pk for pair in pairs for pk in pair[:2]})
+    return DuplicatePage(
+        pairs=[DuplicatePair(customers[new], customers[old], why) for new, old, why in pairs],
+        next_before=next_before,
+    )
 
 
-def dismissed_pairs(customer_ids: Iterable[int]) -> set[tuple[int, int]]:
-    """The pairs said *not the same person* with any of ``customer_ids`` (lower id first)."""
-    ids = list(customer_ids)
-    rows = DismissedDuplicate.objects.filter(Q(first_id__in=ids) | Q(second_id__in=ids))
+# A customer's groups: reason → the ids of every visible customer sharing that value.
+Groups = dict[str, list[frozenset[int]]]
+
+
+def _shared_by_customer(user: User) -> dict[int, Groups]:
+    """Every customer in a group of two or more, with those groups (see ``shared``)."""
+    by_customer: dict[int, Groups] = defaultdict(lambda: defaultdict(list))
+    for reason in REASONS:
+        for members in shared(user, reason):
+            for customer_id in members:
+                by_customer[customer_id][reason].append(members)
+    return by_customer
+
+
+def _older_matches(
+    customer_id: int, groups: Groups, dismissed: set[tuple[int, int]]
+) -> list[tuple[int, tuple[str, ...]]]:
+    """The older customers matching ``customer_id``, the newest first, with why."""
+    reasons: dict[int, set[str]] = defaultdict(set)
+    for reason, member_sets in groups.items():
+        for members in member_sets:
+            for other in members:
+                if other < customer_id and (other, customer_id) not in dismissed:
+                    reasons[other].add(reason)
+    return [(other, ordered(reasons[other])) for other in sorted(reasons, reverse=True)]
+
+
+def shared(user: User, reason: str) -> list[frozenset[int]]:
+    """The customers ``user`` may see who share a value, per value held by two or more.
+
+    One statement: the database groups every value (profile field and identity alike)
+    and returns only the shared ones with their holders.
+    """
+    visible_sql, visible_params = _visible_sql(user)
+    if reason == NAME:
+        sql, params = _shared_names_sql(visible_sql), ["% %", *visible_params]
+    else:
+        sql, params = _shared_addresses_sql(reason, visible_sql), [*visible_params] * 2
+        params.insert(len(visible_params), PHONE_OR_EMAIL[reason][1])
+    connection = connections[router.db_for_read(Customer)]
+    groups: dict[str, set[int]] = defaultdict(set)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for value, customer_id in cursor.fetchall():
+            groups[value].add(int(customer_id))
+    if reason == NAME:  # one word is not a full name (see ``name_key``)
+        groups = {name: ids for name, ids in groups.items() if len(name.split()) >= 2}
+    return [frozenset(ids) for ids in groups.values()]
+
+
+PHONE_OR_EMAIL = {PHONE: ("phone", IdentityKind.PHONE), EMAIL: ("email", IdentityKind.EMAIL)}
+
+
+def _shared_addresses_sql(reason: str, visible: str) -> str:
+    """(value, customer id) of every phone or e-mail address two customers hold, on their
+    profile or as an identity; ``UNION`` keeps one row for a customer holding it both ways."""
+    field, _ = PHONE_OR_EMAIL[reason]
+    customers, identities = Customer._meta.db_table, Identity._meta.db_table
+    return f"""
+        WITH held AS (
+            SELECT {field} AS value, id AS customer_id FROM {customers}
+            WHERE {field} <> '' {visible.format(column="id")}
+            UNION
+            SELECT address, customer_id FROM {identities}
+            WHERE kind = %s {visible.format(column="customer_id")}
+        )
+        SELECT value, customer_id FROM held WHERE value IN (
+            SELECT value FROM held GROUP BY value HAVING COUNT(*) > 1
+        )
+    """  # noqa: S608 -- table and column names are ours; every value is a parameter
+
+
+def _shared_names_sql(visible: str) -> str:
+    """(name as the database lower-cases it, customer id) of every name two customers have."""
+    customers = Customer._meta.db_table
+    return f"""
+        WITH named AS (
+            SELECT LOWER(name) AS value, id AS customer_id FROM {customers}
+            WHERE name LIKE %s {visible.format(column="id")}
+        )
+        SELECT value, customer_id FROM named WHERE value IN (
+            SELECT value FROM named GROUP BY value HAVING COUNT(*) > 1
+        )
+    """  # noqa: S608 -- as above
+
+
+def _visible_sql(user: User) -> tuple[str, list[Any]]:
+    """``AND {column} IN (the customers user may see)``, or nothing for who sees all."""
+    if user.sees_all_inboxes:
+        return "", []
+    sql, params = visible_customers(user).order_by().values("pk").query.sql_with_params()
+    return "AND {column} IN (" + sql.replace("{", "{{").replace("}", "}}") + ")", list(params)
+
+
+def dismissed_pairs(customer_ids: Iterable[int] | None = None) -> set[tuple[int, int]]:
+    """The pairs said *not the same person* (lower id first): with any of ``customer_ids``,
+    or all of them (each one is a person's decision, so they stay few)."""
+    rows = DismissedDuplicate.objects.all()
+    if customer_ids is not None:
+        ids = list(customer_ids)
+        rows = rows.filter(Q(first_id__in=ids) | Q(second_id__in=ids))
     return set(rows.values_list("first_id", "second_id"))
 
 
