@@ -22,6 +22,7 @@ from rapport.customers.models import (
     Identity,
     IdentityKind,
 )
+from rapport.customers.names import name_key
 from rapport.customers.selectors import may_see_customer
 from rapport.search import index
 
@@ -95,6 +96,7 @@ def set_contact_details(
         changes["email"] = email
     if name and (overwrite or not customer.name):
         changes["name"] = name
+        changes["name_key"] = name_key(name)
     if changes:
         Customer.objects.filter(pk=customer.pk).update(**changes)
         for field, value in changes.items():
@@ -216,7 +218,7 @@ def _apply_customer_changes(
     for kind, field in ((IdentityKind.EMAIL, "email"), (IdentityKind.PHONE, "phone")):
         if changes.get(field):
             _claim_address(customer, kind, changes[field])
-    fields = list(changes)
+    fields = list(changes) + (["name_key"] if "name" in changes else [])
     if company is not None:
         customer.company = _company_named(company)
         fields.append("company")
@@ -374,7 +376,7 @@ def _take_profile(plan: MergePlan) -> None:
     for name, value in changes.items():
         setattr(keep, name, value)
     if changes:
-        keep.save(update_fields=list(changes))
+        keep.save(update_fields=[*changes, *(["name_key"] if "name" in changes else [])])
 
 
 def _check_nothing_left(absorb: Customer) -> None:

@@ -2,16 +2,16 @@
 
 Two customers *match* when they share a phone number (E.164, on the profile or as an
 identity), an e-mail address (stored lower-case, likewise) or the same full name (two
-words or more, compared by the database's ``LOWER``). Identities are unique, so a shared
-address is always one customer's identity and another's profile field (a chat visitor
-who typed an address that writes by e-mail; a number kept on a profile after its
-identity was removed), or two profile fields.
+words or more, compared by the stored ``name_key``, case-folded in Python: ``names``).
+Identities are unique, so a shared address is always one customer's identity and
+another's profile field (a chat visitor who typed an address that writes by e-mail; a
+number kept on a profile after its identity was removed), or two profile fields.
 
 Only customers the viewer may see are suggested (``visible_customers``): a suggestion
 must not tell an agent that a customer of another inbox exists, and never a pair said to
 be *not the same person* (``DismissedDuplicate``). One customer's page costs a few index
 probes (``Identity`` on kind and address, ``Customer`` on e-mail, phone and
-``LOWER(name)``); the list of every pair costs one grouping statement per reason over
+``name_key``); the list of every pair costs one grouping statement per reason over
 all customers (``shared``).
 """
 
@@ -24,7 +24,6 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Lower
 
 from rapport.accounts.models import User
 from rapport.customers.models import Customer, DismissedDuplicate, Identity, IdentityKind
@@ -68,18 +67,12 @@ class DuplicatePage:
     next_before: int | None  # ?before= (a newer customer's id) for the next page; None at the end
 
 
-def name_key(name: str) -> str:
-    """A name that can match another: two words or more (one first name is too common)."""
-    words = name.split()
-    return " ".join(words) if len(words) >= 2 else ""
-
-
 def keys_of(customer: Customer) -> dict[str, set[str]]:
     """The values ``customer`` matches others by, per reason (identities prefetched or not)."""
     keys: dict[str, set[str]] = {PHONE: set(), EMAIL: set(), NAME: set()}
     keys[PHONE].update([customer.phone] if customer.phone else [])
     keys[EMAIL].update([customer.email] if customer.email else [])
-    keys[NAME].update([name_key(customer.name)] if name_key(customer.name) else [])
+    keys[NAME].update([customer.name_key] if customer.name_key else [])
     for identity in customer.identities.all():
         if identity.kind == IdentityKind.PHONE:
             keys[PHONE].add(identity.address)
@@ -95,7 +88,10 @@ def owners(reason: str, values: Iterable[str]) -> dict[str, set[int]]:
     if not values:
         return found
     if reason == NAME:
-        return _named(values)
+        rows = Customer.objects.filter(name_key__in=values).order_by()
+        for customer_id, key in rows.values_list("id", "name_key"):
+            found[key].add(customer_id)
+        return found
     field, kind = (
         ("phone", IdentityKind.PHONE) if reason == PHONE else ("email", IdentityKind.EMAIL)
     )
@@ -108,30 +104,6 @@ def owners(reason: str, values: Iterable[str]) -> dict[str, set[int]]:
     for customer_id, value in pairs:
         found[value].add(customer_id)
     return found
-
-
-def _named(names: list[str]) -> dict[str, set[int]]:
-    """Name → the customers with that name in any case. Both sides go through the
-    database's own ``LOWER`` (SQLite's folds ASCII only), so each database agrees with
-    its index on ``LOWER(name)``."""
-    lowered = db_lower(names)
-    by_key: dict[str, list[str]] = defaultdict(list)
-    for name, key in lowered.items():
-        by_key[key].append(name)
-    found: dict[str, set[int]] = defaultdict(set)
-    rows = Customer.objects.annotate(key=Lower("name")).filter(key__in=list(by_key)).order_by()
-    for customer_id, key in rows.values_list("id", "key"):
-        for name in by_key.get(key, []):
-            found[name].add(customer_id)
-    return found
-
-
-def db_lower(values: list[str]) -> dict[str, str]:
-    """Each value as the database's ``LOWER`` writes it (one statement, no table read)."""
-    connection = connections[router.db_for_read(Customer)]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(["LOWER(CAST(%s AS TEXT))"] * len(values)), values)
-        return dict(zip(values, (str(v) for v in cursor.fetchone()), strict=True))
 
 
 def matches(customers: list[Customer]) -> dict[int, dict[int, set[str]]]:
@@ -234,7 +206,7 @@ def shared(user: User, reason: str) -> list[frozenset[int]]:
     """
     visible_sql, visible_params = _visible_sql(user)
     if reason == NAME:
-        sql, params = _shared_names_sql(visible_sql), ["% %", *visible_params]
+        sql, params = _shared_names_sql(visible_sql), visible_params
     else:
         sql, params = _shared_addresses_sql(reason, visible_sql), [*visible_params] * 2
         params.insert(len(visible_params), PHONE_OR_EMAIL[reason][1])
@@ -244,8 +216,6 @@ def shared(user: User, reason: str) -> list[frozenset[int]]:
         cursor.execute(sql, params)
         for value, customer_id in cursor.fetchall():
             groups[value].add(int(customer_id))
-    if reason == NAME:  # one word is not a full name (see ``name_key``)
-        groups = {name: ids for name, ids in groups.items() if len(name.split()) >= 2}
     return [frozenset(ids) for ids in groups.values()]
 
 
@@ -272,12 +242,12 @@ def _shared_addresses_sql(reason: str, visible: str) -> str:
 
 
 def _shared_names_sql(visible: str) -> str:
-    """(name as the database lower-cases it, customer id) of every name two customers have."""
+    """(name key, customer id) of every name two customers have (``names.name_key``)."""
     customers = Customer._meta.db_table
     return f"""
         WITH named AS (
-            SELECT LOWER(name) AS value, id AS customer_id FROM {customers}
-            WHERE name LIKE %s {visible.format(column="id")}
+            SELECT name_key AS value, id AS customer_id FROM {customers}
+            WHERE name_key <> '' {visible.format(column="id")}
         )
         SELECT value, customer_id FROM named WHERE value IN (
             SELECT value FROM named GROUP BY value HAVING COUNT(*) > 1
