@@ -44,6 +44,7 @@ class Stack:
     site: DemoSite
     smtp: SmtpServer
     setup: dict[str, Any]
+    env: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     setup = serverctl(env, "setup")
     server = Uvicorn(env, data / "uvicorn.log")
     site = DemoSite(data / "site", server.url, str(setup["inbox_key"]))
-    yield Stack(server, site, smtp, setup)
+    yield Stack(server, site, smtp, setup, env)
     site.stop()
     server.stop()
     smtp.stop()
@@ -326,3 +327,36 @@ def test_an_agent_page_that_was_offline_fetches_what_it_missed(browser, stack):
             "And once more",
         ]
         agent.context.close()
+
+
+def test_a_conversation_an_admin_deletes_leaves_the_agents_screens_live(browser, stack):
+    """The agent's inbox list drops the row and their open conversation says it is gone,
+    without a reload, while an admin deletes it elsewhere (here through the API)."""
+    admin = serverctl(stack.env, "admin_token")
+    with httpx.Client(base_url=stack.server.url) as http:
+        key = stack.setup["inbox_key"]
+        token = http.post(f"/chat/v1/inboxes/{key}/sessions", json={}).json()["token"]
+        said = http.post(
+            "/chat/v1/messages",
+            json={"text": "Cheap watches, click here", "client_id": "spam-1"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        conversation_id = int(said.json()["message"]["conversation_id"])
+        listing = agent_page(browser, stack)
+        row = listing.locator(f"[data-list] [data-row='{conversation_id}']")
+        row.wait_for()
+        reading = listing.context.new_page()
+        reading.goto(f"{stack.server.url}/conversations/{conversation_id}")
+        reading.wait_for_selector(".convo[data-conversation]")
+        go_live(reading, stack)
+
+        deleted = http.delete(
+            f"/api/v1/conversations/{conversation_id}",
+            headers={"Authorization": f"Bearer {admin['token']}"},
+        )
+
+        assert deleted.status_code == 204, deleted.text
+        reading.get_by_role("alert").filter(has_text="This conversation was deleted").wait_for()
+        assert reading.locator("#composer-text").is_disabled()
+        row.wait_for(state="detached")
+        listing.context.close()
