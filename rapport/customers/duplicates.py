@@ -165,10 +165,12 @@ def possible_duplicates(user: User, *, before: int | None = None) -> DuplicatePa
             break
         pairs += [(customer_id, other, reasons) for other, reasons in older[:PAGE]]
     customers = _visible_by_id(user, {pk for pair in pairs for pk in pair[:2]})
-    return DuplicatePage(
-        pairs=[DuplicatePair(customers[new], customers[old], why) for new, old, why in pairs],
-        next_before=next_before,
-    )
+    listed = [  # a customer merged away since the grouping is left out, not an error
+        DuplicatePair(customers[new], customers[old], why)
+        for new, old, why in pairs
+        if new in customers and old in customers
+    ]
+    return DuplicatePage(pairs=listed, next_before=next_before)
 
 
 # A customer's groups: reason → the ids of every visible customer sharing that value.
