@@ -157,6 +157,7 @@ PAGES: dict[str, Rule] = {
     # Every staff member may list them; the pairs are held to what each sees in tests/customers.
     "customer_duplicates": Rule("staff"),
     "customer_merge": Rule("write", "post", params={"other_id": "other_customer_id"}),
+    "customer_not_duplicate": Rule("write", "post", params={"other_id": "other_customer_id"}),
     "conversation_delete": Rule("delete-conversation", "post"),
     "conversation_canned_replies": Rule("read"),
     "conversation_canned_reply": Rule("read"),
@@ -233,6 +234,9 @@ API: dict[tuple[str, str], Rule] = {
     ("get", "/customers/{customer_id}/duplicates"): Rule("read"),
     ("post", "/customers/{customer_id}/merge"): Rule(
         "write", world_body={"absorb": "other_customer_id"}
+    ),
+    ("post", "/customers/{customer_id}/not-duplicates"): Rule(
+        "write", world_body={"other": "other_customer_id"}
     ),
     ("get", "/inboxes"): Rule("staff"),
     ("get", "/inboxes/{inbox_id}"): Rule("read"),

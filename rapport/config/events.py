@@ -22,6 +22,7 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "conversation.assigned": [f"{PUSH}.conversation_assigned"],
     "conversation.status_changed": [f"{PUSH}.conversation_status_changed"],
     "conversation.updated": [f"{PUSH}.conversation_updated"],
+    "conversation.deleted": [f"{PUSH}.conversation_deleted"],
     "delivery.failed": [f"{PUSH}.delivery_failed"],
     "chat.receipt_changed": [f"{PUSH}.receipt_changed"],
     "agent.deactivated": ["rapport.conversations.subscribers.unassign_deactivated_agent"],

@@ -84,6 +84,14 @@ class ConversationUpdated(ConversationEvent):
 
 
 @dataclass(frozen=True)
+class ConversationDeleted(ConversationEvent):
+    """An admin deleted the conversation: it no longer exists, only its ids remain."""
+
+    name = "conversation.deleted"
+    actor_id: int | None
+
+
+@dataclass(frozen=True)
 class DeliveryFailed(Event):
     name = "delivery.failed"
     delivery_id: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from rapport.accounts.models import User
 from rapport.core import audit, rows
@@ -14,7 +15,14 @@ from rapport.customers.events import CustomerMerged
 from rapport.customers.identities import normalize_email, normalize_phone, phone_search_forms
 from rapport.customers.lookups import identity_owner
 from rapport.customers.merging import MergePlan, audit_summary, movers, plan_merge
-from rapport.customers.models import Company, Customer, Identity, IdentityKind
+from rapport.customers.models import (
+    Company,
+    Customer,
+    DismissedDuplicate,
+    Identity,
+    IdentityKind,
+)
+from rapport.customers.names import name_key
 from rapport.customers.selectors import may_see_customer
 from rapport.search import index
 
@@ -88,6 +96,7 @@ def set_contact_details(
         changes["email"] = email
     if name and (overwrite or not customer.name):
         changes["name"] = name
+        changes["name_key"] = name_key(name)
     if changes:
         Customer.objects.filter(pk=customer.pk).update(**changes)
         for field, value in changes.items():
@@ -209,7 +218,7 @@ def _apply_customer_changes(
     for kind, field in ((IdentityKind.EMAIL, "email"), (IdentityKind.PHONE, "phone")):
         if changes.get(field):
             _claim_address(customer, kind, changes[field])
-    fields = list(changes)
+    fields = list(changes) + (["name_key"] if "name" in changes else [])
     if company is not None:
         customer.company = _company_named(company)
         fields.append("company")
@@ -275,6 +284,7 @@ def merge_customers(*, actor: User, keep: Customer, absorb: Customer) -> Custome
         plan = plan_merge(keep, absorb)
         moved = {name: move(absorb.pk, keep.pk) for name, move in movers().items()}
         Identity.objects.filter(customer_id=absorb.pk).update(customer_id=keep.pk)
+        _move_dismissals(absorb.pk, keep.pk)
         _take_profile(plan)
         _check_nothing_left(absorb)
         audit.record(actor=actor, verb="customer.merged", obj=keep, **audit_summary(plan, moved))
@@ -302,6 +312,55 @@ def _lock_for_merge(actor: User, keep_id: int, absorb_id: int) -> tuple[Customer
     return found[keep_id], found[absorb_id]
 
 
+def _move_dismissals(absorb_id: int, keep_id: int) -> None:
+    """ "Not the same person" said of the absorbed customer holds for the kept one, who is
+    now also that person; a pair that would be the kept customer with themselves, or one
+    the kept customer already has, is dropped."""
+    pairs = DismissedDuplicate.objects.filter(Q(first_id=absorb_id) | Q(second_id=absorb_id))
+    for dismissal in pairs.select_for_update():
+        other = dismissal.second_id if dismissal.first_id == absorb_id else dismissal.first_id
+        first, second = DismissedDuplicate.ordered(keep_id, other)
+        taken = DismissedDuplicate.objects.filter(first_id=first, second_id=second).exists()
+        if other == keep_id or taken:
+            dismissal.delete()
+            continue
+        dismissal.first_id, dismissal.second_id = first, second
+        dismissal.save(update_fields=["first", "second"])
+
+
+def dismiss_duplicate(*, actor: User, customer: Customer, other: Customer) -> DismissedDuplicate:
+    """Say that ``customer`` and ``other`` are *not the same person*: the pair is never
+    suggested again, on either customer's page, in the list or the API.
+
+    Saying it twice is not an error (the pair is unique, unordered): the first answer
+    stays. Audited on both customers, so each one's History says who decided it. The
+    same people as for a merge may: staff who may change customers and see both.
+    """
+    _check_can_edit(actor)
+    if customer.pk == other.pk:
+        raise ValidationFailed("a customer is always the same person as themselves")
+    first_id, second_id = DismissedDuplicate.ordered(customer.pk, other.pk)
+    try:
+        with transaction.atomic():
+            first, second = _lock_for_merge(actor, first_id, second_id)
+            existing = DismissedDuplicate.objects.filter(first=first, second=second).first()
+            if existing is not None:
+                return existing
+            dismissal = DismissedDuplicate.objects.create(
+                first=first, second=second, dismissed_by=actor
+            )
+            for one, two in ((first, second), (second, first)):
+                audit.record(
+                    actor=actor,
+                    verb="customer.not_duplicate",
+                    obj=one,
+                    other={"id": two.pk, "name": two.display_name},
+                )
+    except IntegrityError:  # dismissed at the same moment by someone else: theirs stands
+        return DismissedDuplicate.objects.get(first_id=first_id, second_id=second_id)
+    return dismissal
+
+
 def _take_profile(plan: MergePlan) -> None:
     """Fill what the kept customer lacks; it was a customer since the earlier of the two."""
     keep, absorb = plan.keep, plan.absorb
@@ -317,7 +376,7 @@ def _take_profile(plan: MergePlan) -> None:
     for name, value in changes.items():
         setattr(keep, name, value)
     if changes:
-        keep.save(update_fields=list(changes))
+        keep.save(update_fields=[*changes, *(["name_key"] if "name" in changes else [])])
 
 
 def _check_nothing_left(absorb: Customer) -> None:

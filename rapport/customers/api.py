@@ -10,7 +10,7 @@ from rapport.core.errors import NotFound, ValidationFailed
 from rapport.customers import actions
 from rapport.customers.duplicates import Duplicate, duplicates_of
 from rapport.customers.identities import identity_address, normalize_address
-from rapport.customers.models import Customer, Identity, IdentityKind
+from rapport.customers.models import Customer, DismissedDuplicate, Identity, IdentityKind
 from rapport.customers.schemas import (
     CustomerIn,
     CustomerOut,
@@ -21,6 +21,8 @@ from rapport.customers.schemas import (
     IdentityIn,
     IdentityOut,
     MergeIn,
+    NotDuplicateIn,
+    NotDuplicateOut,
 )
 from rapport.customers.selectors import (
     CustomerPage,
@@ -138,3 +140,23 @@ def merge_customer(request: AuthedRequest, customer_id: ObjectId, payload: Merge
     absorb = access_customer(request.auth, payload.absorb)
     actions.merge_customers(actor=request.auth, keep=keep, absorb=absorb)
     return access_customer(request.auth, customer_id)
+
+
+@router.post(
+    "/customers/{customer_id}/not-duplicates",
+    response={200: NotDuplicateOut, 201: NotDuplicateOut},
+    summary="Say another customer is not the same person",
+)
+def dismiss_duplicate(
+    request: AuthedRequest, customer_id: ObjectId, payload: NotDuplicateIn
+) -> Status[DismissedDuplicate]:
+    """The pair is never suggested again as possible duplicates (on either customer, in
+    the list, or by ``/duplicates``). 201 the first time, 200 if already said (by anyone).
+    404 for either customer you cannot see; 400 for the customer themselves; 403 for a
+    light seat or a read-only token."""
+    customer = access_customer(request.auth, customer_id)
+    other = access_customer(request.auth, payload.other)
+    first, second = DismissedDuplicate.ordered(customer.pk, other.pk)
+    existed = DismissedDuplicate.objects.filter(first_id=first, second_id=second).exists()
+    dismissal = actions.dismiss_duplicate(actor=request.auth, customer=customer, other=other)
+    return Status(200 if existed else 201, dismissal)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
-from django.db.models.functions import Lower
+
+from rapport.customers.names import KEY_LENGTH, name_key
 
 
 class Company(models.Model):
@@ -21,12 +24,28 @@ class Company(models.Model):
         return self.name
 
 
+class NameKeyField(models.CharField):
+    """The customer's ``name_key``, taken from ``name`` whenever the row is written.
+
+    A derived column, like ``auto_now``: computed in ``pre_save`` so that every insert
+    (``save``, ``create``, ``bulk_create``, ``core.rows.insert``) has it; an update of
+    ``name`` lists ``name_key`` among its fields (the actions do).
+    """
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = name_key(model_instance.name)  # type: ignore[attr-defined]
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 class Customer(models.Model):
     """One person, however many channels they write from."""
 
     name = models.CharField(max_length=200, blank=True)
     email = models.EmailField(blank=True, db_index=True)  # the preferred address for replies
     phone = models.CharField(max_length=32, blank=True)
+    # What possible duplicates compare names by (``names.name_key``); "" for one word.
+    name_key = NameKeyField(max_length=KEY_LENGTH, blank=True, default="", editable=False)
     company = models.ForeignKey(
         Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
     )
@@ -40,7 +59,7 @@ class Customer(models.Model):
         # has its index above, identities theirs on (kind, address).
         indexes = [
             models.Index(fields=["phone"], name="customer_phone"),
-            models.Index(Lower("name"), name="customer_name_lower"),
+            models.Index(fields=["name_key"], name="customer_name_key"),
         ]
 
     def __str__(self) -> str:
@@ -93,3 +112,35 @@ class Identity(models.Model):
         from rapport.customers.addresses import icon
 
         return icon(self.kind)
+
+
+class DismissedDuplicate(models.Model):
+    """Two customers an agent said are *not the same person*: never suggested again.
+
+    The pair is unordered, so it is stored with the lower customer id first and is unique
+    on the two: dismissing it again from either side finds the same row.
+    """
+
+    first = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="dismissed_duplicate_pair"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")),
+                name="dismissed_duplicate_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} is not {self.second_id}"
+
+    @staticmethod
+    def ordered(one: int, other: int) -> tuple[int, int]:
+        """The pair as stored: the lower id first."""
+        return (one, other) if one < other else (other, one)

@@ -131,3 +131,32 @@ class MergeIn(BodySchema):
         description="The customer merged into this one: their addresses, conversations and"
         " what this one lacks move here, then they are deleted."
     )
+
+
+class NotDuplicateIn(BodySchema):
+    """Say that another customer is not the same person as this one."""
+
+    other: ObjectId = Field(
+        description="The customer who is not the same person: the two are never suggested"
+        " as possible duplicates again."
+    )
+
+
+class NotDuplicateOut(Schema):
+    """A pair of customers said to be *not the same person* (the lower id first)."""
+
+    customers: list[int] = Field(description="The two customer ids, the lower first.")
+    dismissed_by: int | None = Field(description="The user who said so (null if removed).")
+    dismissed_at: datetime
+
+    @staticmethod
+    def resolve_customers(obj: Any) -> list[int]:
+        return [obj.first_id, obj.second_id]
+
+    @staticmethod
+    def resolve_dismissed_by(obj: Any) -> int | None:
+        return obj.dismissed_by_id
+
+    @staticmethod
+    def resolve_dismissed_at(obj: Any) -> datetime:
+        return obj.created_at

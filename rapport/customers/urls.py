@@ -12,4 +12,9 @@ urlpatterns = [
         views.merge_page,
         name="customer_merge",
     ),
+    path(
+        "customers/<int:customer_id>/not-duplicate/<int:other_id>",
+        views.not_duplicate,
+        name="customer_not_duplicate",
+    ),
 ]

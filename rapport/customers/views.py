@@ -13,14 +13,15 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.accounts.models import User
 from rapport.conversations.selectors import customer_conversations
 from rapport.conversations.views.common import agent, agent_page
 from rapport.core.errors import PermissionDenied, ValidationFailed
 from rapport.core.models import AuditEntry
-from rapport.customers.actions import merge_customers
+from rapport.customers.actions import dismiss_duplicate, merge_customers
 from rapport.customers.duplicates import (
     NAME,
     duplicates_of,
@@ -99,18 +100,45 @@ def merge_context(user: User, keep: Customer, absorb: Customer) -> dict[str, Any
     }
 
 
+@require_POST
+@agent_page
+def not_duplicate(request: HttpRequest, customer_id: int, other_id: int) -> HttpResponse:
+    """ "Not the same person": the pair is no longer suggested. Back to the page the button
+    was on (the customer's, or the list where it was: ``back=duplicates`` and ``before``)."""
+    user = agent(request)
+    customer = access_customer(user, customer_id)
+    other = access_customer(user, other_id)
+    dismiss_duplicate(actor=user, customer=customer, other=other)
+    messages.success(
+        request,
+        f"{other.display_name} (customer {other.pk}) will not be suggested again: not the"
+        " same person.",
+    )
+    if request.POST.get("back") != "duplicates":
+        return redirect("customer", customer_id=customer.pk)
+    before = request.POST.get("before", "")
+    query = f"?before={before}" if before.isdigit() else ""
+    return redirect(reverse("customer_duplicates") + query)
+
+
 @require_GET
 @agent_page
 def duplicates_page(request: HttpRequest) -> HttpResponse:
     before = request.GET.get("before", "")
     if before and not before.isdigit():
         raise ValidationFailed("before: expected a customer number")
-    page = possible_duplicates(agent(request), before=int(before) if before else None)
-    return render(request, "customers/duplicates.html", {"page": page, "before": before})
+    user = agent(request)
+    page = possible_duplicates(user, before=int(before) if before else None)
+    context = {"page": page, "before": before, "may_merge": user.can_reply}
+    return render(request, "customers/duplicates.html", context)
 
 
 def history_line(entry: AuditEntry) -> HistoryLine:
     changes = entry.changes
+    if entry.verb == "customer.not_duplicate":
+        other = changes.get("other", {})
+        says = f"said this is not the same person as {other.get('name', '?')}"
+        return HistoryLine(entry, f"{says} (customer {other.get('id', '?')})", [])
     if entry.verb != "customer.merged":
         details = [f"{name}: {value}" for name, value in changes.items()]
         return HistoryLine(entry, VERBS.get(entry.verb, entry.verb), details)

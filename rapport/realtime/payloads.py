@@ -7,6 +7,7 @@ through Django's autoescaping (refreshed fragments), never as markup.
 from __future__ import annotations
 
 from rapport.conversations.actions import preview_of
+from rapport.conversations.events import ConversationDeleted
 from rapport.conversations.models import Conversation, Message
 
 Payload = dict[str, object]
@@ -40,4 +41,15 @@ def conversation_payload(conversation: Conversation, change: str, **extra: objec
         "customer": conversation.customer.display_name,
         "subject": conversation.subject,
         **extra,
+    }
+
+
+def deleted_payload(event: ConversationDeleted) -> Payload:
+    """A deleted conversation: its ids only (subject and customer went with it)."""
+    return {
+        "type": "conversation",
+        "change": "deleted",
+        "conversation_id": event.conversation_id,
+        "inbox_id": event.inbox_id,
+        "actor_id": event.actor_id,
     }

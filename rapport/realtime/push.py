@@ -12,6 +12,7 @@ from __future__ import annotations
 from rapport.conversations.events import (
     ConversationAssigned,
     ConversationCreated,
+    ConversationDeleted,
     ConversationStatusChanged,
     ConversationUpdated,
     DeliveryFailed,
@@ -24,7 +25,12 @@ from rapport.inboxes import channels
 from rapport.inboxes.adapters.chat.events import ReceiptChanged
 from rapport.inboxes.adapters.chat.models import ChatReceipt
 from rapport.realtime import groups, layer
-from rapport.realtime.payloads import Payload, conversation_payload, message_payload
+from rapport.realtime.payloads import (
+    Payload,
+    conversation_payload,
+    deleted_payload,
+    message_payload,
+)
 
 
 def _message(message_id: int) -> Message:
@@ -105,6 +111,12 @@ def conversation_updated(event: ConversationUpdated) -> None:
     conversation = _conversation(event.conversation_id)
     payload = conversation_payload(conversation, "updated", fields=list(event.fields))
     layer.send([groups.inbox(event.inbox_id)], payload)
+
+
+def conversation_deleted(event: ConversationDeleted) -> None:
+    """Gone: every agent of the inbox drops its row, and whoever has it open is told.
+    Built from the event alone, since the row it would read is deleted."""
+    layer.send([groups.inbox(event.inbox_id)], deleted_payload(event))
 
 
 def delivery_failed(event: DeliveryFailed) -> None:

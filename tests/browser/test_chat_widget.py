@@ -44,6 +44,7 @@ class Stack:
     site: DemoSite
     smtp: SmtpServer
     setup: dict[str, Any]
+    env: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     setup = serverctl(env, "setup")
     server = Uvicorn(env, data / "uvicorn.log")
     site = DemoSite(data / "site", server.url, str(setup["inbox_key"]))
-    yield Stack(server, site, smtp, setup)
+    yield Stack(server, site, smtp, setup, env)
     site.stop()
     server.stop()
     smtp.stop()
@@ -123,6 +124,19 @@ def wait_for_mail(smtp: SmtpServer, count: int, timeout: float = 15) -> None:
         time.sleep(0.1)
 
 
+def wait_until_the_server_sees_the_visitor_gone(agent: Any, timeout: float = 30) -> None:
+    """Until the reply box says the visitor left, as the server sees it: their socket's
+    close is handled there some time after the browser closed it (long under load), and a
+    reply sent before would go to the chat only, never by e-mail. The box is rendered
+    from the same presence the reply's sending checks."""
+    deadline = time.monotonic() + timeout
+    while agent.locator("#composer [data-visitor='left']").count() == 0:
+        assert time.monotonic() < deadline, "the server still counts the visitor's chat open"
+        agent.wait_for_timeout(200)
+        agent.reload()
+        agent.wait_for_selector(".convo[data-conversation]")
+
+
 def test_visitor_and_agent_chat_live_across_a_reload_then_fall_back_to_email(browser, stack):
     agent = agent_page(browser, stack)
     agent_dialogs = no_dialogs(agent)
@@ -145,6 +159,7 @@ def test_visitor_and_agent_chat_live_across_a_reload_then_fall_back_to_email(bro
     row.wait_for(timeout=10_000)
     row.click()
     agent.wait_for_selector(".convo[data-conversation]")
+    assert agent.locator("#composer [data-visitor='in-chat']").count() == 1
     go_live(agent, stack)
     body = agent.locator("#timeline .msg-in .msg-body").first
     assert body.inner_text().strip() == XSS.strip()  # shown as text, not as markup
@@ -194,6 +209,8 @@ def test_visitor_and_agent_chat_live_across_a_reload_then_fall_back_to_email(bro
     agent.locator("[data-list] a[data-row]").first.click()
     agent.wait_for_selector(".convo[data-conversation]")
     conversation_id = agent.locator(".convo").get_attribute("data-conversation")
+    wait_until_the_server_sees_the_visitor_gone(agent)
+    assert "also goes by e-mail to vic@mail.example" in agent.locator("[data-visitor]").inner_text()
     agent.fill("#composer-text", "Blue ones are back in stock!")
     agent.click("#composer button.btn-primary[data-send]")
     wait_for_mail(stack.smtp, 1)
@@ -326,3 +343,36 @@ def test_an_agent_page_that_was_offline_fetches_what_it_missed(browser, stack):
             "And once more",
         ]
         agent.context.close()
+
+
+def test_a_conversation_an_admin_deletes_leaves_the_agents_screens_live(browser, stack):
+    """The agent's inbox list drops the row and their open conversation says it is gone,
+    without a reload, while an admin deletes it elsewhere (here through the API)."""
+    admin = serverctl(stack.env, "admin_token")
+    with httpx.Client(base_url=stack.server.url) as http:
+        key = stack.setup["inbox_key"]
+        token = http.post(f"/chat/v1/inboxes/{key}/sessions", json={}).json()["token"]
+        said = http.post(
+            "/chat/v1/messages",
+            json={"text": "Cheap watches, click here", "client_id": "spam-1"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        conversation_id = int(said.json()["message"]["conversation_id"])
+        listing = agent_page(browser, stack)
+        row = listing.locator(f"[data-list] [data-row='{conversation_id}']")
+        row.wait_for()
+        reading = listing.context.new_page()
+        reading.goto(f"{stack.server.url}/conversations/{conversation_id}")
+        reading.wait_for_selector(".convo[data-conversation]")
+        go_live(reading, stack)
+
+        deleted = http.delete(
+            f"/api/v1/conversations/{conversation_id}",
+            headers={"Authorization": f"Bearer {admin['token']}"},
+        )
+
+        assert deleted.status_code == 204, deleted.text
+        reading.get_by_role("alert").filter(has_text="This conversation was deleted").wait_for()
+        assert reading.locator("#composer-text").is_disabled()
+        row.wait_for(state="detached")
+        listing.context.close()

@@ -82,3 +82,29 @@ def test_the_pages_fit_a_phone(
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{url} scrolls sideways ({width}px)"
         shoot(page, screenshots, name)
+
+
+def test_not_the_same_person_from_the_list_and_from_the_customer_page(
+    browsing: Any, desk: dict[str, Any], screenshots: Path | None
+) -> None:
+    """The buttons post with the page's CSRF token, as a real browser sends it."""
+    older, newer = desk["by_mail"].customer, desk["by_phone"].customer
+    third = writes_in(desk["by_mail"].inbox, "email", "nk@example.com", "NORA KELLER").customer
+    page = browsing.page(user=desk["agent"])
+    page.goto("/customers/duplicates")
+    shoot(page, screenshots, "duplicates")
+
+    row = page.locator(f'tr[data-pair="{older.pk}-{newer.pk}"]')
+    row.get_by_role("button", name="Not the same person").click()
+    page.wait_for_url("**/customers/duplicates")
+    assert page.locator(f'tr[data-pair="{older.pk}-{newer.pk}"]').count() == 0
+    assert page.locator("tr[data-pair]").count() == 2  # each of them with the third
+
+    page.goto(f"/customers/{older.pk}")
+    page.locator(f'[data-duplicate="{third.pk}"]').get_by_role(
+        "button", name="Not the same person"
+    ).click()
+    page.wait_for_url(f"**/customers/{older.pk}")
+    assert page.locator("[data-duplicate]").count() == 0
+    assert "not the same person as NORA KELLER" in page.locator(".history").inner_text()
+    shoot(page, screenshots, "not-the-same-person")

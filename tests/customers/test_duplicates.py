@@ -93,10 +93,10 @@ def test_nothing_is_merged_by_a_suggestion(admin: User, webform_inbox: Inbox) ->
     assert Customer.objects.filter(name="Lina Keller").count() == 2
 
 
-def test_the_list_shows_each_pair_once_newest_first_a_window_at_a_time(
+def test_the_list_shows_each_pair_once_newest_first_a_page_at_a_time(
     admin: User, webform_inbox: Inbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(duplicates, "WINDOW", 2)
+    monkeypatch.setattr(duplicates, "PAGE", 1)
     a1 = writes_in(webform_inbox, "email", "a1@example.com", "Amara Abbott").customer
     b1 = writes_in(webform_inbox, "email", "b1@example.com", "Ben Bianchi").customer
     writes_in(webform_inbox, "email", "x@example.com", "Someone Else")
@@ -105,13 +105,47 @@ def test_the_list_shows_each_pair_once_newest_first_a_window_at_a_time(
 
     first = possible_duplicates(admin)
     second = possible_duplicates(admin, before=first.next_before)
-    third = possible_duplicates(admin, before=second.next_before)
 
-    pairs = [
-        (p.newer.pk, p.older.pk, p.reasons) for page in (first, second, third) for p in page.pairs
-    ]
+    pairs = [(p.newer.pk, p.older.pk, p.reasons) for page in (first, second) for p in page.pairs]
     assert pairs == [(b2.pk, b1.pk, ("name",)), (a2.pk, a1.pk, ("name",))]
-    assert third.next_before is None
+    assert first.next_before == b2.pk
+    assert second.next_before is None
+
+
+def test_the_list_finds_pairs_however_old_and_far_apart(
+    admin: User, webform_inbox: Inbox, api_inbox: Inbox
+) -> None:
+    """No window: a customer from long ago and one from today are still a pair."""
+    old = writes_in(webform_inbox, "email", "first@example.com", "Old Timer").customer
+    for number in range(250):
+        writes_in(webform_inbox, "email", f"p{number}@example.com", f"Person {number}")
+    new = writes_in(api_inbox, "phone", "+14155550100").customer
+    set_contact_details(customer=new, email="first@example.com", overwrite=False)
+
+    page = possible_duplicates(admin)
+
+    assert [(p.newer.pk, p.older.pk, p.reasons) for p in page.pairs] == [
+        (new.pk, old.pk, ("e-mail",))
+    ]
+    assert page.next_before is None
+
+
+def test_a_phone_on_a_profile_and_as_an_identity_of_three_customers(
+    admin: User, webform_inbox: Inbox
+) -> None:
+    texts = writes_in(webform_inbox, "phone", "+442079460000", "Hugo Moreau").customer
+    one = writes_in(webform_inbox, "email", "h1@example.com", "H One").customer
+    two = writes_in(webform_inbox, "email", "h2@example.com", "H Two").customer
+    for customer in (one, two):
+        Customer.objects.filter(pk=customer.pk).update(phone="+442079460000")
+
+    pairs = [(p.newer.pk, p.older.pk, p.reasons) for p in possible_duplicates(admin).pairs]
+
+    assert pairs == [
+        (two.pk, one.pk, ("phone",)),
+        (two.pk, texts.pk, ("phone",)),
+        (one.pk, texts.pk, ("phone",)),
+    ]
 
 
 def test_the_list_leaves_out_pairs_with_a_customer_the_viewer_cannot_see(
@@ -132,5 +166,5 @@ def test_look_ups_do_not_grow_with_the_number_of_customers(
 
     with django_assert_max_num_queries(8):
         assert len(duplicates_of(admin, customer)) == 2
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(6):
         assert len(possible_duplicates(admin).pairs) == 10 * 3  # three of each name: 3 pairs

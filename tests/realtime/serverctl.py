@@ -4,6 +4,7 @@ python -m tests.realtime.serverctl setup        migrate; an agent and a chat inb
 python -m tests.realtime.serverctl session ID   a signed-in session cookie value for user ID
 python -m tests.realtime.serverctl reply CONVERSATION_ID AGENT_ID TEXT
 python -m tests.realtime.serverctl latest       the newest conversation id → JSON
+python -m tests.realtime.serverctl admin_token  an admin's API token (made on first use) → JSON
 """
 
 from __future__ import annotations
@@ -82,7 +83,24 @@ def latest() -> dict[str, object]:
     return {"id": conversation.pk if conversation else None}
 
 
-COMMANDS = {"setup": setup, "session": session, "reply": reply, "latest": latest}
+def admin_token() -> dict[str, object]:
+    from rapport.accounts.models import Role, User
+    from rapport.accounts.tokens import create_token
+
+    admin, _ = User.objects.get_or_create(
+        email="ada@shop.example", defaults={"name": "Ada Admin", "role": Role.ADMIN}
+    )
+    _, raw = create_token(user=admin, name="browser test")
+    return {"token": raw, "admin_id": admin.pk}
+
+
+COMMANDS = {
+    "setup": setup,
+    "session": session,
+    "reply": reply,
+    "latest": latest,
+    "admin_token": admin_token,
+}
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -324,3 +324,36 @@ def test_visitor_html_is_inert_in_the_agent_ui(chat_inbox, chat_agent):
     assert "<script>alert(2)" not in inbox_page
     stored = Message.objects.get(pk=sent["id"])
     assert (stored.text, stored.html) == (payload, "")  # kept as plain text, never as markup
+
+
+def test_the_reply_box_says_where_a_reply_goes_as_the_sending_decides(chat_inbox, chat_agent):
+    """In the chat (a widget's socket open), or gone: by e-mail when they left an address,
+    else waiting for them in the widget. The same presence the adapter's send checks."""
+    from rapport.inboxes.adapters.chat.tokens import visitor_group
+
+    token = start_visitor(chat_inbox)
+    sent = post_text(token, "hello", "o-1")
+    client = Client()
+    client.force_login(chat_agent)
+
+    def says() -> tuple[str, str]:
+        page = client.get(f"/conversations/{sent['conversation_id']}").content.decode()
+        state = page.split('data-visitor="', 1)[1].split('"', 1)[0]
+        return state, page.split('data-visitor="', 1)[1].split("<span>", 1)[1].split("<", 1)[0]
+
+    assert says() == (
+        "left",
+        "The visitor has left the chat and gave no e-mail address: they see your reply when"
+        " they come back",
+    )
+    api("post", "contact", token, body={"email": "olly@mail.example"})
+    assert says() == (
+        "left",
+        "The visitor has left the chat: your reply also goes by e-mail to olly@mail.example",
+    )
+    identity = Customer.objects.get(email="olly@mail.example").identities.get()
+    group = visitor_group(chat_inbox.pk, identity.kind, identity.address)
+    presence.visitor_connected(group)
+    assert says() == ("in-chat", "The visitor is in the chat: your reply appears there at once")
+    presence.visitor_disconnected(group)
+    assert says()[0] == "left"

@@ -71,3 +71,22 @@ def test_every_page_has_the_search_box(agent: User):
 
     assert 'action="/search"' in page
     assert "data-search-box" in page
+
+
+def test_a_customer_result_opens_the_customer_page_and_keeps_their_messages_a_click_away(
+    agent: User, two_inboxes
+):
+    from rapport.customers.models import Customer
+
+    ann = Customer.objects.get(name="Ann Mine")
+    client = logged_in(agent)
+
+    for page in (
+        client.get("/search", {"q": "Ann"}).content.decode(),
+        client.get("/search/suggestions", {"q": "Ann"}).content.decode(),
+    ):
+        assert f'href="/customers/{ann.pk}" data-search-result' in page
+        assert 'href="/search?q=from:a%40example.com"' in page
+        assert "Wu Theirs" not in page
+    assert client.get(f"/customers/{ann.pk}").status_code == 200
+    assert "teapot lid missing" in client.get("/search?q=from:a%40example.com").content.decode()

@@ -2,8 +2,9 @@
 
 Everything of it goes in one transaction — messages, notes, mentions, attachments' rows,
 deliveries, its search index rows and its place in the inbox counts — with an audit entry
-that outlives it. The attachments' files are removed only after the commit: a rollback
-must not leave rows pointing at files that are gone.
+that outlives it, and ``conversation.deleted`` for the agents who have it on screen. The
+attachments' files are removed only after the commit: a rollback must not leave rows
+pointing at files that are gone.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from django.db import transaction
 
 from rapport.accounts.models import User
 from rapport.conversations import counts
+from rapport.conversations.events import ConversationDeleted
 from rapport.conversations.models import Attachment, Conversation, Message
 from rapport.core import audit
 from rapport.core.errors import PermissionDenied
+from rapport.core.events import publish
 from rapport.search import index
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,12 @@ def delete_conversation(*, conversation: Conversation, actor: User) -> None:
         )
         counts.bump(conversation.inbox_id, (conversation.status, conversation.assignee_id), -1)
         index.remove_messages(message_ids)
+        # Other agents' lists and open pages let go of it (after the commit, like every event).
+        publish(
+            ConversationDeleted(
+                conversation_id=conversation.pk, inbox_id=conversation.inbox_id, actor_id=actor.pk
+            )
+        )
         conversation.delete()
         transaction.on_commit(lambda: _remove_files(files))
 

@@ -36,7 +36,7 @@ from rapport.core.templatetags.ui import (
 register = template.Library()
 
 ROW = """<li class="conv-item">
-<a class="conv-row{}" href="{}" data-row>
+<a class="conv-row{}" href="{}" data-row="{}">
   <span class="conv-avatar">{}</span>
   <span class="conv-main">
     <span class="conv-top">
@@ -66,6 +66,7 @@ def inbox_row(conversation: Conversation) -> SafeString:
         ROW.format(
             " is-waiting" if waiting and conversation.status == Status.OPEN else "",
             conversation_url(conversation.pk),
+            conversation.pk,
             avatar(conversation.customer),
             escape(conversation.customer.display_name),
             escape(conversation.inbox.name),

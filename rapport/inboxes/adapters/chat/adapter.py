@@ -8,6 +8,8 @@ reaches them — and their e-mail answer threads back into this conversation.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rapport.conversations.models import Conversation, Message
 from rapport.customers.lookups import identity_addresses
 from rapport.customers.models import IdentityKind
@@ -32,6 +34,36 @@ def visitor_groups(conversation: Conversation) -> list[str]:
     return [visitor_group(conversation.inbox_id, kind, address) for kind, address in addresses]
 
 
+def visitor_in_chat(groups: list[str]) -> bool:
+    """Whether a widget of the conversation's visitor has a socket open now: the reply
+    then goes to the chat only; otherwise by e-mail too (``ChatAdapter.send``)."""
+    return any(presence.visitor_online(group) for group in groups)
+
+
+@dataclass(frozen=True)
+class ReplyRoute:
+    """Where a reply written now goes, as the reply box says it (and ``send`` decides it)."""
+
+    in_chat: bool
+    email: str
+
+    @property
+    def words(self) -> str:
+        if self.in_chat:
+            return "The visitor is in the chat: your reply appears there at once"
+        if self.email:
+            return f"The visitor has left the chat: your reply also goes by e-mail to {self.email}"
+        return (
+            "The visitor has left the chat and gave no e-mail address: they see your reply"
+            " when they come back"
+        )
+
+
+def reply_route(conversation: Conversation) -> ReplyRoute:
+    in_chat = visitor_in_chat(visitor_groups(conversation))
+    return ReplyRoute(in_chat=in_chat, email=conversation.customer.email)
+
+
 class ChatAdapter:
     def send(self, delivery: Delivery, message: Message) -> Handed | str:
         groups = visitor_groups(message.conversation)
@@ -39,7 +71,7 @@ class ChatAdapter:
             layer.send(groups, visitor_message(message))
         except Exception as error:  # Redis down or slow: try again later, nothing is lost
             raise DeliveryError(f"could not reach the chat server: {error}") from None
-        if any(presence.visitor_online(group) for group in groups):
+        if visitor_in_chat(groups):
             return f"chat:{message.pk}"
         customer = message.conversation.customer
         if not customer.email:  # no address to write to: it waits in the widget

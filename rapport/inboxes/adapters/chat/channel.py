@@ -17,7 +17,7 @@ from rapport.inboxes.adapters.chat.clean import clean_chat
 from rapport.inboxes.adapters.chat.forms import ChatSettingsForm, chat_initial
 from rapport.inboxes.adapters.chat.serializers import visitor_message
 from rapport.inboxes.adapters.chat.settings_views import KIND, embed_snippet
-from rapport.inboxes.channels import Channel, SettingsTab
+from rapport.inboxes.channels import Channel, Composer, SettingsTab
 from rapport.inboxes.models import Inbox
 from rapport.outbox.models import Delivery
 from rapport.outbox.senders import Handed
@@ -41,6 +41,8 @@ class ChatChannel(Channel):
     )
     live = True
     url_prefix = "chat"
+    # Whether the visitor is in the chat, so the agent knows where the reply goes.
+    composer = Composer(extras_template="chat_channel/_composer.html")
 
     def clean_config(
         self, values: Mapping[str, Any], previous: Mapping[str, Any]
@@ -69,6 +71,11 @@ class ChatChannel(Channel):
         from rapport.inboxes.adapters.chat.settings_views import chat_try
 
         return [path("<int:inbox_id>/chat/try", chat_try, name="settings_inbox_chat_try")]
+
+    def composer_context(
+        self, conversation: Conversation, messages_list: list[Message] | None
+    ) -> dict[str, Any]:
+        return {"reply_route": adapter.reply_route(conversation)}
 
     def live_groups(self, conversation: Conversation) -> list[str]:
         return adapter.visitor_groups(conversation)

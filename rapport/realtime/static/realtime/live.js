@@ -10,6 +10,7 @@
  *   #timeline > #message-ID         the timeline; new messages come from
  *                                   GET /conversations/ID/messages/MID (HX-Request: true)
  *   #conversation-head, #properties refreshed when someone else changes the conversation
+ *   [data-row=ID]                   an inbox row, dropped when its conversation is deleted
  *   #composer, #composer-text, input[name=mode]   typing signals ("reply" or "note")
  *   .sidebar-foot                   where the presence, notification and sound toggles go
  *   [data-presence-user=ID]         any element that should show an agent's presence
@@ -288,6 +289,25 @@
     foot.insertBefore(box, foot.firstChild);
   }
 
+  // ---- a conversation an admin deleted ------------------------------------------------
+  function conversationDeleted(id) {
+    var row = $("[data-list] [data-row='" + Number(id) + "']");
+    if (row) (row.closest("li") || row).remove();  // at once, even while the list waits to refresh
+    refreshList();
+    if (id !== live.conversationId) return;
+    var convo = $(".convo[data-conversation]");
+    if (!convo || !$("#timeline", convo) || $(".live-deleted", convo)) return;
+    var notice = el("div", { "class": "live-deleted", role: "alert" }, "This conversation was deleted. ");
+    notice.appendChild(el("a", { href: "/inbox" }, "Back to the inbox"));
+    var timeline = $("#timeline", convo);  // under the conversation's head, above its messages
+    timeline.parentNode.insertBefore(notice, timeline);
+    convo.classList.add("is-deleted");
+    stopTyping();
+    // Nothing more can be written to it: the composer and the controls would only answer "not found".
+    convo.querySelectorAll("#conversation-head button, #composer textarea, #composer button, #properties select, #properties button, #properties input")
+      .forEach(function (control) { control.disabled = true; });
+  }
+
   // ---- frames from the server ---------------------------------------------------------
   var HANDLERS = {
     hello: function (frame) { live.presence = frame.presence || {}; applyPresence(); },
@@ -306,6 +326,7 @@
       notify("Assigned to you: #" + frame.conversation_id, frame.customer + " — " + frame.subject, frame.conversation_id);
     },
     conversation: function (frame) {
+      if (frame.change === "deleted") { conversationDeleted(frame.conversation_id); return; }
       refreshList();
       if (frame.change === "created") notify("New conversation", frame.customer + ": " + frame.subject, frame.conversation_id);
       if (frame.conversation_id === live.conversationId && frame.actor_id !== ME) refreshConversation();
