@@ -495,6 +495,25 @@ def reindex(options: argparse.Namespace) -> int:
     return 0
 
 
+def reencrypt(options: argparse.Namespace) -> int:
+    """Rewrite the secrets stored in the database under the current encryption key."""
+    setup_django()
+    from rapport.accounts.actions import two_factor
+
+    rewritten, unreadable = two_factor.reencrypt_secrets()
+    print(f"Re-encrypted {rewritten} two-factor secrets under the current key.")
+    if unreadable:
+        print(
+            f"{unreadable} could not be opened with any configured key and were left as they "
+            "are: add the key they were written with to RAPPORT_ENCRYPTION_OLD_KEYS and run "
+            "this again (`rapport check` counts them).",
+            file=sys.stderr,
+        )
+        return 1
+    print("The old keys in RAPPORT_ENCRYPTION_OLD_KEYS are no longer needed.")
+    return 0
+
+
 def add_smtp_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on")  # noqa: S104
     parser.add_argument("--port", type=int, default=2525, help="port (default 2525)")
@@ -535,6 +554,11 @@ COMMANDS: dict[str, tuple[Handler, str, Callable[[argparse.ArgumentParser], None
     ),
     "recount": (recount, "rebuild the conversation counts behind the tab badges", no_arguments),
     "reindex": (reindex, "rebuild the search index (messages and customers)", no_arguments),
+    "reencrypt": (
+        reencrypt,
+        "rewrite stored secrets under the current RAPPORT_ENCRYPTION_KEY (after a rotation)",
+        no_arguments,
+    ),
     "smtp": (smtp, "receive e-mail over SMTP into the e-mail inboxes", add_smtp_arguments),
 }
 
