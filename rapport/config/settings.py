@@ -293,6 +293,8 @@ if OIDC_DEFAULT_ROLE not in {"admin", "supervisor", "agent", "light"}:
 if OIDC_DISCOVERY_URL and not OIDC_DISCOVERY_URL.startswith(("https://", "http://")):
     raise ConfigError(f"OIDC_DISCOVERY_URL must be an http(s) URL, not {OIDC_DISCOVERY_URL!r}")
 
+# Django's database sessions, with only a hash of each key stored (core/sessions.py).
+SESSION_ENGINE = "rapport.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
