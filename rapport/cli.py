@@ -499,14 +499,20 @@ def reencrypt(options: argparse.Namespace) -> int:
     """Rewrite the secrets stored in the database under the current encryption key."""
     setup_django()
     from rapport.accounts.actions import two_factor
+    from rapport.conversations.staff_mail import reencrypt_invitation_mails
 
-    rewritten, unreadable = two_factor.reencrypt_secrets()
-    print(f"Re-encrypted {rewritten} two-factor secrets under the current key.")
-    if unreadable:
+    secrets_done, secrets_left = two_factor.reencrypt_secrets()
+    mails_done, mails_left = reencrypt_invitation_mails()
+    print(
+        f"Re-encrypted {secrets_done} two-factor secrets and {mails_done} invitation mails "
+        "under the current key."
+    )
+    if secrets_left or mails_left:
         print(
-            f"{unreadable} could not be opened with any configured key and were left as they "
-            "are: add the key they were written with to RAPPORT_ENCRYPTION_OLD_KEYS and run "
-            "this again (`rapport check` counts them).",
+            f"{secrets_left} two-factor secrets and {mails_left} invitation mails could not be "
+            "opened with any configured key and were left as they are: add the key they were "
+            "written with to RAPPORT_ENCRYPTION_OLD_KEYS and run this again (`rapport check` "
+            "counts the secrets; such a mail fails, and the invitation can be resent).",
             file=sys.stderr,
         )
         return 1

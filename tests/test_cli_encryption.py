@@ -8,11 +8,14 @@ from typing import Any
 
 import pyotp
 from django.core.cache import cache
+from django.utils import timezone
 
 from rapport.accounts.actions import two_factor
 from rapport.accounts.models import User
 from rapport.cli import main
 from rapport.cli_checks import check_encryption
+from rapport.core.encryption import decrypt, encrypt
+from rapport.outbox.models import Delivery, DeliveryKind
 from tests.factories import UserFactory
 
 KEY_A = "first-encryption-key-of-the-installation"
@@ -67,7 +70,7 @@ def test_reencrypt_rewrites_under_the_new_key(db: None, settings: Any, capsys: A
 
     assert main(["reencrypt"]) == 0
 
-    assert "Re-encrypted 1 two-factor secrets" in capsys.readouterr().out
+    assert "Re-encrypted 1 two-factor secrets and 0 invitation mails" in capsys.readouterr().out
     use_keys(settings, KEY_B)
     assert check_encryption().status == "ok"
     assert two_factor.stored_secrets() == two_factor.StoredSecrets(1, 0, 0)
@@ -82,4 +85,22 @@ def test_reencrypt_says_what_it_could_not_open(db: None, settings: Any, capsys: 
 
     captured = capsys.readouterr()
     assert "Re-encrypted 0 two-factor secrets" in captured.out
-    assert "1 could not be opened with any configured key" in captured.err
+    assert "1 two-factor secrets and 0 invitation mails could not be opened" in captured.err
+
+
+def test_reencrypt_rewrites_queued_invitation_mails(db: None, settings: Any, capsys: Any) -> None:
+    use_keys(settings, KEY_A)
+    queued = Delivery.objects.create(
+        kind=DeliveryKind.NOTIFICATION,
+        next_attempt_at=timezone.now(),
+        payload={"to": "nina@shop.example", "subject": "Invited", "encrypted_body": encrypt("x")},
+    )
+    use_keys(settings, KEY_B, old=[KEY_A])
+
+    assert main(["reencrypt"]) == 0
+
+    assert "0 two-factor secrets and 1 invitation mails" in capsys.readouterr().out
+    use_keys(settings, KEY_B)
+    queued.refresh_from_db()
+    assert decrypt(queued.payload["encrypted_body"]) == "x"
+    assert queued.payload["to"] == "nina@shop.example"

@@ -12,7 +12,7 @@ from django.core.mail import EmailMessage
 from rapport.core import encryption
 from rapport.outbox import actions as outbox
 from rapport.outbox.errors import DeliveryError
-from rapport.outbox.models import Delivery
+from rapport.outbox.models import Delivery, DeliveryKind
 from rapport.outbox.smtp import send_once, site_server
 
 
@@ -39,3 +39,24 @@ def _body(payload: dict[str, str]) -> str:
             "RAPPORT_ENCRYPTION_KEY changed?); resend the invitation from Settings → Agents",
             permanent=True,
         ) from None
+
+
+def reencrypt_invitation_mails() -> tuple[int, int]:
+    """``rapport reencrypt``: the invitation texts in outbox rows under the current key.
+    Returns (rewritten, unreadable); unreadable ones are left as they are."""
+    rewritten = unreadable = 0
+    rows = Delivery.objects.filter(
+        kind=DeliveryKind.NOTIFICATION, payload__has_key="encrypted_body"
+    )
+    for pk, payload in rows.values_list("pk", "payload"):
+        stored = payload["encrypted_body"]
+        if encryption.decrypts_with_current_key(stored):
+            continue
+        try:
+            fresh = {**payload, "encrypted_body": encryption.reencrypt(stored)}
+        except encryption.Undecryptable:
+            unreadable += 1
+            continue
+        # The sender only reads the payload, so nothing else writes it meanwhile.
+        rewritten += Delivery.objects.filter(pk=pk).update(payload=fresh)
+    return rewritten, unreadable
