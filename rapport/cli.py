@@ -499,10 +499,14 @@ def reencrypt(options: argparse.Namespace) -> int:
     """Rewrite the secrets stored in the database under the current encryption key."""
     setup_django()
     from rapport.accounts.actions import two_factor
-    from rapport.conversations.staff_mail import reencrypt_invitation_mails
+    from rapport.conversations.notifications import INVITATION_TEXT
+    from rapport.outbox.actions import reencrypt_payload_field
+    from rapport.outbox.models import DeliveryKind
 
     secrets_done, secrets_left = two_factor.reencrypt_secrets()
-    mails_done, mails_left = reencrypt_invitation_mails()
+    mails_done, mails_left = reencrypt_payload_field(
+        kind=DeliveryKind.NOTIFICATION, field=INVITATION_TEXT
+    )
     print(
         f"Re-encrypted {secrets_done} two-factor secrets and {mails_done} invitation mails "
         "under the current key."

@@ -13,6 +13,9 @@ from rapport.core import encryption
 from rapport.outbox import actions as outbox
 from rapport.outbox.models import DeliveryKind
 
+# The payload key of an invitation mail's text, encrypted (read by ``staff_mail.py``).
+INVITATION_TEXT = "encrypted_body"
+
 
 def notify_mentions(event: NoteAdded) -> None:
     """Subscriber: e-mail every staff member mentioned in a note."""
@@ -43,6 +46,6 @@ def mail_invitation(event: InvitationMailed) -> None:
             payload={
                 "to": event.to,
                 "subject": event.subject,
-                "encrypted_body": encryption.encrypt(event.body),
+                INVITATION_TEXT: encryption.encrypt(event.body),
             },
         )
