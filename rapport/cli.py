@@ -501,6 +501,35 @@ def reindex(options: argparse.Namespace) -> int:
     return 0
 
 
+def reencrypt(options: argparse.Namespace) -> int:
+    """Rewrite the secrets stored in the database under the current encryption key."""
+    setup_django()
+    from rapport.accounts.actions import two_factor
+    from rapport.conversations.notifications import INVITATION_TEXT
+    from rapport.outbox.actions import reencrypt_payload_field
+    from rapport.outbox.models import DeliveryKind
+
+    secrets_done, secrets_left = two_factor.reencrypt_secrets()
+    mails_done, mails_left = reencrypt_payload_field(
+        kind=DeliveryKind.NOTIFICATION, field=INVITATION_TEXT
+    )
+    print(
+        f"Re-encrypted {secrets_done} two-factor secrets and {mails_done} invitation mails "
+        "under the current key."
+    )
+    if secrets_left or mails_left:
+        print(
+            f"{secrets_left} two-factor secrets and {mails_left} invitation mails could not be "
+            "opened with any configured key and were left as they are: add the key they were "
+            "written with to RAPPORT_ENCRYPTION_OLD_KEYS and run this again (`rapport check` "
+            "counts the secrets; such a mail fails, and the invitation can be resent).",
+            file=sys.stderr,
+        )
+        return 1
+    print("The old keys in RAPPORT_ENCRYPTION_OLD_KEYS are no longer needed.")
+    return 0
+
+
 def add_smtp_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on")  # noqa: S104
     parser.add_argument("--port", type=int, default=2525, help="port (default 2525)")
@@ -541,6 +570,11 @@ COMMANDS: dict[str, tuple[Handler, str, Callable[[argparse.ArgumentParser], None
     ),
     "recount": (recount, "rebuild the conversation counts behind the tab badges", no_arguments),
     "reindex": (reindex, "rebuild the search index (messages and customers)", no_arguments),
+    "reencrypt": (
+        reencrypt,
+        "rewrite stored secrets under the current RAPPORT_ENCRYPTION_KEY (after a rotation)",
+        no_arguments,
+    ),
     "smtp": (smtp, "receive e-mail over SMTP into the e-mail inboxes", add_smtp_arguments),
 }
 

@@ -193,6 +193,35 @@ def check_single_sign_on() -> CheckResult:
     return CheckResult("single sign-on", "ok", f"{metadata['issuer']} answers; for {domains}")
 
 
+def check_encryption() -> CheckResult:
+    """Which key encrypts stored secrets, and whether it opens every one of them."""
+    from rapport.accounts.actions import two_factor
+    from rapport.core import encryption
+
+    keys = encryption.configured_keys()
+    where = (
+        "RAPPORT_ENCRYPTION_KEY"
+        if keys.source == "RAPPORT_ENCRYPTION_KEY"
+        else "a key derived from SECRET_KEY (set RAPPORT_ENCRYPTION_KEY to keep them apart)"
+    )
+    state = two_factor.stored_secrets()
+    if state.unreadable:
+        detail = (
+            f"{state.unreadable} of {state.total} two-factor secrets open with no configured "
+            f"key, so those people cannot sign in with their authenticator app (recovery "
+            f"codes still work). The current key is {keys.source}; if it changed, put the "
+            "previous value in RAPPORT_ENCRYPTION_OLD_KEYS and run `rapport reencrypt`"
+        )
+        return CheckResult("encryption", "fail", detail)
+    detail = f"{state.total} stored secrets under {where}"
+    if state.under_old_key:
+        detail += (
+            f"; {state.under_old_key} still under an old key: run `rapport reencrypt` before "
+            "removing it from RAPPORT_ENCRYPTION_OLD_KEYS"
+        )
+    return CheckResult("encryption", "ok", detail)
+
+
 def check_data_dir() -> CheckResult:
     from django.conf import settings
 
@@ -213,5 +242,6 @@ CHECKS: tuple[Callable[[], CheckResult], ...] = (
     check_jobs,
     check_smtp,
     check_single_sign_on,
+    check_encryption,
     check_data_dir,
 )

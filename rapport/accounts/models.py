@@ -157,7 +157,9 @@ class TwoFactor(models.Model):
     being enrolled: the secret is shown, but sign-in does not ask for a code yet."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
-    secret = models.CharField(max_length=64)  # base32, as authenticator apps read it
+    # The base32 secret authenticator apps read, encrypted (core/encryption.py): a database
+    # backup alone cannot make codes. Read it through ``actions.two_factor``.
+    encrypted_secret = models.TextField()
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # The 30-second time step of the last code accepted: a code is refused unless its step
     # is later, so a code seen over someone's shoulder cannot be used again in its window.

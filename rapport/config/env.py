@@ -52,6 +52,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_secret_list(name: str) -> list[str]:
+    """Secrets separated by commas or new lines, from the variable or ``<name>_FILE``."""
+    return [item for item in env_str(name).replace(",", "\n").split() if item]
+
+
+def env_key(name: str, min_length: int) -> str:
+    """A key that must be long enough to be guessed by nobody; empty if not set."""
+    value = env_str(name)
+    if value and len(value) < min_length:
+        raise ConfigError(
+            f"{name} must be at least {min_length} characters (it has {len(value)}); make one "
+            "with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return value
+
+
 def stored_secret(name: str, data_dir: Path) -> str:
     """Return ``name`` from the environment, or a random secret generated once and kept on disk.
 

@@ -14,7 +14,9 @@ from rapport.config.env import (
     ConfigError,
     env_bool,
     env_int,
+    env_key,
     env_list,
+    env_secret_list,
     env_str,
     redis_database,
     stored_secret,
@@ -26,6 +28,10 @@ DATA_DIR = Path(env_str("RAPPORT_DATA_DIR", str(Path.cwd() / "var"))).resolve()
 DEBUG = env_bool("RAPPORT_DEBUG", False)
 TESTING = env_bool("RAPPORT_TESTING", False)
 SECRET_KEY = stored_secret("SECRET_KEY", DATA_DIR)
+# The key of secrets stored encrypted in the database (core/encryption.py): a dedicated one,
+# or SECRET_KEY when not set. Old keys are still read until `rapport reencrypt` ran.
+RAPPORT_ENCRYPTION_KEY = env_key("RAPPORT_ENCRYPTION_KEY", min_length=32)
+RAPPORT_ENCRYPTION_OLD_KEYS = env_secret_list("RAPPORT_ENCRYPTION_OLD_KEYS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -292,6 +298,8 @@ if OIDC_DEFAULT_ROLE not in {"admin", "supervisor", "agent", "light"}:
 if OIDC_DISCOVERY_URL and not OIDC_DISCOVERY_URL.startswith(("https://", "http://")):
     raise ConfigError(f"OIDC_DISCOVERY_URL must be an http(s) URL, not {OIDC_DISCOVERY_URL!r}")
 
+# Django's database sessions, with only a hash of each key stored (core/sessions.py).
+SESSION_ENGINE = "rapport.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

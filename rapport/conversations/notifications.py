@@ -9,8 +9,12 @@ from rapport.accounts.events import InvitationMailed
 from rapport.accounts.models import User
 from rapport.conversations.events import NoteAdded
 from rapport.conversations.models import Message
+from rapport.core import encryption
 from rapport.outbox import actions as outbox
 from rapport.outbox.models import DeliveryKind
+
+# The payload key of an invitation mail's text, encrypted (read by ``staff_mail.py``).
+INVITATION_TEXT = "encrypted_body"
 
 
 def notify_mentions(event: NoteAdded) -> None:
@@ -32,9 +36,16 @@ def notify_mentions(event: NoteAdded) -> None:
 
 
 def mail_invitation(event: InvitationMailed) -> None:
-    """Subscriber: queue an invitation's e-mail (accounts has no outbox of its own)."""
+    """Subscriber: queue an invitation's e-mail (accounts has no outbox of its own).
+
+    The body holds the one-time link, which opens a seat: the outbox row keeps it
+    encrypted (core/encryption.py), so a database backup holds no usable link."""
     with transaction.atomic():
         outbox.queue(
             kind=DeliveryKind.NOTIFICATION,
-            payload={"to": event.to, "subject": event.subject, "body": event.body},
+            payload={
+                "to": event.to,
+                "subject": event.subject,
+                INVITATION_TEXT: encryption.encrypt(event.body),
+            },
         )

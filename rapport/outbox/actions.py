@@ -25,6 +25,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from rapport.core import encryption
 from rapport.core.jobs import enqueue_after_commit
 from rapport.outbox.changes import DeliveryChange, tell
 from rapport.outbox.errors import DeliveryError
@@ -238,6 +239,25 @@ def _requeue_expired(delivery: Delivery) -> None:
 
 # The jobs live here, beside what they call: ``enqueue`` needs ``deliver_task``, and a jobs
 # module importing this one back would be a cycle (``tasks.py`` lists them for Huey).
+
+
+def reencrypt_payload_field(*, kind: str, field: str) -> tuple[int, int]:
+    """``rapport reencrypt``: the encrypted ``field`` of ``kind`` payloads (an invitation
+    mail's text) under the current key. Returns (rewritten, unreadable); unreadable ones
+    are left as they are, and fail with words when sent."""
+    rewritten = unreadable = 0
+    rows = Delivery.objects.filter(kind=kind, payload__has_key=field)
+    for pk, payload in rows.values_list("pk", "payload"):
+        if encryption.decrypts_with_current_key(payload[field]):
+            continue
+        try:
+            fresh = {**payload, field: encryption.reencrypt(payload[field])}
+        except encryption.Undecryptable:
+            unreadable += 1
+            continue
+        # Senders only read a payload, so nothing else writes it meanwhile.
+        rewritten += Delivery.objects.filter(pk=pk).update(payload=fresh)
+    return rewritten, unreadable
 
 
 @db_task()

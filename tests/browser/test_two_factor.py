@@ -105,3 +105,26 @@ def test_an_agent_whose_role_requires_it_enrols_then_signs_in_with_a_code(browsi
     lost_phone.fill("input[name=code]", recovery[0])
     lost_phone.get_by_role("button", name="Sign in").click()
     lost_phone.wait_for_url("**/inbox")
+
+
+def test_a_changed_encryption_key_is_explained_and_a_recovery_code_gets_in(
+    browsing, screenshots, settings
+):
+    from rapport.accounts.actions import two_factor
+
+    settings.RAPPORT_ENCRYPTION_KEY = "the-key-the-secret-was-stored-under-00"
+    maria = UserFactory(email="maria@shop.example", name="Maria Agent", role=Role.AGENT)
+    secret = two_factor.start_enrolment(user=maria).secret
+    codes = two_factor.confirm_enrolment(user=maria, code=code_for(secret))
+    settings.RAPPORT_ENCRYPTION_KEY = "a-new-key-and-the-old-one-not-listed-00"
+
+    page = password_step(browsing, "maria@shop.example")
+    page.wait_for_url("**/login/code")
+    page.fill("input[name=code]", code_for(secret, 1))
+    page.get_by_role("button", name="Sign in").click()
+
+    assert page.get_by_text("its encryption key has changed").is_visible()
+    shoot(page, screenshots, "sign-in-code-key-changed")
+    page.fill("input[name=code]", codes[0])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/inbox")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from importlib import import_module
 
 
 def main(argv: list[str]) -> None:
@@ -52,12 +53,11 @@ def setup() -> dict[str, object]:
 def session(user_id: str) -> dict[str, object]:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
     from rapport.accounts.models import User
 
     user = User.objects.get(pk=int(user_id))
-    store = SessionStore()
+    store = import_module(settings.SESSION_ENGINE).SessionStore()  # the store the server uses
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from rapport.accounts.actions import two_factor
 from rapport.accounts.models import RecoveryCode, Role, SignInPolicy, TwoFactor, User
+from rapport.core import encryption
 from rapport.core.models import AuditEntry
 from tests.factories import PASSWORD
 
@@ -29,6 +30,11 @@ def enrol(user: User) -> tuple[str, list[str]]:
     codes = two_factor.confirm_enrolment(user=user, code=pyotp.TOTP(secret).now())
     cache.clear()  # the confirmation counted as an attempt
     return secret, codes
+
+
+def stored_secret(user: User) -> str:
+    """The base32 secret of ``user``'s authenticator, decrypted from its row."""
+    return encryption.decrypt(TwoFactor.objects.get(user=user).encrypted_secret)
 
 
 def later_code(secret: str, steps: int = 1) -> str:
@@ -210,7 +216,7 @@ def test_a_required_role_is_led_to_enrol_at_sign_in(agent):
     assert response["Location"] == "/login/enrol"
     page = client.get("/login/enrol").content.decode()
     assert "<svg" in page
-    secret = TwoFactor.objects.get(user=agent).secret
+    secret = stored_secret(agent)
     assert secret in page
     assert client.get("/inbox").status_code == 302  # not signed in while enrolling
 
@@ -234,7 +240,7 @@ def test_roles_not_required_sign_in_with_the_password_alone(agent):
 
 def test_enrolling_from_settings_then_turning_it_off_needs_password_and_code(agent_client, agent):
     agent_client.post("/settings/sign-in", {"action": "start"})
-    secret = TwoFactor.objects.get(user=agent).secret
+    secret = stored_secret(agent)
     page = agent_client.get("/settings/sign-in").content.decode()
     assert secret in page
 

@@ -3,16 +3,19 @@
 The actions here are the only writers of ``TwoFactor`` and ``RecoveryCode``. A code is
 accepted once: the TOTP step of each accepted code is remembered (``last_step``) and a
 recovery code is marked used, each with one conditional UPDATE, so two requests racing
-with the same code cannot both win.
+with the same code cannot both win. The TOTP secret is stored encrypted
+(``core/encryption.py``) and read only here, through ``_secret``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pyotp
 import segno
@@ -23,7 +26,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from rapport.accounts.models import RecoveryCode, SignInPolicy, TwoFactor, User
-from rapport.core import audit
+from rapport.core import audit, encryption
 from rapport.core.errors import PermissionDenied, RapportError, ValidationFailed
 from rapport.core.ratelimit import hit
 
@@ -37,12 +40,36 @@ WINDOW_SECONDS = 5 * 60
 # Recovery codes: 10 characters of a 32-letter alphabet (50 bits), shown as xxxxx-xxxxx.
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
+logger = logging.getLogger(__name__)
+
 
 class TooManyAttempts(RapportError):
     """Too many codes tried: the caller answers 429 and asks to wait."""
 
     status_code = 429
     retry_after = WINDOW_SECONDS
+
+
+class AuthenticatorUnreadable(RapportError):
+    """The stored secret opens with none of the configured keys (``RAPPORT_ENCRYPTION_KEY``
+    or ``SECRET_KEY`` changed without the old one listed): the server is at fault, not the
+    person, and their recovery codes (stored hashed) still work."""
+
+    status_code = 503
+
+
+UNREADABLE = (
+    "This server cannot check codes from authenticator apps right now: its encryption key "
+    "has changed. Sign in with one of your recovery codes, or ask your admin to check the "
+    "server's encryption key (rapport check)."
+)
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """An authenticator being set up: its secret in base32, to scan or type in."""
+
+    secret: str
 
 
 def is_enrolled(user: User) -> bool:
@@ -60,14 +87,19 @@ def qr_code_svg(user: User, secret: str) -> SafeString:
     return format_html("{}", SafeString(svg))
 
 
-def start_enrolment(*, user: User) -> TwoFactor:
+def start_enrolment(*, user: User) -> Enrolment:
     """A fresh secret for ``user`` to scan; sign-in does not ask for it until confirmed."""
     if is_enrolled(user):
         raise ValidationFailed("two-factor sign-in is already on")
     waiting = TwoFactor.objects.filter(user=user).first()
     if waiting is not None:  # a reload shows the same secret as the QR code already scanned
-        return waiting
-    return TwoFactor.objects.create(user=user, secret=pyotp.random_base32())
+        try:
+            return Enrolment(_secret(waiting))
+        except AuthenticatorUnreadable:
+            waiting.delete()  # never confirmed, so a new secret costs nobody anything
+    secret = pyotp.random_base32()
+    TwoFactor.objects.create(user=user, encrypted_secret=encryption.encrypt(secret))
+    return Enrolment(secret)
 
 
 def confirm_enrolment(*, user: User, code: str) -> list[str]:
@@ -77,7 +109,13 @@ def confirm_enrolment(*, user: User, code: str) -> list[str]:
     if two_factor is None:
         raise ValidationFailed("start again: there is no authenticator waiting to be confirmed")
     _limit(user)
-    if not _take_totp(two_factor, code):
+    try:
+        taken = _take_totp(two_factor, code)
+    except AuthenticatorUnreadable:
+        raise ValidationFailed(
+            "this set-up can no longer be read by the server; start again with a new QR code"
+        ) from None
+    if not taken:
         raise ValidationFailed("that code is not right; check your app's clock and try again")
     with transaction.atomic():
         two_factor.confirmed_at = timezone.now()
@@ -93,12 +131,18 @@ def verify_sign_in(*, user: User, code: str) -> None:
     if two_factor is None:
         raise ValidationFailed("two-factor sign-in is not on for this seat")
     _limit(user)
-    if _take_totp(two_factor, code):
-        return
+    unreadable: AuthenticatorUnreadable | None = None
+    try:
+        if _take_totp(two_factor, code):
+            return
+    except AuthenticatorUnreadable as error:
+        unreadable = error  # a recovery code is checked without the secret, so try it
     if _take_recovery_code(user, code):
         left = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
         audit.record(actor=user, verb="two_factor.recovery_code_used", obj=user, left=left)
         return
+    if unreadable is not None:
+        raise unreadable
     raise ValidationFailed("that code is not right, or it was already used")
 
 
@@ -160,11 +204,71 @@ def _limit(user: User) -> None:
         raise TooManyAttempts("too many codes tried; wait a few minutes and try again")
 
 
+def reencrypt_secrets() -> tuple[int, int]:
+    """Rewrite every stored secret under the current key (after a key rotation, before the
+    old key is dropped). Returns (rewritten, unreadable); unreadable ones are left as
+    they are and logged."""
+    rewritten = unreadable = 0
+    for two_factor in TwoFactor.objects.only("pk", "encrypted_secret"):
+        if encryption.decrypts_with_current_key(two_factor.encrypted_secret):
+            continue
+        try:
+            fresh = encryption.reencrypt(two_factor.encrypted_secret)
+        except encryption.Undecryptable:
+            logger.error("two-factor secret %s opens with no configured key", two_factor.pk)
+            unreadable += 1
+            continue
+        # Only if nobody changed it meanwhile (a new enrolment writes a new secret).
+        same = TwoFactor.objects.filter(
+            pk=two_factor.pk, encrypted_secret=two_factor.encrypted_secret
+        )
+        rewritten += same.update(encrypted_secret=fresh)
+    return rewritten, unreadable
+
+
+@dataclass(frozen=True)
+class StoredSecrets:
+    """For ``rapport check``: how the stored secrets stand against the configured keys."""
+
+    total: int
+    unreadable: int  # no configured key opens them
+    under_old_key: int  # open only with an old key: ``rapport reencrypt`` rewrites them
+
+
+def stored_secrets() -> StoredSecrets:
+    total = unreadable = old = 0
+    for stored in TwoFactor.objects.values_list("encrypted_secret", flat=True):
+        total += 1
+        if encryption.decrypts_with_current_key(stored):
+            continue
+        try:
+            encryption.decrypt(stored)
+            old += 1
+        except encryption.Undecryptable:
+            unreadable += 1
+    return StoredSecrets(total, unreadable, old)
+
+
+def _secret(two_factor: TwoFactor) -> str:
+    try:
+        return encryption.decrypt(two_factor.encrypted_secret)
+    except encryption.Undecryptable:
+        # Logged for the operator: a changed key locks every enrolled person out of TOTP.
+        source = encryption.configured_keys().source
+        logger.error(
+            "two-factor secret of user %s opens with no configured key (the current one is "
+            "from %s); run `rapport check`",
+            two_factor.user_id,
+            source,
+        )
+        raise AuthenticatorUnreadable(UNREADABLE) from None
+
+
 def _take_totp(two_factor: TwoFactor, code: str) -> bool:
     code = "".join(code.split())
     if len(code) != 6 or not code.isdigit():
         return False
-    totp = pyotp.TOTP(two_factor.secret)
+    totp = pyotp.TOTP(_secret(two_factor))
     now_step = totp.timecode(timezone.now())
     for step in range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1):
         if step > two_factor.last_step and hmac.compare_digest(totp.generate_otp(step), code):

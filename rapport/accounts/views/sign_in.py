@@ -52,7 +52,8 @@ def _page(request: HttpRequest, status: int = 200, **extra: Any) -> HttpResponse
         "enrolled_count": TwoFactor.objects.filter(confirmed_at__isnull=False).count(),
     }
     if mine is not None and not mine.is_on:
-        context["qr_code"] = two_factor.qr_code_svg(user, mine.secret)
+        secret = two_factor.start_enrolment(user=user).secret  # the one waiting
+        context.update(secret=secret, qr_code=two_factor.qr_code_svg(user, secret))
     context.update(extra)
     response = render(request, TEMPLATE, context, status=status)
     response["Cache-Control"] = "no-store"
