@@ -371,14 +371,15 @@ def set_up_inbox() -> tuple[int, str]:
 
 def agent_session_cookie() -> str:
     """A signed-in agent of the benchmark inbox, as the cookie their browser would send."""
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
     from rapport.accounts.models import User
 
     agent = User.objects.get(email="integration@bench.rapport.test")
-    store = SessionStore()
+    store = import_module(settings.SESSION_ENGINE).SessionStore()  # the server's store
     store.update(
         {
             SESSION_KEY: str(agent.pk),

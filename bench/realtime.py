@@ -144,7 +144,7 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
+from importlib import import_module
 from rapport.accounts.models import Role, User
 from rapport.inboxes.adapters.chat.tokens import anonymous_visitor, issue_token
 from rapport.inboxes.models import Inbox, InboxKind
@@ -153,7 +153,7 @@ agent = User.objects.create_user("bench@shop.example", password="x" * 20, name="
 inbox = Inbox.objects.create(name="Bench chat", kind=InboxKind.CHAT, config={
     "messages_per_ip_minute": 1000000, "conversations_per_ip_hour": 1000000})
 inbox.members.add(agent)
-store = SessionStore()
+store = import_module(settings.SESSION_ENGINE).SessionStore()  # the server's store
 store.update({SESSION_KEY: str(agent.pk), HASH_SESSION_KEY: agent.get_session_auth_hash(),
               BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend"})
 store.save()
