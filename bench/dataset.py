@@ -11,6 +11,8 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from rapport.customers.names import name_key
+
 EPOCH = dt.datetime(1970, 1, 1)
 DAY_US = 86_400 * 1_000_000
 SPAN_DAYS = 730  # two years of history
@@ -50,6 +52,7 @@ COLUMNS = {
     "customers_customer": (
         "id",
         "name",
+        "name_key",
         "email",
         "phone",
         "attributes",
@@ -88,6 +91,7 @@ COLUMNS = {
         "delivery_status",
         "delivery_error",
         "raw",
+        "reaction",
         "created_at",
     ),
     "conversations_conversation_tags": ("conversation_id", "tag_id"),
@@ -234,7 +238,8 @@ def customer_rows(plan: Plan) -> Iterator[tuple[str, tuple[object, ...]]]:
         email = f"{name.split()[0].lower()}.{cid}@example{cid % 97}.com"
         phone = f"+1555{cid:07d}" if rng.random() < 0.3 else ""
         created = ts(plan.start_us + rng.randrange(SPAN_DAYS * DAY_US))
-        yield "customers_customer", (cid, name, email, phone, "{}", None, created, None)
+        row = (cid, name, name_key(name), email, phone, "{}", None, created, None)
+        yield "customers_customer", row
         yield "customers_identity", (cid, "email", email, created)
         if phone:
             yield "customers_identity", (cid, "phone", phone, created)
@@ -330,6 +335,7 @@ def conversation_rows(
                     "sent" if side == "out" else "",
                     "",
                     None,
+                    "",
                     ts(times[i]),
                 ),
             )

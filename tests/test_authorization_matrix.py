@@ -123,6 +123,7 @@ PUBLIC = {
     "chat-file": "a file link signed for one visitor",
     "attachment_shared": "one reply attachment for the provider sending it (signed, expiring link)",
     "voice_connect": "Twilio's fetch when an agent picks up a call-back (signed link and request)",
+    "voice_call_back_outcome": "Twilio's status callback of a call-back (signed link and request)",
     "login": "signing in",
     "logout": "signing out (POST; ends whatever session there is)",
     "password_reset": "asking for a reset mail (limited per address and network)",

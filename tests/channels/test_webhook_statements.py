@@ -199,3 +199,28 @@ def test_workers_can_skip_the_per_job_health_check(monkeypatch):
     assert config._database()["CONN_HEALTH_CHECKS"] is True
     monkeypatch.setenv("DB_HEALTH_CHECKS", "0")
     assert config._database()["CONN_HEALTH_CHECKS"] is False
+
+
+def test_a_broken_kept_connection_is_replaced_and_the_request_still_stored(
+    inbox, client, monkeypatch
+):
+    """The accept path skips Django's health check before its INSERT (one round trip
+    instead of two); a connection that broke meanwhile fails the INSERT, which is tried
+    again on a new connection."""
+    from django.db import OperationalError
+
+    real = inbound.rows.insert
+    failures = []
+
+    def broken_once(raw: Any) -> Any:
+        if not failures:
+            failures.append(raw)
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(raw)
+
+    monkeypatch.setattr(inbound.rows, "insert", broken_once)
+    response = SMS.post(client, inbox, SMS.message(inbox, "+14155550123", "Hi", "SMbroken"))
+
+    assert response.status_code == 200
+    assert failures
+    assert RawWebhook.objects.filter(key="SMbroken").exists()
