@@ -111,6 +111,10 @@ class VoiceSample:
         }
     )
 
+    def shown(self, customer: int) -> str:
+        """The missed call's preview: its words and the caller's number."""
+        return f"{self.expects} +1415{customer:07d}"
+
     def message(self, url: str, customer: int, text: str, message_id: str) -> Signed:
         from rapport.inboxes.adapters.sms import signature
 

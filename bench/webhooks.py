@@ -40,6 +40,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,11 +128,28 @@ def set_up(kinds: list[str]) -> Inboxes:
 
 
 def webhook(kind: str, path: str, n: int, customers: int, tag: str) -> bytes:
-    """Message ``n`` of a run as the provider posts it: customer ``n % customers``."""
-    customer = kinds_offset(kind) + n % customers
+    """Message ``n`` of a run as the provider posts it (see ``customer_number``)."""
+    customer = customer_number(kind, n, customers, tag)
     text = f"{tag} {kind} message {n}: where is my order #{100000 + n}?"
     signed = SAMPLES[kind].message(SITE_URL + path, customer, text, f"{tag}-{kind}-{n}")
     return http_request(path, signed)
+
+
+def customer_number(kind: str, n: int, customers: int, tag: str) -> int:
+    """Customer ``n % customers`` of the run's ``tag``. In the latency phase a sample whose
+    message has words of its own (``expects``: a missed call says "Missed call from
+    <number>", whatever the text) has a new caller each time instead, so that its
+    preview, which matches a push to its webhook, is one of a kind."""
+    latency = tag.startswith("latency")
+    if latency and hasattr(SAMPLES[kind], "expects"):
+        return kinds_offset(kind) + zlib.crc32(tag.encode()) % 90 * 10_000 + n
+    return kinds_offset(kind) + (500_000 if latency else 0) + n % customers
+
+
+def shown(kind: str, customer: int, text: str) -> str:
+    """The preview the agent's push carries for a message of ``text`` from ``customer``."""
+    sample = SAMPLES[kind]
+    return sample.shown(customer) if hasattr(sample, "shown") else text
 
 
 def kinds_offset(kind: str) -> int:
@@ -205,7 +223,8 @@ class Agent:
 
     def __init__(self, port: int, cookie: str) -> None:
         self.port, self.cookie = port, cookie
-        self.arrived: dict[str, float] = {}  # preview → perf_counter
+        self.arrived: dict[int, float] = {}  # message id → perf_counter
+        self.shown: dict[str, float] = {}  # preview → perf_counter, its first push
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=lambda: asyncio.run(self._listen()), daemon=True)
@@ -245,7 +264,9 @@ class Agent:
                 except TimeoutError:
                     continue
                 if frame.get("type") == "message":
-                    self.arrived.setdefault(str(frame.get("preview", "")), time.perf_counter())
+                    now = time.perf_counter()
+                    self.arrived.setdefault(int(frame.get("id", 0)), now)
+                    self.shown.setdefault(str(frame.get("preview", "")), now)
 
 
 # --- servers -----------------------------------------------------------------------------
@@ -416,7 +437,7 @@ async def open_loop(
 
     async def one(n: int) -> None:
         text = f"latency {kind} at {rate}/s, message {n}: where is my order #{100000 + n}?"
-        customer = kinds_offset(kind) + 500_000 + n % args.customers
+        customer = customer_number(kind, n, args.customers, f"latency-{rate}")
         signed = SAMPLES[kind].message(
             SITE_URL + path, customer, text, f"latency-{kind}-{rate}-{n}"
         )
@@ -425,7 +446,7 @@ async def open_loop(
         began = time.perf_counter()
         writer.write(request)
         await _read_response(reader)
-        sent[text] = (began, time.perf_counter())
+        sent[shown(kind, customer, text)] = (began, time.perf_counter())
         idle.put_nowait((reader, writer))
 
     tasks = []
@@ -437,13 +458,13 @@ async def open_loop(
         tasks.append(asyncio.create_task(one(n)))
     await asyncio.gather(*tasks)
     deadline = time.perf_counter() + 30
-    while time.perf_counter() < deadline and any(t not in agent.arrived for t in sent):
+    while time.perf_counter() < deadline and any(t not in agent.shown for t in sent):
         await asyncio.sleep(0.05)
     while not idle.empty():
         idle.get_nowait()[1].close()
     accepted, from_sent, lost = [], [], 0
     for text, (began, answered) in sent.items():
-        arrived = agent.arrived.get(text)
+        arrived = agent.shown.get(text)
         if arrived is None:
             lost += 1
             continue
