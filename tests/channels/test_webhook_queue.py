@@ -295,3 +295,32 @@ def test_a_batch_receives_each_message_as_one_by_one_would(inbox, client, with_w
     ]
     assert counts.total(status=Status.OPEN, inbox_ids=[inbox.pk]) == 3
     assert counts.total(status=Status.SNOOZED, inbox_ids=[inbox.pk]) == 0
+
+
+def test_a_sender_with_a_file_in_the_batch_keeps_the_order_of_their_messages(
+    inbox, client, with_workers
+):
+    """A message with a file goes one by one; the sender's others in the batch go with it,
+    so the conversation shows them in the order they came."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import transaction
+
+    from rapport.conversations.actions import receive_many
+    from rapport.conversations.inbound import InboundMessage, Sender
+
+    accepted(client, inbox, "+14155550123", "First", "SMo0")
+    drain()
+    sender = Sender("phone", "+14155550123")
+    photo = SimpleUploadedFile("note.txt", b"hello", content_type="text/plain")
+    batch = [
+        (inbox, InboundMessage(sender=sender, text="Second", external_id="o1")),
+        (inbox, InboundMessage(sender=sender, text="Third", external_id="o2", attachments=[photo])),
+        (inbox, InboundMessage(sender=sender, text="Fourth", external_id="o3")),
+    ]
+
+    with transaction.atomic():
+        receive_many(batch)
+
+    texts = list(Message.objects.order_by("id").values_list("text", flat=True))
+    assert texts == ["First", "Second", "Third", "Fourth"]
+    assert Conversation.objects.count() == 1

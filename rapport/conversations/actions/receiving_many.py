@@ -40,12 +40,15 @@ def receive_many(batch: Sequence[tuple[Inbox, InboundMessage]]) -> None:
     """Store every message of ``batch``, each as ``receive_message`` would, inside the
     caller's transaction. A message received before (the same external id) raises
     ``IntegrityError`` and spoils the transaction: the caller then goes one by one."""
+    # A sender with any message out of the usual goes one by one for all of them, so
+    # their messages are stored in the order they came.
+    unusual = {_key(inbox, m) for inbox, m in batch if not _fits(m)}
     with counts.deferred():
-        continuing = latest_unresolved_many({_key(inbox, m) for inbox, m in batch if _fits(m)})
+        continuing = latest_unresolved_many({_key(inbox, m) for inbox, m in batch} - unusual)
         usual: list[tuple[Conversation, InboundMessage]] = []
         others: list[tuple[Inbox, InboundMessage]] = []
         for inbox, message in batch:
-            conversation = continuing.get(_key(inbox, message)) if _fits(message) else None
+            conversation = continuing.get(_key(inbox, message))
             if conversation is not None and conversation.status == Status.OPEN:
                 usual.append((conversation, message))
             else:
@@ -63,7 +66,7 @@ def _fits(message: InboundMessage) -> bool:
     return (
         isinstance(message.thread, ContinueLatest)
         and message.thread.seen is None
-        and not (message.attachments)
+        and not message.attachments
     )
 
 
