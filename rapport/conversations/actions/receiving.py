@@ -139,21 +139,32 @@ def _add_inbound_message(
     *,
     opened: bool = False,
 ) -> Message:
-    message = rows.insert(
-        Message(
-            conversation=conversation,
-            inbox_id=conversation.inbox_id,
-            direction=Direction.INBOUND,
-            created_at=now,
-            text=text,
-            html=inbound.html,
-            external_id=inbound.external_id,
-            raw=inbound.raw,
-        )
-    )
+    message = rows.insert(inbound_row(conversation, now, inbound, text))
     # The message that opened the conversation is found by its subject too.
     index.put_message(message.pk, text, conversation.subject if opened else "")
     remember_attachments(message, store_attachments(message, inbound.attachments))
+    publish_received(message)
+    return message
+
+
+def inbound_row(
+    conversation: Conversation, now: datetime, inbound: InboundMessage, text: str
+) -> Message:
+    """The customer's message as a row, not saved yet (``receive_many`` saves many)."""
+    return Message(
+        conversation=conversation,
+        inbox_id=conversation.inbox_id,
+        direction=Direction.INBOUND,
+        created_at=now,
+        text=text,
+        html=inbound.html,
+        external_id=inbound.external_id,
+        raw=inbound.raw,
+    )
+
+
+def publish_received(message: Message) -> None:
+    conversation = message.conversation
     publish(
         MessageReceived(
             message_id=message.pk,
@@ -162,7 +173,6 @@ def _add_inbound_message(
             message=message,
         )
     )
-    return message
 
 
 def _open_for(

@@ -26,12 +26,14 @@ from django.utils import timezone
 
 from rapport.conversations import counts
 from rapport.conversations.actions.common import check_text, preview_of
-from rapport.conversations.actions.receiving import receive_message
-from rapport.conversations.events import MessageReceived
+from rapport.conversations.actions.receiving import (
+    inbound_row,
+    publish_received,
+    receive_message,
+)
 from rapport.conversations.inbound import ContinueLatest, InboundMessage
 from rapport.conversations.lookups import Key, latest_unresolved_many
-from rapport.conversations.models import Conversation, Direction, Message, Status
-from rapport.core.events import publish
+from rapport.conversations.models import Conversation, Message, Status
 from rapport.inboxes.models import Inbox
 from rapport.search import index
 
@@ -83,16 +85,7 @@ def _continue_open(usual: list[tuple[Conversation, InboundMessage]], now: dateti
         for (conversation, _), text in zip(usual, texts, strict=True)
     }
     messages = Message.objects.bulk_create(
-        Message(
-            conversation=conversation,
-            inbox_id=conversation.inbox_id,
-            direction=Direction.INBOUND,
-            created_at=now,
-            text=text,
-            html=message.html,
-            external_id=message.external_id,
-            raw=message.raw,
-        )
+        inbound_row(conversation, now, message, text)
         for (conversation, message), text in zip(usual, texts, strict=True)
     )
     index.put_messages((stored.pk, stored.text, "") for stored in messages)
@@ -108,11 +101,4 @@ def _continue_open(usual: list[tuple[Conversation, InboundMessage]], now: dateti
         conversation.last_activity_at = conversation.last_customer_message_at = now
         conversation.preview = previews[conversation.pk]
         conversation.waiting_since = conversation.waiting_since or now
-        publish(
-            MessageReceived(
-                message_id=stored.pk,
-                conversation_id=conversation.pk,
-                inbox_id=conversation.inbox_id,
-                message=stored,
-            )
-        )
+        publish_received(stored)
