@@ -408,6 +408,7 @@ def test_how_the_customers_leg_went_is_noted_by_the_agent(inbox, agent, twilio_a
     # The agent's call ends after the <Dial>: its status callback adds nothing.
     ended = {"CallSid": "CAcallback", "CallStatus": "completed", "CallDuration": "200"}
     twiml(twilio_reports(outcome, ended))
+    twiml(twilio_reports(outcome, {"CallSid": "CAcallback", **dialled}))  # Twilio's retry
 
     assert outcome_notes(conversation) == [f"Call back by {agent.name}: {line}"]
     note = conversation.messages.get(text__startswith="Call back by")

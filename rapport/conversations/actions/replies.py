@@ -116,8 +116,12 @@ def send_automatic_reply(*, conversation: Conversation, text: str) -> Message:
     return message
 
 
-def add_note(*, conversation: Conversation, author: User, text: str) -> Message:
-    """Add an internal note; staff mentioned in it get notified."""
+def add_note(
+    *, conversation: Conversation, author: User, text: str, external_id: str = ""
+) -> Message:
+    """Add an internal note; staff mentioned in it get notified. ``external_id``: what a
+    provider's report that makes the note is known by (unique in the inbox), so its
+    repeat raises ``IntegrityError`` instead of adding the note twice."""
     text = check_text(text)
     with transaction.atomic():
         message = Message.objects.create(
@@ -127,6 +131,7 @@ def add_note(*, conversation: Conversation, author: User, text: str) -> Message:
             author=author,
             text=text,
             created_at=timezone.now(),
+            external_id=external_id,
         )
         index.put_message(message.pk, text)
         mentioned = [user for user in mentioned_users(text) if user.pk != author.pk]

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -187,7 +188,11 @@ def outcome(request: HttpRequest, signed: str) -> HttpResponse:
         return HttpResponse("the X-Twilio-Signature does not match", status=403)
     words = outcome_words(dict(fields), author.name or author.email)
     if words:
-        add_note(conversation=conversation, author=author, text=words)
+        # Twilio repeats a report it got no answer to: the note is added once per leg.
+        leg = "customer" if "DialCallStatus" in dict(fields) else "agent"
+        key = f"call-back:{dict(fields).get('CallSid', '')[:64]}:{leg}"
+        with contextlib.suppress(IntegrityError):
+            add_note(conversation=conversation, author=author, text=words, external_id=key)
     unanswered = dict(fields).get("DialCallStatus") in CUSTOMER_LEG
     answer = twiml.say_and_hang_up("The customer did not answer.") if unanswered else twiml.empty()
     return HttpResponse(answer, content_type="text/xml")
